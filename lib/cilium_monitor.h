@@ -1,0 +1,38 @@
+/*
+ * cilium_monitor.h - read `cilium monitor` / `cilium-dbg monitor` output:
+ * the text formats (default, -v, -v -v, with or without the `---`
+ * separators and headers) and `-j` JSON, turning drop, policy-verdict
+ * and trace events into flow records (cilium-monitor-format.md).
+ *
+ * Same contract as flow_read.h: records borrowed until the next call,
+ * bad lines skipped with "NAME:LINE: problem".
+ */
+#ifndef CILKIT_CILIUM_MONITOR_H
+#define CILKIT_CILIUM_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "flow.h"
+
+struct cilium_monitor_reader;
+
+struct cilium_monitor_reader *cilium_monitor_reader_new(FILE *fp,
+    const char *name, const void *prefix, size_t n_prefix);
+void cilium_monitor_reader_free(struct cilium_monitor_reader *r);
+
+/*
+ * Next event as a flow record.  1 with *rec filled, 0 at end, negative
+ * for a skipped line (errbuf says where); lines that are neither events
+ * nor noise are counted in cilium_monitor_skipped().  Monitor text has no
+ * year: times are taken in year_hint (0: the current year, UTC).
+ */
+int cilium_monitor_next(struct cilium_monitor_reader *r,
+    struct flow_record *rec, char *errbuf, size_t errlen);
+size_t cilium_monitor_line(const struct cilium_monitor_reader *r);
+
+/* Whether the first bytes look like cilium monitor output. */
+bool cilium_monitor_sniff(const void *buf, size_t n);
+
+#endif /* CILKIT_CILIUM_MONITOR_H */

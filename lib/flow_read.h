@@ -1,0 +1,74 @@
+/*
+ * flow_read.h - read flow lines: `hubble observe -o jsonpb` lines
+ * (GetFlowsResponse), bare flow objects (`-o json` of old CLIs), and
+ * Hubble exporter files (ExportEvent).  See hubble-flow-format.md.
+ *
+ * Streaming and zero-copy: one line at a time, records borrowed until
+ * the next call (flow.h), memory bounded by the longest accepted line.
+ */
+#ifndef CILKIT_FLOW_READ_H
+#define CILKIT_FLOW_READ_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "flow.h"
+
+/* Longest line accepted; a longer one is skipped with a message. */
+#define FLOW_READ_MAX_LINE	((size_t)4 << 20)
+
+struct flow_reader;
+
+/*
+ * A reader over fp (not closed by the reader).  name is used in messages
+ * ("flows.json:12: ..."): a file name or "<stdin>".  Caller frees with
+ * flow_reader_free().  NULL on allocation failure.
+ */
+struct flow_reader *flow_reader_new(FILE *fp, const char *name);
+void flow_reader_free(struct flow_reader *r);
+
+/*
+ * A reader that starts with the n bytes in prefix (already read from fp
+ * by a format sniffer) and continues with fp.
+ */
+struct flow_reader *flow_reader_new_prefixed(FILE *fp, const char *name,
+    const void *prefix, size_t n);
+
+/*
+ * Next record.  Returns 1 with *rec filled, 0 at end of input, or a
+ * negative enum cilkit_err for a line that was skipped: errbuf then holds
+ * "NAME:LINE: problem" and the caller may call again to continue with the
+ * next line (CILKIT_EIO is the exception: reading failed, stop).
+ * Blank lines are skipped silently.
+ */
+int flow_reader_next(struct flow_reader *r, struct flow_record *rec,
+    char *errbuf, size_t errlen);
+
+/* Lines read so far (for messages and summaries). */
+size_t flow_reader_line(const struct flow_reader *r);
+
+/*
+ * Parse one line held in memory (no newline needed).  buf must stay
+ * unchanged while rec is used; scratch is reused between calls and
+ * freed with flow_scratch_free().  Same return values as
+ * flow_reader_next (1 or negative).  Used by the reader, by sources that
+ * already hold a line (a pod exec stream), and by the fuzz target.
+ */
+struct flow_scratch;
+struct flow_scratch *flow_scratch_new(void);
+void flow_scratch_free(struct flow_scratch *s);
+int flow_parse_line(struct flow_scratch *s, const char *buf, size_t len,
+    struct flow_record *rec, char *errbuf, size_t errlen);
+
+/* What a stream starts with, from its first bytes (at least 4 wanted). */
+enum flow_format {
+	FLOW_FMT_UNKNOWN = 0,
+	FLOW_FMT_EMPTY,		/* no bytes at all */
+	FLOW_FMT_PCAP,		/* classic pcap, any byte order, us or ns */
+	FLOW_FMT_PCAPNG,
+	FLOW_FMT_JSON_LINES,	/* starts with '{' after whitespace/BOM */
+	FLOW_FMT_TEXT,		/* anything else printable: e.g. monitor text */
+};
+int flow_sniff(const void *buf, size_t n);
+
+#endif /* CILKIT_FLOW_READ_H */

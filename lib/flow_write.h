@@ -1,0 +1,30 @@
+/*
+ * flow_write.h - write flow lines in the `hubble observe -o jsonpb`
+ * shape ({"flow":{...},"node_name":...,"time":...}), protojson rules:
+ * proto field names, defaults omitted, enums by name (a number when the
+ * name is unknown), 64-bit integers as strings, RFC 3339 nanosecond time.
+ * What flow_read.h reads back gives the same struct flow.
+ */
+#ifndef CILKIT_FLOW_WRITE_H
+#define CILKIT_FLOW_WRITE_H
+
+#include <stdio.h>
+
+#include "flow.h"
+
+/* One line, newline-terminated.  Returns 0 or CILKIT_EIO. */
+int flow_write_line(FILE *fp, const struct flow *f);
+
+/*
+ * Format Unix nanoseconds as RFC 3339 UTC with 9 fractional digits
+ * ("2021-06-16T16:52:13.136834446Z") into buf (at least 32 bytes).
+ */
+void flow_format_time(long long time_ns, char *buf, size_t len);
+
+/*
+ * Parse RFC 3339 (any fraction length, Z or +hh:mm) into Unix ns.
+ * Returns 0, or CILKIT_EINVAL.
+ */
+int flow_parse_time(const char *s, size_t len, long long *time_ns);
+
+#endif /* CILKIT_FLOW_WRITE_H */
