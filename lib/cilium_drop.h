@@ -6,6 +6,7 @@
 #ifndef CILKIT_CILIUM_DROP_H
 #define CILKIT_CILIUM_DROP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct cilium_drop_reason {

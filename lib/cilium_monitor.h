@@ -24,9 +24,8 @@ void cilium_monitor_reader_free(struct cilium_monitor_reader *r);
 
 /*
  * Next event as a flow record.  1 with *rec filled, 0 at end, negative
- * for a skipped line (errbuf says where); lines that are neither events
- * nor noise are counted in cilium_monitor_skipped().  Monitor text has no
- * year: times are taken in year_hint (0: the current year, UTC).
+ * for a skipped line (errbuf says where).  Monitor text carries no
+ * time at all; such records have time_ns 0.
  */
 int cilium_monitor_next(struct cilium_monitor_reader *r,
     struct flow_record *rec, char *errbuf, size_t errlen);
