@@ -1,0 +1,43 @@
+/*
+ * fuzz_report_time.c - report_parse_duration, report_parse_time and the
+ * text sanitizers on arbitrary bytes: no crash, no overflow, and a
+ * parsed duration is never negative.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cilkit.h"
+#include "report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char eb[CILKIT_ERRBUF_SIZE], buf[64], *s, *t;
+	int64_t ns, when;
+
+	s = malloc(size + 1);
+	if (s == NULL)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	if (report_parse_duration(s, &ns, eb, sizeof(eb)) == 0) {
+		if (ns < 0)
+			abort();
+		report_format_duration(ns, buf, sizeof(buf));
+		report_format_duration_words(ns, buf, sizeof(buf));
+	}
+	if (report_parse_time(s, INT64_C(1714557600000000000), &when, eb,
+	    sizeof(eb)) == 0)
+		report_format_time(when, 9, buf, sizeof(buf));
+	(void)report_parse_rfc3339(s, size, &when);
+	(void)report_str_width(s);
+	t = report_sanitize(s);
+	free(t);
+	t = report_html_escape(s);
+	free(t);
+	free(s);
+	return 0;
+}

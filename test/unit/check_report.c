@@ -1,0 +1,680 @@
+/*
+ * check_report.c - the report module: duration and time parsing (with
+ * bad-input rows), percentages, text width, tables, CSV, HTML escaping,
+ * JSON helpers, interning, and the quantile sketch's error bound
+ * against exact percentiles.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "cilkit.h"
+#include "report.h"
+#include "report_quantile.h"
+
+#define S	INT64_C(1000000000)
+#define NOW	(INT64_C(1714557600) * S)	/* 2024-05-01T10:00:00Z */
+
+struct dur_case {
+	const char *in;
+	int rc;
+	int64_t ns;
+};
+
+static const struct dur_case dur_cases[] = {
+	{ "30s", 0, 30 * S },
+	{ "5m", 0, 300 * S },
+	{ "1h30m", 0, 5400 * S },
+	{ "24h", 0, 86400 * S },
+	{ "1d", 0, 86400 * S },
+	{ "1w", 0, 7 * 86400 * S },
+	{ "500ms", 0, 500000000 },
+	{ "250us", 0, 250000 },
+	{ "250\xc2\xb5s", 0, 250000 },
+	{ "7ns", 0, 7 },
+	{ "1.5h", 0, 5400 * S },
+	{ ".5s", 0, 500000000 },
+	{ "1h0m5s", 0, 3605 * S },
+	{ "0", 0, 0 },
+	{ "0s", 0, 0 },
+	{ "36500d", 0, INT64_C(36500) * 86400 * S },
+	/* bad input */
+	{ "", CILKIT_EINVAL, 0 },
+	{ "5", CILKIT_EINVAL, 0 },
+	{ "m", CILKIT_EINVAL, 0 },
+	{ "-5m", CILKIT_EINVAL, 0 },
+	{ "5 m", CILKIT_EINVAL, 0 },
+	{ " 5m", CILKIT_EINVAL, 0 },
+	{ "5minutes", CILKIT_EINVAL, 0 },
+	{ "5x", CILKIT_EINVAL, 0 },
+	{ "1h30", CILKIT_EINVAL, 0 },
+	{ ".s", CILKIT_EINVAL, 0 },
+	{ "1.2.3s", CILKIT_EINVAL, 0 },
+	{ "36526d", CILKIT_ETOOBIG, 0 },
+	{ "99999999999999999999h", CILKIT_ETOOBIG, 0 },
+	{ "9223372036854775807ns9223372036854775807ns", CILKIT_ETOOBIG, 0 },
+	{ "1111111111111111111111111111111111111111111111111111111111111111s",
+	  CILKIT_ETOOBIG, 0 },
+};
+
+START_TEST(test_duration)
+{
+	const struct dur_case *tc = &dur_cases[_i];
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	int64_t ns = -1;
+	int rc;
+
+	rc = report_parse_duration(tc->in, &ns, eb, sizeof(eb));
+	ck_assert_msg(rc == tc->rc, "'%s': rc %d want %d (%s)", tc->in, rc,
+	    tc->rc, eb);
+	if (rc == 0)
+		ck_assert_int_eq(ns, tc->ns);
+	else
+		ck_assert_msg(eb[0] != '\0', "'%s': no message", tc->in);
+}
+END_TEST
+
+struct time_case {
+	const char *in;
+	int rc;
+	int64_t ns;
+};
+
+static const struct time_case time_cases[] = {
+	{ "2024-05-01T10:00:00Z", 0, NOW },
+	{ "2024-05-01t10:00:00z", 0, NOW },
+	{ "2024-05-01 10:00:00Z", 0, NOW },
+	{ "2024-05-01T12:00:00+02:00", 0, NOW },
+	{ "2024-05-01T05:30:00-04:30", 0, NOW },
+	{ "2024-05-01T10:00:00.5Z", 0, NOW + 500000000 },
+	{ "2024-05-01T10:00:00.123456789Z", 0, NOW + 123456789 },
+	{ "2024-05-01T10:00:00.1234567891Z", 0, NOW + 123456789 },
+	{ "2024-05-01", 0, NOW - 10 * 3600 * S },
+	{ "1970-01-01T00:00:00Z", 0, 0 },
+	{ "2024-02-29T00:00:00Z", 0, INT64_C(1709164800) * S },
+	{ "5m", 0, NOW - 300 * S },
+	{ "1h30m", 0, NOW - 5400 * S },
+	/* bad input */
+	{ "", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00:00", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00Z", CILKIT_EINVAL, 0 },
+	{ "2024-13-01T10:00:00Z", CILKIT_EINVAL, 0 },
+	{ "2023-02-29T10:00:00Z", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T24:00:00Z", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00:60Z", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00:00.Z", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00:00+2:00", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00:00Zjunk", CILKIT_EINVAL, 0 },
+	{ "1969-12-31T23:59:59Z", CILKIT_EINVAL, 0 },
+	{ "yesterday", CILKIT_EINVAL, 0 },
+	{ "2024-5-1", CILKIT_EINVAL, 0 },
+	{ "2024-05-01T10:00:00.00000000000000000000000000000000000000000000"
+	  "000000000Z", CILKIT_ETOOBIG, 0 },
+};
+
+START_TEST(test_time)
+{
+	const struct time_case *tc = &time_cases[_i];
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	int64_t ns = -1;
+	int rc;
+
+	rc = report_parse_time(tc->in, NOW, &ns, eb, sizeof(eb));
+	ck_assert_msg(rc == tc->rc, "'%s': rc %d want %d (%s)", tc->in, rc,
+	    tc->rc, eb);
+	if (rc == 0)
+		ck_assert_int_eq(ns, tc->ns);
+	else
+		ck_assert_msg(eb[0] != '\0', "'%s': no message", tc->in);
+}
+END_TEST
+
+START_TEST(test_format_time)
+{
+	char buf[48];
+
+	report_format_time(NOW + 123456789, 9, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2024-05-01T10:00:00.123456789Z");
+	report_format_time(NOW + 123456789, 3, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2024-05-01T10:00:00.123Z");
+	report_format_time(NOW, 0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2024-05-01T10:00:00Z");
+	report_format_time(INT64_C(951782400) * S, 0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2000-02-29T00:00:00Z");
+}
+END_TEST
+
+struct fmtdur_case {
+	int64_t ns;
+	const char *short_form, *words;
+};
+
+static const struct fmtdur_case fmtdur_cases[] = {
+	{ 0, "0s", "0 milliseconds" },
+	{ 500000000, "500ms", "500 milliseconds" },
+	{ 1500000000, "1.5s", "1 second" },
+	{ 30 * S, "30s", "30 seconds" },
+	{ 300 * S, "5m", "5 minutes" },
+	{ 5400 * S, "1h30m", "1 hour 30 minutes" },
+	{ 86400 * S, "1d", "1 day" },
+	{ 90000 * S, "1d1h", "1 day 1 hour" },
+	{ 86401 * S, "1d1s", "1 day" },
+	{ 7, "7ns", "0 milliseconds" },
+};
+
+START_TEST(test_format_duration)
+{
+	const struct fmtdur_case *tc = &fmtdur_cases[_i];
+	char buf[64];
+
+	report_format_duration(tc->ns, buf, sizeof(buf));
+	ck_assert_str_eq(buf, tc->short_form);
+	report_format_duration_words(tc->ns, buf, sizeof(buf));
+	ck_assert_str_eq(buf, tc->words);
+}
+END_TEST
+
+struct pct_case {
+	uint64_t c[5];
+	size_t n;
+	unsigned want[5];
+};
+
+static const struct pct_case pct_cases[] = {
+	{ { 38, 3, 1 }, 3, { 91, 7, 2 } },	/* the seed's counts */
+	{ { 1, 1, 1 }, 3, { 34, 33, 33 } },
+	{ { 2, 1 }, 2, { 67, 33 } },
+	{ { 1 }, 1, { 100 } },
+	{ { 1000, 1, 1, 1, 1 }, 5, { 100, 0, 0, 0, 0 } },
+	{ { 995, 1, 1, 1, 2 }, 5, { 100, 0, 0, 0, 0 } },
+	{ { 985, 5, 4, 3, 3 }, 5, { 99, 1, 0, 0, 0 } },
+	{ { 0, 0 }, 2, { 0, 0 } },
+	{ { UINT64_MAX / 2, UINT64_MAX / 2 }, 2, { 50, 50 } },
+};
+
+START_TEST(test_percentages)
+{
+	const struct pct_case *tc = &pct_cases[_i];
+	unsigned got[5], sum = 0;
+	size_t i;
+
+	report_percentages(tc->c, tc->n, got);
+	for (i = 0; i < tc->n; i++) {
+		ck_assert_uint_eq(got[i], tc->want[i]);
+		sum += got[i];
+	}
+	if (tc->c[0] != 0)
+		ck_assert_uint_eq(sum, 100);
+}
+END_TEST
+
+struct width_case {
+	const char *s;
+	size_t w;
+	const char *sanitized;
+};
+
+static const struct width_case width_cases[] = {
+	{ "frontend", 8, "frontend" },
+	{ "", 0, "" },
+	{ "caf\xc3\xa9", 4, "caf\xc3\xa9" },
+	{ "e\xcc\x81", 1, "e\xcc\x81" },			/* combining */
+	{ "\xe6\x97\xa5\xe6\x9c\xac", 4, "\xe6\x97\xa5\xe6\x9c\xac" },
+	{ "\xf0\x9f\x9a\x80", 2, "\xf0\x9f\x9a\x80" },		/* emoji */
+	/* bad input: control bytes, invalid UTF-8 */
+	{ "a\x1b[31mb", 7, "a?[31mb" },
+	{ "x\xff" "y", 3, "x?y" },
+	{ "\xc0\xaf", 2, "??" },				/* overlong */
+	{ "\xed\xa0\x80", 3, "???" },				/* surrogate */
+	{ "\xe6\x97", 2, "??" },				/* truncated */
+	{ "tab\there", 8, "tab?here" },
+	{ "\xc2\x85", 1, "?" },					/* C1 NEL */
+};
+
+START_TEST(test_width)
+{
+	const struct width_case *tc = &width_cases[_i];
+	char *s;
+
+	ck_assert_uint_eq(report_str_width(tc->s), tc->w);
+	s = report_sanitize(tc->s);
+	ck_assert_str_eq(s, tc->sanitized);
+	free(s);
+}
+END_TEST
+
+static char *
+table_text(struct report_table *t, const char *indent)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(report_table_print(t, fp, indent), 0);
+	fclose(fp);
+	return buf;
+}
+
+START_TEST(test_table)
+{
+	struct report_table *t = report_table_new(3);
+	const char *r1[] = { "frontend-xyz", "30", "drops" };
+	const char *r2[] = { "crawler", "8", NULL };
+	const char *r3[] = { "\xe6\x97\xa5\xe6\x9c\xac", "1234", "x" };
+	char *out;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(report_table_column(t, 1, NULL, REPORT_ALIGN_RIGHT,
+	    0), 0);
+	ck_assert_int_eq(report_table_add_row(t, r1), 0);
+	ck_assert_int_eq(report_table_add_row(t, r2), 0);
+	ck_assert_int_eq(report_table_add_row(t, r3), 0);
+	out = table_text(t, "  ");
+	ck_assert_str_eq(out,
+	    "  frontend-xyz    30  drops\n"
+	    "  crawler          8\n"
+	    "  \xe6\x97\xa5\xe6\x9c\xac          1234  x\n");
+	free(out);
+	report_table_free(t);
+}
+END_TEST
+
+START_TEST(test_table_truncate)
+{
+	struct report_table *t = report_table_new(2);
+	const char *r1[] = { "a-very-long-pod-name-1234", "1" };
+	const char *r2[] = { "\xe6\x97\xa5\xe6\x9c\xac\xe6\x97\xa5\xe6\x9c"
+	    "\xac\xe6\x97\xa5\xe6\x9c\xac", "2" };
+	char *out;
+
+	ck_assert_int_eq(report_table_column(t, 0, "POD", REPORT_ALIGN_LEFT,
+	    10), 0);
+	ck_assert_int_eq(report_table_column(t, 1, "N", REPORT_ALIGN_RIGHT,
+	    0), 0);
+	/* bad input: max width under 4, column out of range */
+	ck_assert_int_eq(report_table_column(t, 0, NULL, REPORT_ALIGN_LEFT,
+	    3), CILKIT_EINVAL);
+	ck_assert_int_eq(report_table_column(t, 2, NULL, REPORT_ALIGN_LEFT,
+	    0), CILKIT_EINVAL);
+	report_table_add_row(t, r1);
+	report_table_add_row(t, r2);
+	out = table_text(t, NULL);
+	ck_assert_str_eq(out,
+	    "POD         N\n"
+	    "a-very-lo\xe2\x80\xa6  1\n"
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe6\x97\xa5\xe6\x9c\xac\xe2\x80\xa6"
+	    "   2\n");
+	free(out);
+	report_table_set_ascii(t, true);
+	out = table_text(t, NULL);
+	ck_assert_str_eq(out,
+	    "POD         N\n"
+	    "a-very-...  1\n"
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe6\x97\xa5...   2\n");
+	free(out);
+	report_table_free(t);
+	ck_assert_ptr_null(report_table_new(0));
+	ck_assert_ptr_null(report_table_new(65));
+}
+END_TEST
+
+struct csv_case {
+	const char *in, *out;
+};
+
+static const struct csv_case csv_cases[] = {
+	{ "plain", "plain" },
+	{ "", "" },
+	{ "a,b", "\"a,b\"" },
+	{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+	{ "two\nlines", "\"two\nlines\"" },
+	{ "cr\r", "\"cr\r\"" },
+	{ " lead", "\" lead\"" },
+	{ "trail ", "\"trail \"" },
+	{ "\"", "\"\"\"\"" },
+};
+
+START_TEST(test_csv)
+{
+	const struct csv_case *tc = &csv_cases[_i];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(report_csv_field(fp, tc->in), 0);
+	fclose(fp);
+	ck_assert_str_eq(buf, tc->out);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_csv_row)
+{
+	const char *f[] = { "ns/pod", "a,b", NULL, "8080" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(report_csv_row(fp, f, 4), 0);
+	fclose(fp);
+	ck_assert_str_eq(buf, "ns/pod,\"a,b\",,8080\n");
+	free(buf);
+}
+END_TEST
+
+static const struct csv_case html_cases[] = {
+	{ "plain text", "plain text" },
+	{ "<script>alert('x')</script>",
+	  "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" },
+	{ "a & b \"c\"", "a &amp; b &quot;c&quot;" },
+	{ "caf\xc3\xa9", "caf\xc3\xa9" },
+	/* bad input */
+	{ "x\xffy", "x\xef\xbf\xbdy" },
+	{ "nul\x01", "nul\xef\xbf\xbd" },
+	{ "\xe6\x97", "\xef\xbf\xbd\xef\xbf\xbd" },
+	{ NULL, "" },
+};
+
+START_TEST(test_html)
+{
+	const struct csv_case *tc = &html_cases[_i];
+	char *s = report_html_escape(tc->in);
+
+	ck_assert_str_eq(s, tc->out);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_json)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	char eb[CILKIT_ERRBUF_SIZE];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	ck_assert_int_eq(report_json_add_str(o, "name", "a/b"), 0);
+	ck_assert_int_eq(report_json_add_str(o, "bad", "x\xff"), 0);
+	ck_assert_int_eq(report_json_add_str(o, "none", NULL), 0);
+	ck_assert_int_eq(report_json_add_int(o, "n", -5), 0);
+	ck_assert_int_eq(report_json_add_uint(o, "u", UINT64_MAX), 0);
+	ck_assert_int_eq(report_json_add_bool(o, "b", true), 0);
+	ck_assert_int_eq(report_json_add_time(o, "t", NOW + 1), 0);
+	ck_assert_int_eq(report_json_add_time(o, "t0", 0), 0);
+	a = json_object_new_array();
+	ck_assert_int_eq(report_json_append(a, json_object_new_int(1)), 0);
+	ck_assert_int_eq(report_json_add(o, "a", a), 0);
+	fp = open_memstream(&buf, &len);
+	ck_assert_int_eq(report_json_print(fp, o, false, eb, sizeof(eb)), 0);
+	fclose(fp);
+	ck_assert_str_eq(buf, "{\"name\":\"a/b\",\"bad\":\"x\xef\xbf\xbd\","
+	    "\"none\":null,\"n\":-5,\"u\":18446744073709551615,\"b\":true,"
+	    "\"t\":\"2024-05-01T10:00:00.000000001Z\",\"t0\":null,"
+	    "\"a\":[1]}\n");
+	free(buf);
+	buf = NULL;
+	fp = open_memstream(&buf, &len);
+	ck_assert_int_eq(report_json_print(fp, a, true, eb, sizeof(eb)), 0);
+	fclose(fp);
+	ck_assert_str_eq(buf, "[\n  1\n]\n");
+	free(buf);
+	json_object_put(o);
+}
+END_TEST
+
+/* A write error must be reported, not lost. */
+START_TEST(test_json_ioerr)
+{
+	struct json_object *o = json_object_new_object();
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	FILE *fp = fopen("/dev/full", "w");
+	int i, rc = 0;
+
+	if (fp == NULL)
+		return;
+	setvbuf(fp, NULL, _IONBF, 0);
+	for (i = 0; i < 10; i++)
+		report_json_add_str(o, "k", "v");
+	rc = report_json_print(fp, o, false, eb, sizeof(eb));
+	ck_assert_int_eq(rc, CILKIT_EIO);
+	ck_assert_ptr_nonnull(strstr(eb, "writing JSON"));
+	fclose(fp);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_intern)
+{
+	struct report_intern *in = report_intern_new(0);
+	char name[32];
+	int64_t id;
+	int i;
+
+	ck_assert_int_eq(report_intern_id(in, "frontend", (size_t)-1), 0);
+	ck_assert_int_eq(report_intern_id(in, "backend", 7), 1);
+	ck_assert_int_eq(report_intern_id(in, "frontend-x", 8), 0);
+	ck_assert_int_eq(report_intern_id(in, "", 0), 2);
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "pod-%d", i);
+		id = report_intern_id(in, name, (size_t)-1);
+		ck_assert_int_eq(id, i + 3);
+	}
+	for (i = 0; i < 100000; i += 997) {
+		snprintf(name, sizeof(name), "pod-%d", i);
+		ck_assert_int_eq(report_intern_id(in, name, (size_t)-1), i + 3);
+		ck_assert_str_eq(report_intern_str(in, i + 3), name);
+	}
+	ck_assert_uint_eq(report_intern_count(in), 100003);
+	ck_assert_ptr_null(report_intern_str(in, -1));
+	ck_assert_ptr_null(report_intern_str(in, 100003));
+	report_intern_free(in);
+
+	/* bad input: over the byte cap */
+	in = report_intern_new(100);
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "pod-%d", i);
+		id = report_intern_id(in, name, (size_t)-1);
+		if (id < 0)
+			break;
+	}
+	ck_assert_int_eq(id, CILKIT_ETOOBIG);
+	report_intern_free(in);
+	report_intern_free(NULL);
+}
+END_TEST
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Deterministic generator (xorshift64*), so failures reproduce. */
+static uint64_t rng = 88172645463325252ull;
+
+static double
+uniform(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+enum dist { D_UNIFORM, D_LOGNORMAL, D_PARETO, D_BIMODAL, D_CONST };
+
+static double
+draw(enum dist d)
+{
+	double u1, u2;
+
+	switch (d) {
+	case D_UNIFORM:
+		return 1 + uniform() * 1e6;
+	case D_LOGNORMAL:	/* latency-like: ms in ns, heavy right tail */
+		u1 = uniform() + 1e-12;
+		u2 = uniform();
+		return exp(14 + 1.5 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+	case D_PARETO:
+		return 1000 / pow(uniform() + 1e-12, 1 / 1.2);
+	case D_BIMODAL:
+		return uniform() < 0.9 ? 200000 + uniform() * 1000 :
+		    5e9 + uniform() * 1e9;
+	case D_CONST:
+		return 42;
+	}
+	return 0;
+}
+
+static const double errs[] = { 0.01, 0.005, 0.05 };
+
+/*
+ * Every distribution, three error bounds: each estimated quantile is
+ * within rel_err of the exact rank-floor(q*(n-1)) element.
+ */
+START_TEST(test_quantile_bound)
+{
+	static const double qs[] = { 0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9,
+	    0.95, 0.99, 0.999, 1 };
+	enum dist d = (enum dist)(_i % 5);
+	double err = errs[_i / 5], *v, est, exact;
+	size_t n = 50000, i, k;
+	struct report_quantile *q = report_quantile_new(err);
+
+	ck_assert_ptr_nonnull(q);
+	v = malloc(n * sizeof(*v));
+	for (i = 0; i < n; i++) {
+		v[i] = draw(d);
+		report_quantile_add(q, v[i]);
+	}
+	qsort(v, n, sizeof(*v), cmp_double);
+	ck_assert_uint_eq(report_quantile_count(q), n);
+	ck_assert(report_quantile_min(q) == v[0]);
+	ck_assert(report_quantile_max(q) == v[n - 1]);
+	for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		exact = v[(size_t)floor(qs[k] * (double)(n - 1))];
+		est = report_quantile_get(q, qs[k]);
+		ck_assert_msg(fabs(est - exact) <= err * exact * (1 + 1e-9),
+		    "dist %d err %g q %g: est %g exact %g", d, err, qs[k],
+		    est, exact);
+	}
+	free(v);
+	report_quantile_free(q);
+}
+END_TEST
+
+/* Merging two sketches equals one sketch over all the values. */
+START_TEST(test_quantile_merge)
+{
+	struct report_quantile *a = report_quantile_new(0.01);
+	struct report_quantile *b = report_quantile_new(0.01);
+	struct report_quantile *all = report_quantile_new(0.01);
+	struct report_quantile *other = report_quantile_new(0.02);
+	double x, q;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		x = draw(D_LOGNORMAL);
+		report_quantile_add(i % 3 == 0 ? a : b, x);
+		report_quantile_add(all, x);
+	}
+	ck_assert_int_eq(report_quantile_merge(a, b), 0);
+	ck_assert_uint_eq(report_quantile_count(a), 20000);
+	for (q = 0; q <= 1; q += 0.05)
+		ck_assert(report_quantile_get(a, q) ==
+		    report_quantile_get(all, q));
+	ck_assert(report_quantile_min(a) == report_quantile_min(all));
+	ck_assert(report_quantile_max(a) == report_quantile_max(all));
+	/* bad input: different error bounds do not merge */
+	ck_assert_int_eq(report_quantile_merge(a, other), CILKIT_EINVAL);
+	report_quantile_free(a);
+	report_quantile_free(b);
+	report_quantile_free(all);
+	report_quantile_free(other);
+}
+END_TEST
+
+/* Edge values: empty, zero, negative, NaN, out of range, bad rel_err. */
+START_TEST(test_quantile_edges)
+{
+	struct report_quantile *q = report_quantile_new(0.01);
+
+	ck_assert(report_quantile_get(q, 0.5) == 0);
+	ck_assert_uint_eq(report_quantile_count(q), 0);
+	report_quantile_add(q, NAN);
+	ck_assert_uint_eq(report_quantile_count(q), 0);
+	report_quantile_add(q, 0);
+	report_quantile_add(q, -3);
+	report_quantile_add(q, 1e30);
+	report_quantile_add_n(q, 100, 7);
+	ck_assert_uint_eq(report_quantile_count(q), 10);
+	ck_assert(report_quantile_min(q) == -3);
+	ck_assert(report_quantile_max(q) == 1e30);
+	ck_assert(report_quantile_get(q, 0) == -3);
+	ck_assert(report_quantile_get(q, 1) == 1e30);
+	ck_assert(fabs(report_quantile_get(q, 0.5) - 100) <= 1);
+	ck_assert(report_quantile_get(q, -1) == -3);
+	ck_assert(report_quantile_get(q, 2) == 1e30);
+	ck_assert(report_quantile_get(q, NAN) == -3);
+	report_quantile_free(q);
+	ck_assert_ptr_null(report_quantile_new(0));
+	ck_assert_ptr_null(report_quantile_new(0.5));
+	ck_assert_ptr_null(report_quantile_new(NAN));
+	report_quantile_free(NULL);
+}
+END_TEST
+
+static Suite *
+report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_duration, 0,
+	    sizeof(dur_cases) / sizeof(dur_cases[0]));
+	tcase_add_loop_test(tc, test_time, 0,
+	    sizeof(time_cases) / sizeof(time_cases[0]));
+	tcase_add_test(tc, test_format_time);
+	tcase_add_loop_test(tc, test_format_duration, 0,
+	    sizeof(fmtdur_cases) / sizeof(fmtdur_cases[0]));
+	tcase_add_loop_test(tc, test_percentages, 0,
+	    sizeof(pct_cases) / sizeof(pct_cases[0]));
+	tcase_add_loop_test(tc, test_width, 0,
+	    sizeof(width_cases) / sizeof(width_cases[0]));
+	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_table_truncate);
+	tcase_add_loop_test(tc, test_csv, 0,
+	    sizeof(csv_cases) / sizeof(csv_cases[0]));
+	tcase_add_test(tc, test_csv_row);
+	tcase_add_loop_test(tc, test_html, 0,
+	    sizeof(html_cases) / sizeof(html_cases[0]));
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_json_ioerr);
+	tcase_add_test(tc, test_intern);
+	tcase_add_loop_test(tc, test_quantile_bound, 0, 15);
+	tcase_add_test(tc, test_quantile_merge);
+	tcase_add_test(tc, test_quantile_edges);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(report_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
