@@ -261,6 +261,34 @@ const char *flow_l4_name(int l4);	/* "TCP", "UDP", "ICMPv4" ... */
 const char *flow_obs_point_name(int point);
 const char *flow_l7_type_name(int type);
 
+const char *flow_trace_reason_name(int reason);
+const char *flow_ip_version_name(int v);	/* "IPv4", "IPv6" */
+const char *flow_tunnel_proto_name(int p);	/* "VXLAN", "GENEVE" */
+
+/*
+ * DropReason enum (flow.proto): the wire name of a datapath drop code,
+ * or NULL for codes the enum has no value for (2-15, 206, unknown).
+ * flow_drop_reason_parse: exact enum name of length len -> code, or -1.
+ * (Monitor messages and advice families are in cilium_drop.h.)
+ */
+const char *flow_drop_reason_name(uint32_t code);
+int flow_drop_reason_parse(const char *s, size_t len);
+
+/* Enums the JSON reader resolves by name (flow_enum_parse). */
+enum flow_enum {
+	FLOW_ENUM_VERDICT,
+	FLOW_ENUM_TYPE,
+	FLOW_ENUM_DIRECTION,
+	FLOW_ENUM_L7_TYPE,
+	FLOW_ENUM_OBS_POINT,
+	FLOW_ENUM_TRACE_REASON,
+	FLOW_ENUM_IP_VERSION,
+	FLOW_ENUM_TUNNEL,
+	FLOW_ENUM_DROP_REASON,
+};
+/* Exact proto name of length len -> number; -1 when unknown. */
+int flow_enum_parse(int which, const char *s, size_t len);
+
 /* Reserved identity name ("world", "host" ...) or NULL. */
 const char *flow_reserved_identity_name(uint32_t identity);
 
