@@ -48,6 +48,12 @@ int flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 size_t flow_reader_line(const struct flow_reader *r);
 
 /*
+ * Lower the longest accepted line (default FLOW_READ_MAX_LINE); for
+ * callers with tighter memory and for tests.
+ */
+void flow_reader_set_max_line(struct flow_reader *r, size_t max);
+
+/*
  * Parse one line held in memory (no newline needed).  buf must stay
  * unchanged while rec is used; scratch is reused between calls and
  * freed with flow_scratch_free().  Same return values as
@@ -63,7 +69,7 @@ int flow_parse_line(struct flow_scratch *s, const char *buf, size_t len,
 /* What a stream starts with, from its first bytes (at least 4 wanted). */
 enum flow_format {
 	FLOW_FMT_UNKNOWN = 0,
-	FLOW_FMT_EMPTY,		/* no bytes at all */
+	FLOW_FMT_EMPTY,		/* no bytes, or only whitespace/BOM */
 	FLOW_FMT_PCAP,		/* classic pcap, any byte order, us or ns */
 	FLOW_FMT_PCAPNG,
 	FLOW_FMT_JSON_LINES,	/* starts with '{' after whitespace/BOM */

@@ -1,0 +1,682 @@
+/*
+ * flow_write.c - write flow lines in the `hubble observe -o jsonpb`
+ * shape, and RFC 3339 time formatting and parsing.
+ *
+ * protojson rules (hubble-flow-format.md section 2): proto field names,
+ * defaults omitted, enums by name (a number when there is none), 64-bit
+ * integers as strings, keys in .proto declaration order.  Strings are
+ * escaped per RFC 8259; bytes that are not valid UTF-8 are written as
+ * U+FFFD so the output is always valid JSON.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cilkit.h"
+#include "flow.h"
+#include "flow_write.h"
+
+/* ------------------------------------------------------------------ */
+/* Time. */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void
+flow_format_time(long long time_ns, char *buf, size_t len)
+{
+	int64_t secs, days, rem, y;
+	long long ns;
+	unsigned m, d;
+
+	secs = time_ns / 1000000000;
+	ns = time_ns % 1000000000;
+	if (ns < 0) {
+		ns += 1000000000;
+		secs--;
+	}
+	days = secs / 86400;
+	rem = secs % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, len, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d.%09lldZ",
+	    y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+	    ns);
+}
+
+/* n decimal digits at s; -1 when any is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+flow_parse_time(const char *s, size_t len, long long *time_ns)
+{
+	static const unsigned char mdays[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+	int year, mon, day, hh, mm, ss, oh = 0, om = 0, sign = 0, fd = 0;
+	long long frac = 0, t;
+	int64_t days, secs;
+	size_t i;
+	bool leap;
+
+	if (len < 20)
+		return CILKIT_EINVAL;
+	if ((year = digits(s, 4)) < 0 || s[4] != '-' ||
+	    (mon = digits(s + 5, 2)) < 0 || s[7] != '-' ||
+	    (day = digits(s + 8, 2)) < 0 ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    (hh = digits(s + 11, 2)) < 0 || s[13] != ':' ||
+	    (mm = digits(s + 14, 2)) < 0 || s[16] != ':' ||
+	    (ss = digits(s + 17, 2)) < 0)
+		return CILKIT_EINVAL;
+	i = 19;
+	if (i < len && s[i] == '.') {
+		i++;
+		if (i >= len || s[i] < '0' || s[i] > '9')
+			return CILKIT_EINVAL;
+		/* Nanoseconds: more than 9 digits are truncated. */
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (fd < 9) {
+				frac = frac * 10 + (s[i] - '0');
+				fd++;
+			}
+		}
+		for (; fd < 9; fd++)
+			frac *= 10;
+	}
+	if (i >= len)
+		return CILKIT_EINVAL;
+	if (s[i] == 'Z' || s[i] == 'z') {
+		i++;
+	} else if (s[i] == '+' || s[i] == '-') {
+		sign = s[i] == '+' ? 1 : -1;
+		if (len - i < 6 || (oh = digits(s + i + 1, 2)) < 0 ||
+		    s[i + 3] != ':' || (om = digits(s + i + 4, 2)) < 0 ||
+		    oh > 23 || om > 59)
+			return CILKIT_EINVAL;
+		i += 6;
+	} else {
+		return CILKIT_EINVAL;
+	}
+	if (i != len)
+		return CILKIT_EINVAL;
+	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	if (mon < 1 || mon > 12 || day < 1 ||
+	    day > mdays[mon - 1] + (mon == 2 && leap) || hh > 23 ||
+	    mm > 59 || ss > 59)
+		return CILKIT_EINVAL;
+	days = days_from_civil(year, (unsigned)mon, (unsigned)day);
+	secs = days * 86400 + hh * 3600 + mm * 60 + ss -
+	    sign * (oh * 3600 + om * 60);
+	if (__builtin_mul_overflow(secs, (int64_t)1000000000, &t) ||
+	    __builtin_add_overflow(t, frac, &t))
+		return CILKIT_EINVAL;	/* beyond 1677..2262 */
+	*time_ns = t;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output buffer: one fwrite per line in the common case. */
+
+struct wbuf {
+	FILE *fp;
+	size_t n;
+	bool err;
+	char b[16384];
+};
+
+static void
+wb_flush(struct wbuf *w)
+{
+	if (w->n > 0 && fwrite(w->b, 1, w->n, w->fp) != w->n)
+		w->err = true;
+	w->n = 0;
+}
+
+static void
+wb_put(struct wbuf *w, const char *s, size_t n)
+{
+	if (n > sizeof(w->b) - w->n) {
+		wb_flush(w);
+		if (n > sizeof(w->b)) {
+			if (fwrite(s, 1, n, w->fp) != n)
+				w->err = true;
+			return;
+		}
+	}
+	memcpy(w->b + w->n, s, n);
+	w->n += n;
+}
+
+static void
+wb_c(struct wbuf *w, char c)
+{
+	if (w->n == sizeof(w->b))
+		wb_flush(w);
+	w->b[w->n++] = c;
+}
+
+#define WB_LIT(w, s) wb_put((w), (s), sizeof(s) - 1)
+
+/* Length of the valid UTF-8 sequence at p, 0 when invalid. */
+static size_t
+utf8_ok(const unsigned char *p)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80 || (c == 0xf0 && p[1] < 0x90) ||
+		    (c == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* A JSON string (NUL-terminated input, so the UTF-8 look-ahead stops). */
+static void
+wb_str(struct wbuf *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *q;
+	char esc[8];
+	size_t ul;
+
+	wb_c(w, '"');
+	for (;;) {
+		q = p;
+		while (*q >= 0x20 && *q != '"' && *q != '\\' && *q < 0x80)
+			q++;
+		if (q > p)
+			wb_put(w, (const char *)p, (size_t)(q - p));
+		p = q;
+		if (*p == '\0')
+			break;
+		if (*p >= 0x80) {
+			ul = utf8_ok(p);
+			if (ul == 0) {
+				WB_LIT(w, "\xef\xbf\xbd");
+				p++;
+			} else {
+				wb_put(w, (const char *)p, ul);
+				p += ul;
+			}
+			continue;
+		}
+		switch (*p) {
+		case '"':	WB_LIT(w, "\\\""); break;
+		case '\\':	WB_LIT(w, "\\\\"); break;
+		case '\n':	WB_LIT(w, "\\n"); break;
+		case '\r':	WB_LIT(w, "\\r"); break;
+		case '\t':	WB_LIT(w, "\\t"); break;
+		case '\b':	WB_LIT(w, "\\b"); break;
+		case '\f':	WB_LIT(w, "\\f"); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			wb_put(w, esc, 6);
+			break;
+		}
+		p++;
+	}
+	wb_c(w, '"');
+}
+
+static void
+wb_u64(struct wbuf *w, uint64_t v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	wb_put(w, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+static void
+wb_i64(struct wbuf *w, int64_t v)
+{
+	if (v < 0) {
+		wb_c(w, '-');
+		wb_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		wb_u64(w, (uint64_t)v);
+	}
+}
+
+/*
+ * Members: *first tracks whether a comma is needed.  Each helper writes
+ * `"key":value`; callers skip default values.
+ */
+static void
+wb_key(struct wbuf *w, bool *first, const char *k)
+{
+	if (!*first)
+		wb_c(w, ',');
+	*first = false;
+	wb_c(w, '"');
+	wb_put(w, k, strlen(k));
+	WB_LIT(w, "\":");
+}
+
+static void
+m_str(struct wbuf *w, bool *first, const char *k, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return;
+	wb_key(w, first, k);
+	wb_str(w, v);
+}
+
+static void
+m_u(struct wbuf *w, bool *first, const char *k, uint64_t v)
+{
+	if (v == 0)
+		return;
+	wb_key(w, first, k);
+	wb_u64(w, v);
+}
+
+static void
+m_i(struct wbuf *w, bool *first, const char *k, int64_t v)
+{
+	if (v == 0)
+		return;
+	wb_key(w, first, k);
+	wb_i64(w, v);
+}
+
+/* 64-bit integers are strings in protojson. */
+static void
+m_u64s(struct wbuf *w, bool *first, const char *k, uint64_t v)
+{
+	if (v == 0)
+		return;
+	wb_key(w, first, k);
+	wb_c(w, '"');
+	wb_u64(w, v);
+	wb_c(w, '"');
+}
+
+static void
+m_enum(struct wbuf *w, bool *first, const char *k, int64_t v,
+    const char *name)
+{
+	if (v == 0)
+		return;
+	wb_key(w, first, k);
+	if (name != NULL)
+		wb_str(w, name);
+	else
+		wb_i64(w, v);
+}
+
+static void
+m_strs(struct wbuf *w, bool *first, const char *k, const char *const *v,
+    size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	wb_key(w, first, k);
+	wb_c(w, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			wb_c(w, ',');
+		wb_str(w, v[i] != NULL ? v[i] : "");
+	}
+	wb_c(w, ']');
+}
+
+static void
+w_endpoint(struct wbuf *w, bool *first, const char *k,
+    const struct flow_endpoint *e)
+{
+	bool f = true;
+	size_t i;
+
+	if (e->id == 0 && e->identity == 0 && e->cluster_name == NULL &&
+	    e->namespace == NULL && e->pod_name == NULL && e->n_labels == 0 &&
+	    e->n_workloads == 0)
+		return;
+	wb_key(w, first, k);
+	wb_c(w, '{');
+	m_u(w, &f, "ID", e->id);
+	m_u(w, &f, "identity", e->identity);
+	m_str(w, &f, "cluster_name", e->cluster_name);
+	m_str(w, &f, "namespace", e->namespace);
+	m_strs(w, &f, "labels", e->labels, e->n_labels);
+	m_str(w, &f, "pod_name", e->pod_name);
+	if (e->n_workloads > 0) {
+		wb_key(w, &f, "workloads");
+		wb_c(w, '[');
+		for (i = 0; i < e->n_workloads; i++) {
+			bool g = true;
+
+			if (i > 0)
+				wb_c(w, ',');
+			wb_c(w, '{');
+			m_str(w, &g, "name", e->workloads[i].name);
+			m_str(w, &g, "kind", e->workloads[i].kind);
+			wb_c(w, '}');
+		}
+		wb_c(w, ']');
+	}
+	wb_c(w, '}');
+}
+
+static void
+w_service(struct wbuf *w, bool *first, const char *k,
+    const struct flow_service *s)
+{
+	bool f = true;
+
+	if (s->name == NULL && s->namespace == NULL)
+		return;
+	wb_key(w, first, k);
+	wb_c(w, '{');
+	m_str(w, &f, "name", s->name);
+	m_str(w, &f, "namespace", s->namespace);
+	wb_c(w, '}');
+}
+
+static void
+w_policies(struct wbuf *w, bool *first, const char *k,
+    const struct flow_policy_list *l)
+{
+	size_t i;
+
+	if (l->n == 0)
+		return;
+	wb_key(w, first, k);
+	wb_c(w, '[');
+	for (i = 0; i < l->n; i++) {
+		bool f = true;
+
+		if (i > 0)
+			wb_c(w, ',');
+		wb_c(w, '{');
+		m_str(w, &f, "name", l->v[i].name);
+		m_str(w, &f, "namespace", l->v[i].namespace);
+		m_str(w, &f, "kind", l->v[i].kind);
+		wb_c(w, '}');
+	}
+	wb_c(w, ']');
+}
+
+static const char *const tcp_flag_names[] = {
+	"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS",
+};
+
+static void
+w_l4(struct wbuf *w, bool *first, const struct flow *fl)
+{
+	const char *name = flow_l4_name(fl->l4);
+	bool f = true, g = true;
+	int i;
+
+	if (name == NULL)
+		return;
+	wb_key(w, first, "l4");
+	wb_c(w, '{');
+	wb_key(w, &f, name);
+	wb_c(w, '{');
+	switch (fl->l4) {
+	case FLOW_L4_TCP:
+	case FLOW_L4_UDP:
+	case FLOW_L4_SCTP:
+		m_u(w, &g, "source_port", fl->sport);
+		m_u(w, &g, "destination_port", fl->dport);
+		if (fl->l4 == FLOW_L4_TCP && fl->tcp_flags != 0) {
+			bool h = true;
+
+			wb_key(w, &g, "flags");
+			wb_c(w, '{');
+			for (i = 0; i < 9; i++) {
+				if (fl->tcp_flags & (1u << i)) {
+					wb_key(w, &h, tcp_flag_names[i]);
+					WB_LIT(w, "true");
+				}
+			}
+			wb_c(w, '}');
+		}
+		break;
+	case FLOW_L4_ICMPV4:
+	case FLOW_L4_ICMPV6:
+		m_u(w, &g, "type", fl->icmp_type);
+		m_u(w, &g, "code", fl->icmp_code);
+		break;
+	}
+	WB_LIT(w, "}}");
+}
+
+static void
+w_l7(struct wbuf *w, bool *first, const struct flow_l7 *l)
+{
+	bool f = true, g = true;
+
+	wb_key(w, first, "l7");
+	wb_c(w, '{');
+	m_enum(w, &f, "type", l->type, flow_l7_type_name(l->type));
+	m_u64s(w, &f, "latency_ns", l->latency_ns);
+	switch (l->kind) {
+	case FLOW_L7_DNS:
+		wb_key(w, &f, "dns");
+		wb_c(w, '{');
+		m_str(w, &g, "query", l->dns.query);
+		m_strs(w, &g, "ips", l->dns.ips, l->dns.n_ips);
+		m_u(w, &g, "ttl", l->dns.ttl);
+		m_str(w, &g, "observation_source", l->dns.observation_source);
+		m_u(w, &g, "rcode", l->dns.rcode);
+		m_strs(w, &g, "qtypes", l->dns.qtypes, l->dns.n_qtypes);
+		wb_c(w, '}');
+		break;
+	case FLOW_L7_HTTP:
+		wb_key(w, &f, "http");
+		wb_c(w, '{');
+		m_u(w, &g, "code", l->http.code);
+		m_str(w, &g, "method", l->http.method);
+		m_str(w, &g, "url", l->http.url);
+		m_str(w, &g, "protocol", l->http.protocol);
+		wb_c(w, '}');
+		break;
+	case FLOW_L7_KAFKA:
+		wb_key(w, &f, "kafka");
+		wb_c(w, '{');
+		m_i(w, &g, "error_code", l->kafka.error_code);
+		m_i(w, &g, "api_version", l->kafka.api_version);
+		m_str(w, &g, "api_key", l->kafka.api_key);
+		m_i(w, &g, "correlation_id", l->kafka.correlation_id);
+		m_str(w, &g, "topic", l->kafka.topic);
+		wb_c(w, '}');
+		break;
+	}
+	wb_c(w, '}');
+}
+
+static void
+w_time(struct wbuf *w, bool *first, const char *k, int64_t t)
+{
+	char tb[40];
+
+	if (t == 0)
+		return;
+	flow_format_time(t, tb, sizeof(tb));
+	wb_key(w, first, k);
+	wb_c(w, '"');
+	wb_put(w, tb, strlen(tb));
+	wb_c(w, '"');
+}
+
+int
+flow_write_line(FILE *fp, const struct flow *fl)
+{
+	struct wbuf w;
+	bool f = true, top = false, g;
+
+	w.fp = fp;
+	w.n = 0;
+	w.err = false;
+	WB_LIT(&w, "{\"flow\":{");
+	w_time(&w, &f, "time", fl->time_ns);
+	m_str(&w, &f, "uuid", fl->uuid);
+	m_enum(&w, &f, "verdict", fl->verdict, flow_verdict_name(fl->verdict));
+	m_u(&w, &f, "drop_reason", fl->drop_reason);
+	if (fl->src_mac != NULL || fl->dst_mac != NULL) {
+		g = true;
+		wb_key(&w, &f, "ethernet");
+		wb_c(&w, '{');
+		m_str(&w, &g, "source", fl->src_mac);
+		m_str(&w, &g, "destination", fl->dst_mac);
+		wb_c(&w, '}');
+	}
+	if (fl->src_ip != NULL || fl->dst_ip != NULL ||
+	    fl->src_ip_xlated != NULL || fl->ip_version != 0 ||
+	    fl->ip_encrypted) {
+		g = true;
+		wb_key(&w, &f, "IP");
+		wb_c(&w, '{');
+		m_str(&w, &g, "source", fl->src_ip);
+		m_str(&w, &g, "source_xlated", fl->src_ip_xlated);
+		m_str(&w, &g, "destination", fl->dst_ip);
+		m_enum(&w, &g, "ipVersion", fl->ip_version,
+		    flow_ip_version_name(fl->ip_version));
+		if (fl->ip_encrypted) {
+			wb_key(&w, &g, "encrypted");
+			WB_LIT(&w, "true");
+		}
+		wb_c(&w, '}');
+	}
+	w_l4(&w, &f, fl);
+	if (fl->tunnel_proto != 0 || fl->tunnel_vni != 0) {
+		g = true;
+		wb_key(&w, &f, "tunnel");
+		wb_c(&w, '{');
+		m_enum(&w, &g, "protocol", fl->tunnel_proto,
+		    flow_tunnel_proto_name(fl->tunnel_proto));
+		m_u(&w, &g, "vni", fl->tunnel_vni);
+		wb_c(&w, '}');
+	}
+	w_endpoint(&w, &f, "source", &fl->src);
+	w_endpoint(&w, &f, "destination", &fl->dst);
+	m_enum(&w, &f, "Type", fl->type, flow_type_name(fl->type));
+	m_str(&w, &f, "node_name", fl->node_name);
+	m_strs(&w, &f, "source_names", fl->src_names, fl->n_src_names);
+	m_strs(&w, &f, "destination_names", fl->dst_names, fl->n_dst_names);
+	if (fl->has_l7)
+		w_l7(&w, &f, &fl->l7);
+	if (fl->is_reply == 1) {
+		wb_key(&w, &f, "reply");
+		WB_LIT(&w, "true");
+	}
+	if (fl->event_type >= 0) {
+		g = true;
+		wb_key(&w, &f, "event_type");
+		wb_c(&w, '{');
+		m_i(&w, &g, "type", fl->event_type);
+		m_i(&w, &g, "sub_type", fl->event_subtype);
+		wb_c(&w, '}');
+	}
+	w_service(&w, &f, "source_service", &fl->src_svc);
+	w_service(&w, &f, "destination_service", &fl->dst_svc);
+	m_enum(&w, &f, "traffic_direction", fl->direction,
+	    flow_direction_name(fl->direction));
+	m_u(&w, &f, "policy_match_type", fl->policy_match_type);
+	m_enum(&w, &f, "trace_observation_point", fl->obs_point,
+	    flow_obs_point_name(fl->obs_point));
+	m_enum(&w, &f, "trace_reason", fl->trace_reason,
+	    flow_trace_reason_name(fl->trace_reason));
+	if (fl->file_name != NULL || fl->file_line != 0) {
+		g = true;
+		wb_key(&w, &f, "file");
+		wb_c(&w, '{');
+		m_str(&w, &g, "name", fl->file_name);
+		m_u(&w, &g, "line", fl->file_line);
+		wb_c(&w, '}');
+	}
+	m_enum(&w, &f, "drop_reason_desc", fl->drop_reason,
+	    flow_drop_reason_name(fl->drop_reason));
+	if (fl->is_reply == 0 || fl->is_reply == 1) {
+		wb_key(&w, &f, "is_reply");
+		if (fl->is_reply)
+			WB_LIT(&w, "true");
+		else
+			WB_LIT(&w, "false");
+	}
+	if (fl->iface_name != NULL || fl->iface_index != 0) {
+		g = true;
+		wb_key(&w, &f, "interface");
+		wb_c(&w, '{');
+		m_u(&w, &g, "index", fl->iface_index);
+		m_str(&w, &g, "name", fl->iface_name);
+		wb_c(&w, '}');
+	}
+	m_u(&w, &f, "proxy_port", fl->proxy_port);
+	m_str(&w, &f, "Summary", fl->summary);
+	w_policies(&w, &f, "egress_allowed_by", &fl->egress_allowed_by);
+	w_policies(&w, &f, "ingress_allowed_by", &fl->ingress_allowed_by);
+	w_policies(&w, &f, "egress_denied_by", &fl->egress_denied_by);
+	w_policies(&w, &f, "ingress_denied_by", &fl->ingress_denied_by);
+	wb_c(&w, '}');
+	m_str(&w, &top, "node_name", fl->node_name);
+	w_time(&w, &top, "time", fl->time_ns);
+	WB_LIT(&w, "}\n");
+	wb_flush(&w);
+	return w.err || ferror(fp) ? CILKIT_EIO : 0;
+}

@@ -1,0 +1,760 @@
+/*
+ * check_flow_read.c - the flow-lines reader, writer and sniffer: field
+ * values on the real captures in $SHARED_DATA/hubble, the protojson
+ * variants (camelCase keys, numeric enums, quoted 64-bit numbers), bad
+ * input rows, and write/read round trips.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "cilkit.h"
+#include "flow.h"
+#include "flow_read.h"
+#include "flow_write.h"
+
+#define HUB_10	"cilium-hubble-otel_testdata_basic-sample-10-flows.json"
+#define HUB_DNS	"cilium-hubble-otel_testdata_basic-sample-5-dns-flows.json"
+#define HUB_HTTP "cilium-hubble-otel_testdata_basic-sample-5-http-flows.json"
+#define HUB_TCP	"cilium-hubble-otel_testdata_basic-sample-400-tcp-flows.json"
+#define HUB_UDP	"cilium-hubble-otel_testdata_basic-sample-400-udp-flows.json"
+#define HUB_ICMP \
+	"cilium-hubble-otel_testdata_basic-sample-400-icmpv4-flows.json"
+#define HUB_EXPORT "cilium-cilium_Documentation_observability_hubble_" \
+	"configuration_export.rst_events.log"
+
+static const char *const hubble_files[] = {
+	HUB_10, HUB_DNS, HUB_HTTP, HUB_TCP, HUB_UDP, HUB_ICMP, HUB_EXPORT,
+};
+
+static char *
+data_path(const char *name)
+{
+	const char *d = getenv("SHARED_DATA");
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/hubble/%s",
+	    d != NULL ? d : "../shared/data", name);
+	return buf;
+}
+
+/* An open reader positioned after line n of a real file. */
+struct at {
+	FILE *fp;
+	struct flow_reader *r;
+	struct flow_record rec;
+};
+
+static void
+open_at(struct at *a, const char *name, size_t n)
+{
+	char eb[CILKIT_ERRBUF_SIZE];
+	int rc;
+
+	a->fp = fopen(data_path(name), "r");
+	ck_assert_msg(a->fp != NULL, "cannot open %s (SHARED_DATA?)",
+	    data_path(name));
+	a->r = flow_reader_new(a->fp, name);
+	ck_assert_ptr_nonnull(a->r);
+	do {
+		rc = flow_reader_next(a->r, &a->rec, eb, sizeof(eb));
+		ck_assert_msg(rc == 1, "%s: rc %d %s", name, rc, eb);
+	} while (flow_reader_line(a->r) < n);
+}
+
+static void
+close_at(struct at *a)
+{
+	flow_reader_free(a->r);
+	fclose(a->fp);
+}
+
+static int64_t
+t(const char *s)
+{
+	long long v;
+
+	ck_assert_int_eq(flow_parse_time(s, strlen(s), &v), 0);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_real_10_flows)
+{
+	struct at a;
+	const struct flow *f = &a.rec.flow;
+
+	open_at(&a, HUB_10, 1);
+	ck_assert_int_eq(a.rec.kind, FLOW_EV_FLOW);
+	ck_assert_int_eq(f->time_ns, t("2021-06-16T16:52:13.136834446Z"));
+	ck_assert_int_eq(f->time_ns, 1623862333136834446LL);
+	ck_assert_int_eq(a.rec.time_ns, f->time_ns);
+	ck_assert_int_eq(f->verdict, FLOW_FORWARDED);
+	ck_assert_str_eq(f->src_mac, "46:e5:ea:1f:95:ff");
+	ck_assert_str_eq(f->dst_mac, "d6:ec:b0:4a:ff:46");
+	ck_assert_str_eq(f->src_ip, "10.0.2.16");
+	ck_assert_str_eq(f->dst_ip, "10.0.2.1");
+	ck_assert_int_eq(f->ip_version, 1);
+	ck_assert_int_eq(f->l4, FLOW_L4_TCP);
+	ck_assert_int_eq(f->sport, 15020);
+	ck_assert_int_eq(f->dport, 42044);
+	ck_assert_int_eq(f->tcp_flags, FLOW_TCP_FIN | FLOW_TCP_ACK);
+	ck_assert_int_eq(f->src.id, 1231);
+	ck_assert_int_eq(f->src.identity, 25339);
+	ck_assert_str_eq(f->src.namespace, "bookinfo");
+	ck_assert_str_eq(f->src.pod_name, "reviews-v1-545db77b95-s6jb8");
+	ck_assert_uint_eq(f->src.n_labels, 7);
+	ck_assert_str_eq(f->src.labels[0], "k8s:app=reviews");
+	ck_assert_str_eq(f->src.labels[6], "k8s:version=v1");
+	ck_assert_str_eq(flow_endpoint_label_value(&f->src, "app"),
+	    "reviews");
+	ck_assert_str_eq(flow_endpoint_label_value(&f->src,
+	    "io.kubernetes.pod.namespace"), "bookinfo");
+	ck_assert_ptr_null(flow_endpoint_label_value(&f->src, "ap"));
+	ck_assert_int_eq(f->dst.identity, FLOW_ID_HOST);
+	ck_assert_uint_eq(f->dst.n_labels, 1);
+	ck_assert_str_eq(f->dst.labels[0], "reserved:host");
+	ck_assert_ptr_null(f->dst.namespace);
+	ck_assert_int_eq(f->type, FLOW_TYPE_L3_L4);
+	ck_assert_str_eq(f->node_name,
+	    "gke-ilya-otel-demo-1-ilya-otel-demo-1-6114bb84-zr1l");
+	ck_assert_str_eq(a.rec.node_name, f->node_name);
+	/* only the deprecated "reply":true on this line */
+	ck_assert_int_eq(f->is_reply, 1);
+	ck_assert_int_eq(f->event_type, 4);
+	ck_assert_int_eq(f->event_subtype, 3);
+	ck_assert_int_eq(f->direction, FLOW_DIR_INGRESS);
+	ck_assert_int_eq(f->obs_point, 3);
+	ck_assert_str_eq(f->summary, "TCP Flags: ACK, FIN");
+	ck_assert(!f->has_l7);
+	ck_assert_int_eq(f->drop_reason, 0);
+
+	/* line 2: no reply at all, event_type {"type":4}, TO_ENDPOINT */
+	ck_assert_int_eq(flow_reader_next(a.r, &a.rec, NULL, 0), 1);
+	ck_assert_int_eq(f->is_reply, -1);
+	ck_assert_int_eq(f->event_type, 4);
+	ck_assert_int_eq(f->event_subtype, 0);
+	ck_assert_int_eq(f->obs_point, 101);
+	ck_assert_int_eq(f->src.identity, 1);
+	ck_assert_int_eq(f->src.id, 0);
+	ck_assert_int_eq(f->dst.id, 1231);
+	close_at(&a);
+}
+END_TEST
+
+START_TEST(test_real_export)
+{
+	struct at a;
+	const struct flow *f = &a.rec.flow;
+
+	open_at(&a, HUB_EXPORT, 1);
+	ck_assert_int_eq(f->verdict, FLOW_DROPPED);
+	ck_assert_int_eq(f->drop_reason, 132);
+	ck_assert_int_eq(f->ip_version, 2);
+	ck_assert_str_eq(f->src_ip, "fe80::64d8:8aff:fe72:fc14");
+	ck_assert_str_eq(f->dst_ip, "ff02::2");
+	ck_assert_int_eq(f->l4, FLOW_L4_ICMPV6);
+	ck_assert_int_eq(f->icmp_type, 133);
+	ck_assert_int_eq(f->icmp_code, 0);
+	ck_assert_ptr_null(f->src.namespace);
+	ck_assert_uint_eq(f->src.n_labels, 0);
+	ck_assert_str_eq(f->node_name, "kind-kind/kind-worker");
+	ck_assert_int_eq(f->type, FLOW_TYPE_UNKNOWN);	/* field-masked */
+	ck_assert_int_eq(f->event_type, -1);
+	ck_assert_int_eq(f->is_reply, -1);
+	ck_assert_int_eq(f->time_ns, t("2023-08-21T12:12:13.517394084Z"));
+
+	ck_assert_int_eq(flow_reader_next(a.r, &a.rec, NULL, 0), 1);
+	ck_assert_int_eq(f->drop_reason, 133);
+	ck_assert_int_eq(f->tcp_flags, FLOW_TCP_SYN);
+	ck_assert_int_eq(f->dport, 80);
+	ck_assert_str_eq(f->src.pod_name, "xwing");
+	ck_assert_str_eq(f->dst.pod_name, "deathstar-7848d6c4d5-th9v2");
+	ck_assert_str_eq(f->dst.namespace, "default");
+	ck_assert_int_eq(flow_reader_next(a.r, &a.rec, NULL, 0), 0);
+	ck_assert_uint_eq(flow_reader_line(a.r), 2);
+	close_at(&a);
+}
+END_TEST
+
+START_TEST(test_real_http)
+{
+	struct at a;
+	const struct flow *f = &a.rec.flow;
+
+	open_at(&a, HUB_HTTP, 1);
+	ck_assert_int_eq(f->type, FLOW_TYPE_L7);
+	ck_assert(f->has_l7);
+	ck_assert_int_eq(f->l7.type, FLOW_L7_REQUEST);
+	ck_assert_int_eq(f->l7.kind, FLOW_L7_HTTP);
+	ck_assert_str_eq(f->l7.http.method, "GET");
+	ck_assert_str_eq(f->l7.http.url, "http://10.128.0.4:9990/metrics");
+	ck_assert_str_eq(f->l7.http.protocol, "HTTP/1.1");
+	ck_assert_int_eq(f->l7.http.code, 0);
+	ck_assert_int_eq(f->l7.latency_ns, 0);
+	ck_assert_int_eq(f->is_reply, 0);
+	ck_assert_int_eq(f->event_type, 129);
+	ck_assert_int_eq(f->direction, FLOW_DIR_EGRESS);
+	ck_assert_int_eq(f->dst.identity, FLOW_ID_WORLD);
+	ck_assert_str_eq(flow_reserved_identity_name(f->dst.identity),
+	    "world");
+	close_at(&a);
+
+	open_at(&a, HUB_HTTP, 5);
+	ck_assert_int_eq(f->l7.type, FLOW_L7_RESPONSE);
+	ck_assert_int_eq(f->l7.http.code, 503);
+	ck_assert_uint_eq(f->l7.latency_ns, 4138183640ULL);
+	ck_assert_int_eq(f->is_reply, 1);
+	close_at(&a);
+}
+END_TEST
+
+START_TEST(test_real_dns)
+{
+	struct at a;
+	const struct flow *f = &a.rec.flow;
+
+	open_at(&a, HUB_DNS, 2);
+	ck_assert_int_eq(f->l7.kind, FLOW_L7_DNS);
+	ck_assert_int_eq(f->l7.type, FLOW_L7_RESPONSE);
+	ck_assert_str_eq(f->l7.dns.query, "istiod-istio-1611.istio-system."
+	    "svc.istio-system.svc.cluster.local.");
+	ck_assert_uint_eq(f->l7.dns.ttl, 4294967295U);
+	ck_assert_int_eq(f->l7.dns.rcode, 3);
+	ck_assert_str_eq(f->l7.dns.observation_source, "proxy");
+	ck_assert_uint_eq(f->l7.dns.n_qtypes, 1);
+	ck_assert_str_eq(f->l7.dns.qtypes[0], "A");
+	ck_assert_int_eq(f->sport, 53);
+	ck_assert_str_eq(f->src.pod_name, "kube-dns-b4f5c58c7-vnx5s");
+	close_at(&a);
+}
+END_TEST
+
+START_TEST(test_real_icmp)
+{
+	struct at a;
+	const struct flow *f = &a.rec.flow;
+
+	open_at(&a, HUB_ICMP, 1);
+	ck_assert_int_eq(f->l4, FLOW_L4_ICMPV4);
+	ck_assert_int_eq(f->icmp_type, 8);
+	ck_assert_uint_eq(f->iface_index, 10);
+	ck_assert_str_eq(f->iface_name, "lxc_health");
+	ck_assert_int_eq(f->dst.identity, FLOW_ID_HEALTH);
+	ck_assert_int_eq(f->dst.id, 132);
+	ck_assert_int_eq(f->is_reply, 0);
+	close_at(&a);
+}
+END_TEST
+
+/* Aggregates over whole files; expected numbers counted with jq. */
+struct agg {
+	unsigned long flows, verdict[8], http, dns, dns_ips, redirected_pm3,
+	    reply[3], obs101, obs_proxy, errors;
+};
+
+static void
+aggregate(const char *name, struct agg *g)
+{
+	FILE *fp = fopen(data_path(name), "r");
+	struct flow_reader *r;
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+	int rc;
+
+	ck_assert_ptr_nonnull(fp);
+	memset(g, 0, sizeof(*g));
+	r = flow_reader_new(fp, name);
+	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0) {
+		if (rc < 0) {
+			g->errors++;
+			continue;
+		}
+		ck_assert_int_eq(rec.kind, FLOW_EV_FLOW);
+		g->flows++;
+		g->verdict[rec.flow.verdict & 7]++;
+		g->http += rec.flow.l7.kind == FLOW_L7_HTTP;
+		g->dns += rec.flow.l7.kind == FLOW_L7_DNS;
+		g->dns_ips += rec.flow.l7.dns.n_ips;
+		g->redirected_pm3 += rec.flow.verdict == FLOW_REDIRECTED &&
+		    rec.flow.policy_match_type == 3 &&
+		    rec.flow.event_type == 5;
+		g->reply[rec.flow.is_reply + 1]++;
+		g->obs101 += rec.flow.obs_point == 101;
+		g->obs_proxy += rec.flow.obs_point == 1;
+	}
+	flow_reader_free(r);
+	fclose(fp);
+}
+
+START_TEST(test_real_aggregates)
+{
+	struct agg g;
+
+	aggregate(HUB_TCP, &g);
+	ck_assert_uint_eq(g.errors, 0);
+	ck_assert_uint_eq(g.flows, 400);
+	ck_assert_uint_eq(g.verdict[FLOW_FORWARDED], 373);
+	ck_assert_uint_eq(g.verdict[FLOW_REDIRECTED], 27);
+	ck_assert_uint_eq(g.redirected_pm3, 27);
+	ck_assert_uint_eq(g.http, 65);
+	ck_assert_uint_eq(g.obs101, 117);
+	ck_assert_uint_eq(g.obs_proxy, 111);
+	/* is_reply: 218 false, 132 true, 50 absent (no reply either) */
+	ck_assert_uint_eq(g.reply[1], 218);
+	ck_assert_uint_eq(g.reply[2], 132);
+	ck_assert_uint_eq(g.reply[0], 50);
+
+	aggregate(HUB_UDP, &g);
+	ck_assert_uint_eq(g.errors, 0);
+	ck_assert_uint_eq(g.flows, 400);
+	ck_assert_uint_eq(g.verdict[FLOW_FORWARDED], 370);
+	ck_assert_uint_eq(g.verdict[FLOW_REDIRECTED], 30);
+	ck_assert_uint_eq(g.dns, 148);
+	ck_assert_uint_eq(g.dns_ips, 37);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* flow_parse_line rows: good variants and bad input. */
+
+struct line_case {
+	const char *in;
+	int rc;			/* 1, or the negative error */
+	int kind;
+	const char *errpart;	/* substring of the message on error */
+};
+
+static const struct line_case line_cases[] = {
+	{ "{\"flow\":{}}", 1, FLOW_EV_FLOW, NULL },
+	{ "{\"flow\":{},\"node_name\":\"n\",\"time\":"
+	  "\"2024-01-01T00:00:00Z\"}", 1, FLOW_EV_FLOW, NULL },
+	{ "{\"lost_events\":{\"source\":\"HUBBLE_RING_BUFFER\","
+	  "\"num_events_lost\":\"1\",\"cpu\":5},\"node_name\":\"x\"}",
+	  1, FLOW_EV_LOST, NULL },
+	{ "{\"agent_event\":{\"type\":\"AGENT_STARTED\"}}", 1,
+	  FLOW_EV_AGENT, NULL },
+	{ "{\"debug_event\":{\"type\":\"DBG_GENERIC\",\"cpu\":1}}", 1,
+	  FLOW_EV_DEBUG, NULL },
+	{ "{\"node_status\":{\"state_change\":\"NODE_CONNECTED\"}}", 1,
+	  FLOW_EV_NODE_STATUS, NULL },
+	{ "{}", 1, FLOW_EV_OTHER, NULL },
+	{ "{\"time\":\"2024-01-01T00:00:00Z\",\"verdict\":\"DROPPED\"}", 1,
+	  FLOW_EV_FLOW, NULL },
+	{ " \t{\"flow\":{\"verdict\":2}} \r", 1, FLOW_EV_FLOW, NULL },
+	{ "{\"flow\":{\"x\":[1,{\"a\":[true,false,null,-1.5e3,\"\\\"\"]}]}}",
+	  1, FLOW_EV_FLOW, NULL },
+	/* bad input */
+	{ "", CILKIT_EINVAL, 0, "empty line" },
+	{ "not json", CILKIT_EINVAL, 0, "not a JSON object" },
+	{ "[1,2]", CILKIT_EINVAL, 0, "not a JSON object" },
+	{ "{\"flow\":{\"verdict\":\"DROPPED\"", CILKIT_ETRUNC, 0,
+	  "unexpected end of line" },
+	{ "{\"flow\":{\"l4\":{\"TCP\":{\"source_port\":\"x\"}}}}",
+	  CILKIT_EINVAL, 0, "flow.l4.TCP.source_port: expected a number" },
+	{ "{\"flow\":{\"l4\":{\"TCP\":{\"source_port\":true}}}}",
+	  CILKIT_EINVAL, 0, "source_port: expected a number, got a boolean" },
+	{ "{\"flow\":{\"l4\":{\"UDP\":{\"destination_port\":70000}}}}",
+	  CILKIT_EINVAL, 0, "flow.l4.UDP.destination_port: integer out of" },
+	{ "{\"flow\":{\"source\":{\"labels\":[\"a\",3]}}}", CILKIT_EINVAL,
+	  0, "flow.source.labels[1]: expected a string, got a number" },
+	{ "{\"flow\":{\"time\":\"yesterday\"}}", CILKIT_EINVAL, 0,
+	  "flow.time: not an RFC 3339 time" },
+	{ "{\"flow\":{}} x", CILKIT_EINVAL, 0, "trailing data" },
+	{ "{\"flow\":{},\"lost_events\":{}}", CILKIT_EINVAL, 0,
+	  "more than one of" },
+	{ "{\"flow\":{\"Summary\":\"a\xff\"}}", CILKIT_EINVAL, 0,
+	  "flow.Summary: invalid UTF-8" },
+	{ "{\"flow\":{\"l4\":[]}}", CILKIT_EINVAL, 0,
+	  "flow.l4: expected an object, got an array" },
+};
+
+START_TEST(test_line)
+{
+	const struct line_case *tc = &line_cases[_i];
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	int rc;
+
+	rc = flow_parse_line(s, tc->in, strlen(tc->in), &rec, eb, sizeof(eb));
+	ck_assert_msg(rc == tc->rc, "row %d: rc %d want %d (%s)", _i, rc,
+	    tc->rc, eb);
+	if (rc == 1)
+		ck_assert_int_eq(rec.kind, tc->kind);
+	else
+		ck_assert_msg(strstr(eb, tc->errpart) != NULL,
+		    "row %d: message '%s' lacks '%s'", _i, eb, tc->errpart);
+	flow_scratch_free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Time. */
+
+struct time_case {
+	const char *in;
+	int rc;
+	long long ns;
+};
+
+static const struct time_case time_cases[] = {
+	{ "1970-01-01T00:00:00Z", 0, 0 },
+	{ "2021-06-16T16:52:13.136834446Z", 0, 1623862333136834446LL },
+	{ "2021-06-16T16:52:13.1Z", 0, 1623862333100000000LL },
+	{ "2021-06-16T16:52:13.136Z", 0, 1623862333136000000LL },
+	{ "2021-06-16T16:52:13.136834Z", 0, 1623862333136834000LL },
+	{ "2021-06-16T18:52:13.5+02:00", 0, 1623862333500000000LL },
+	{ "2021-06-16T16:22:13-00:30", 0, 1623862333000000000LL },
+	{ "1969-12-31T23:59:59.999999999Z", 0, -1 },
+	{ "2024-02-29T00:00:00Z", 0, 1709164800000000000LL },
+	/* bad */
+	{ "2023-02-29T00:00:00Z", CILKIT_EINVAL, 0 },
+	{ "2021-06-16T16:52:13", CILKIT_EINVAL, 0 },
+	{ "2021-06-16T24:00:00Z", CILKIT_EINVAL, 0 },
+	{ "2021-13-16T16:52:13Z", CILKIT_EINVAL, 0 },
+	{ "2021-06-16T16:52:13.Z", CILKIT_EINVAL, 0 },
+	{ "2021-06-16T16:52:13Zjunk", CILKIT_EINVAL, 0 },
+	{ "9999-12-31T23:59:59Z", CILKIT_EINVAL, 0 },
+	{ "", CILKIT_EINVAL, 0 },
+};
+
+START_TEST(test_time)
+{
+	const struct time_case *tc = &time_cases[_i];
+	long long ns = 0;
+	char buf[40];
+
+	ck_assert_msg(flow_parse_time(tc->in, strlen(tc->in), &ns) == tc->rc,
+	    "row %d %s", _i, tc->in);
+	if (tc->rc == 0) {
+		ck_assert_int_eq(ns, tc->ns);
+		flow_format_time(ns, buf, sizeof(buf));
+		ns = 0;
+		ck_assert_int_eq(flow_parse_time(buf, strlen(buf), &ns), 0);
+		ck_assert_int_eq(ns, tc->ns);
+	}
+}
+END_TEST
+
+START_TEST(test_format_time)
+{
+	char buf[40];
+
+	flow_format_time(1623862333136834446LL, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2021-06-16T16:52:13.136834446Z");
+	flow_format_time(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00.000000000Z");
+	flow_format_time(-1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1969-12-31T23:59:59.999999999Z");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Sniffing. */
+
+struct sniff_case {
+	const char *in;
+	size_t n;
+	int fmt;
+};
+
+static const struct sniff_case sniff_cases[] = {
+	{ "", 0, FLOW_FMT_EMPTY },
+	{ "  \n", 3, FLOW_FMT_EMPTY },
+	{ "\xd4\xc3\xb2\xa1", 4, FLOW_FMT_PCAP },
+	{ "\xa1\xb2\xc3\xd4", 4, FLOW_FMT_PCAP },
+	{ "\x4d\x3c\xb2\xa1", 4, FLOW_FMT_PCAP },
+	{ "\xa1\xb2\x3c\x4d", 4, FLOW_FMT_PCAP },
+	{ "\x0a\x0d\x0d\x0a", 4, FLOW_FMT_PCAPNG },
+	{ "{\"flow\"", 7, FLOW_FMT_JSON_LINES },
+	{ "\n \t{", 4, FLOW_FMT_JSON_LINES },
+	{ "\xef\xbb\xbf{\"a\"", 7, FLOW_FMT_JSON_LINES },
+	{ "Listening for events on 2 CPUs", 30, FLOW_FMT_TEXT },
+	{ "xx\0yy", 5, FLOW_FMT_UNKNOWN },
+	{ "\x01\x02\x03\x04\x05", 5, FLOW_FMT_UNKNOWN },
+};
+
+START_TEST(test_sniff)
+{
+	const struct sniff_case *tc = &sniff_cases[_i];
+
+	ck_assert_int_eq(flow_sniff(tc->in, tc->n), tc->fmt);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Reader over bad streams: good lines around bad ones still count. */
+
+START_TEST(test_stream_mixed)
+{
+	static const char in[] =
+	    "{\"flow\":{\"verdict\":\"DROPPED\",\"drop_reason_desc\":133}}\n"
+	    "garbage\n"
+	    "\n"
+	    "{\"flow\":{\"verdict\":\"FORWARDED\"}\n"
+	    "\x01\x02\xff\xfe\n"
+	    "{\"lost_events\":{\"num_events_lost\":\"7\"}}\n"
+	    "{\"flow\":{\"verdict\":\"DROPPED\"}}";
+	FILE *fp = fmemopen((void *)in, sizeof(in) - 1, "r");
+	struct flow_reader *r = flow_reader_new(fp, "mix.json");
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)), 1);
+	ck_assert_int_eq(rec.flow.drop_reason, 133);
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)),
+	    CILKIT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eb, "mix.json:2: "));
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)),
+	    CILKIT_ETRUNC);
+	ck_assert_ptr_nonnull(strstr(eb, "mix.json:4: "));
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)),
+	    CILKIT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eb, "mix.json:5: "));
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_LOST);
+	ck_assert_uint_eq(rec.other.num_events_lost, 7);
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)), 1);
+	ck_assert_int_eq(rec.flow.verdict, FLOW_DROPPED);
+	ck_assert_int_eq(flow_reader_next(r, &rec, eb, sizeof(eb)), 0);
+	ck_assert_uint_eq(flow_reader_line(r), 7);
+	flow_reader_free(r);
+	fclose(fp);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Round trip: every real flow written and read back compares equal. */
+
+static void
+assert_str_same(const char *a, const char *b, const char *what)
+{
+	if (a == NULL || b == NULL)
+		ck_assert_msg(a == b || (a != NULL && *a == '\0') ||
+		    (b != NULL && *b == '\0'), "%s: %s vs %s", what,
+		    a ? a : "(null)", b ? b : "(null)");
+	else
+		ck_assert_msg(strcmp(a, b) == 0, "%s: '%s' vs '%s'", what, a,
+		    b);
+}
+
+static void
+assert_strs_same(const char *const *a, size_t na, const char *const *b,
+    size_t nb, const char *what)
+{
+	size_t i;
+
+	ck_assert_msg(na == nb, "%s: %zu vs %zu entries", what, na, nb);
+	for (i = 0; i < na; i++)
+		assert_str_same(a[i], b[i], what);
+}
+
+static void
+assert_ep_same(const struct flow_endpoint *a, const struct flow_endpoint *b)
+{
+	size_t i;
+
+	ck_assert_uint_eq(a->id, b->id);
+	ck_assert_uint_eq(a->identity, b->identity);
+	assert_str_same(a->cluster_name, b->cluster_name, "cluster_name");
+	assert_str_same(a->namespace, b->namespace, "namespace");
+	assert_str_same(a->pod_name, b->pod_name, "pod_name");
+	assert_strs_same(a->labels, a->n_labels, b->labels, b->n_labels,
+	    "labels");
+	ck_assert_uint_eq(a->n_workloads, b->n_workloads);
+	for (i = 0; i < a->n_workloads; i++) {
+		assert_str_same(a->workloads[i].name, b->workloads[i].name,
+		    "workload");
+		assert_str_same(a->workloads[i].kind, b->workloads[i].kind,
+		    "workload kind");
+	}
+}
+
+static void
+assert_pol_same(const struct flow_policy_list *a,
+    const struct flow_policy_list *b)
+{
+	size_t i;
+
+	ck_assert_uint_eq(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_str_same(a->v[i].name, b->v[i].name, "policy");
+		assert_str_same(a->v[i].namespace, b->v[i].namespace,
+		    "policy ns");
+		assert_str_same(a->v[i].kind, b->v[i].kind, "policy kind");
+	}
+}
+
+/* Every field of struct flow. */
+void assert_flow_same(const struct flow *a, const struct flow *b);
+void
+assert_flow_same(const struct flow *a, const struct flow *b)
+{
+	ck_assert_int_eq(a->time_ns, b->time_ns);
+	assert_str_same(a->uuid, b->uuid, "uuid");
+	ck_assert_int_eq(a->verdict, b->verdict);
+	ck_assert_uint_eq(a->drop_reason, b->drop_reason);
+	ck_assert_int_eq(a->type, b->type);
+	assert_str_same(a->node_name, b->node_name, "node_name");
+	assert_str_same(a->src_mac, b->src_mac, "src_mac");
+	assert_str_same(a->dst_mac, b->dst_mac, "dst_mac");
+	assert_str_same(a->src_ip, b->src_ip, "src_ip");
+	assert_str_same(a->dst_ip, b->dst_ip, "dst_ip");
+	assert_str_same(a->src_ip_xlated, b->src_ip_xlated, "xlated");
+	ck_assert_int_eq(a->ip_version, b->ip_version);
+	ck_assert_int_eq(a->ip_encrypted, b->ip_encrypted);
+	ck_assert_int_eq(a->l4, b->l4);
+	ck_assert_uint_eq(a->sport, b->sport);
+	ck_assert_uint_eq(a->dport, b->dport);
+	ck_assert_uint_eq(a->tcp_flags, b->tcp_flags);
+	ck_assert_uint_eq(a->icmp_type, b->icmp_type);
+	ck_assert_uint_eq(a->icmp_code, b->icmp_code);
+	assert_ep_same(&a->src, &b->src);
+	assert_ep_same(&a->dst, &b->dst);
+	assert_str_same(a->src_svc.name, b->src_svc.name, "src_svc");
+	assert_str_same(a->src_svc.namespace, b->src_svc.namespace, "svc");
+	assert_str_same(a->dst_svc.name, b->dst_svc.name, "dst_svc");
+	assert_str_same(a->dst_svc.namespace, b->dst_svc.namespace, "svc");
+	assert_strs_same(a->src_names, a->n_src_names, b->src_names,
+	    b->n_src_names, "src_names");
+	assert_strs_same(a->dst_names, a->n_dst_names, b->dst_names,
+	    b->n_dst_names, "dst_names");
+	ck_assert_int_eq(a->direction, b->direction);
+	ck_assert_int_eq(a->is_reply, b->is_reply);
+	ck_assert_int_eq(a->event_type, b->event_type);
+	ck_assert_int_eq(a->event_subtype, b->event_subtype);
+	ck_assert_int_eq(a->obs_point, b->obs_point);
+	ck_assert_int_eq(a->trace_reason, b->trace_reason);
+	ck_assert_uint_eq(a->policy_match_type, b->policy_match_type);
+	ck_assert_uint_eq(a->proxy_port, b->proxy_port);
+	assert_str_same(a->iface_name, b->iface_name, "iface");
+	ck_assert_uint_eq(a->iface_index, b->iface_index);
+	assert_str_same(a->summary, b->summary, "summary");
+	assert_str_same(a->file_name, b->file_name, "file");
+	ck_assert_uint_eq(a->file_line, b->file_line);
+	ck_assert_int_eq(a->tunnel_proto, b->tunnel_proto);
+	ck_assert_uint_eq(a->tunnel_vni, b->tunnel_vni);
+	ck_assert_int_eq(a->has_l7, b->has_l7);
+	ck_assert_int_eq(a->l7.type, b->l7.type);
+	ck_assert_uint_eq(a->l7.latency_ns, b->l7.latency_ns);
+	ck_assert_int_eq(a->l7.kind, b->l7.kind);
+	ck_assert_uint_eq(a->l7.http.code, b->l7.http.code);
+	assert_str_same(a->l7.http.method, b->l7.http.method, "method");
+	assert_str_same(a->l7.http.url, b->l7.http.url, "url");
+	assert_str_same(a->l7.http.protocol, b->l7.http.protocol, "proto");
+	assert_str_same(a->l7.dns.query, b->l7.dns.query, "query");
+	ck_assert_uint_eq(a->l7.dns.rcode, b->l7.dns.rcode);
+	ck_assert_uint_eq(a->l7.dns.ttl, b->l7.dns.ttl);
+	assert_strs_same(a->l7.dns.ips, a->l7.dns.n_ips, b->l7.dns.ips,
+	    b->l7.dns.n_ips, "ips");
+	assert_strs_same(a->l7.dns.qtypes, a->l7.dns.n_qtypes,
+	    b->l7.dns.qtypes, b->l7.dns.n_qtypes, "qtypes");
+	assert_str_same(a->l7.dns.observation_source,
+	    b->l7.dns.observation_source, "obs source");
+	ck_assert_int_eq(a->l7.kafka.error_code, b->l7.kafka.error_code);
+	ck_assert_int_eq(a->l7.kafka.api_version, b->l7.kafka.api_version);
+	assert_str_same(a->l7.kafka.api_key, b->l7.kafka.api_key, "api_key");
+	ck_assert_int_eq(a->l7.kafka.correlation_id,
+	    b->l7.kafka.correlation_id);
+	assert_str_same(a->l7.kafka.topic, b->l7.kafka.topic, "topic");
+	assert_pol_same(&a->egress_allowed_by, &b->egress_allowed_by);
+	assert_pol_same(&a->ingress_allowed_by, &b->ingress_allowed_by);
+	assert_pol_same(&a->egress_denied_by, &b->egress_denied_by);
+	assert_pol_same(&a->ingress_denied_by, &b->ingress_denied_by);
+}
+
+/* Write f, check the line is valid JSON (json-c), read it back. */
+static void
+round_trip(const struct flow *f)
+{
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record back;
+	struct json_tokener *tok;
+	struct json_object *obj;
+	char *buf = NULL, eb[CILKIT_ERRBUF_SIZE];
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(flow_write_line(mem, f), 0);
+	fclose(mem);
+	ck_assert(len > 0 && buf[len - 1] == '\n');
+	tok = json_tokener_new();
+	obj = json_tokener_parse_ex(tok, buf, (int)len - 1);
+	ck_assert_msg(obj != NULL && json_tokener_get_error(tok) ==
+	    json_tokener_success, "writer output not JSON: %s", buf);
+	json_object_put(obj);
+	json_tokener_free(tok);
+	ck_assert_msg(flow_parse_line(s, buf, len - 1, &back, eb,
+	    sizeof(eb)) == 1, "%s: %s", eb, buf);
+	ck_assert_int_eq(back.kind, FLOW_EV_FLOW);
+	assert_flow_same(f, &back.flow);
+	flow_scratch_free(s);
+	free(buf);
+}
+
+START_TEST(test_round_trip_real)
+{
+	const char *name = hubble_files[_i];
+	FILE *fp = fopen(data_path(name), "r");
+	struct flow_reader *r;
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+	int rc, n = 0;
+
+	ck_assert_ptr_nonnull(fp);
+	r = flow_reader_new(fp, name);
+	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0) {
+		ck_assert_msg(rc == 1, "%s", eb);
+		round_trip(&rec.flow);
+		n++;
+	}
+	ck_assert_int_gt(n, 0);
+	flow_reader_free(r);
+	fclose(fp);
+}
+END_TEST
+
+static Suite *
+flow_read_suite(void)
+{
+	Suite *s = suite_create("flow_read");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_real_10_flows);
+	tcase_add_test(tc, test_real_export);
+	tcase_add_test(tc, test_real_http);
+	tcase_add_test(tc, test_real_dns);
+	tcase_add_test(tc, test_real_icmp);
+	tcase_add_test(tc, test_real_aggregates);
+	tcase_add_loop_test(tc, test_line, 0,
+	    sizeof(line_cases) / sizeof(line_cases[0]));
+	tcase_add_loop_test(tc, test_time, 0,
+	    sizeof(time_cases) / sizeof(time_cases[0]));
+	tcase_add_test(tc, test_format_time);
+	tcase_add_loop_test(tc, test_sniff, 0,
+	    sizeof(sniff_cases) / sizeof(sniff_cases[0]));
+	tcase_add_test(tc, test_stream_mixed);
+	tcase_add_loop_test(tc, test_round_trip_real, 0,
+	    sizeof(hubble_files) / sizeof(hubble_files[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(flow_read_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
