@@ -564,118 +564,142 @@ w_time(struct wbuf *w, bool *first, const char *k, int64_t t)
 	wb_c(w, '"');
 }
 
-int
-flow_write_line(FILE *fp, const struct flow *fl)
+/* The Flow object's members (without braces), into w. */
+static void
+w_flow(struct wbuf *w, const struct flow *fl)
 {
-	struct wbuf w;
-	bool f = true, top = false, g;
+	bool f = true, g;
 
-	w.fp = fp;
-	w.n = 0;
-	w.err = false;
-	WB_LIT(&w, "{\"flow\":{");
-	w_time(&w, &f, "time", fl->time_ns);
-	m_str(&w, &f, "uuid", fl->uuid);
-	m_enum(&w, &f, "verdict", fl->verdict, flow_verdict_name(fl->verdict));
-	m_u(&w, &f, "drop_reason", fl->drop_reason);
+	w_time(w, &f, "time", fl->time_ns);
+	m_str(w, &f, "uuid", fl->uuid);
+	m_enum(w, &f, "verdict", fl->verdict, flow_verdict_name(fl->verdict));
+	m_u(w, &f, "drop_reason", fl->drop_reason);
 	if (fl->src_mac != NULL || fl->dst_mac != NULL) {
 		g = true;
-		wb_key(&w, &f, "ethernet");
-		wb_c(&w, '{');
-		m_str(&w, &g, "source", fl->src_mac);
-		m_str(&w, &g, "destination", fl->dst_mac);
-		wb_c(&w, '}');
+		wb_key(w, &f, "ethernet");
+		wb_c(w, '{');
+		m_str(w, &g, "source", fl->src_mac);
+		m_str(w, &g, "destination", fl->dst_mac);
+		wb_c(w, '}');
 	}
 	if (fl->src_ip != NULL || fl->dst_ip != NULL ||
 	    fl->src_ip_xlated != NULL || fl->ip_version != 0 ||
 	    fl->ip_encrypted) {
 		g = true;
-		wb_key(&w, &f, "IP");
-		wb_c(&w, '{');
-		m_str(&w, &g, "source", fl->src_ip);
-		m_str(&w, &g, "source_xlated", fl->src_ip_xlated);
-		m_str(&w, &g, "destination", fl->dst_ip);
-		m_enum(&w, &g, "ipVersion", fl->ip_version,
+		wb_key(w, &f, "IP");
+		wb_c(w, '{');
+		m_str(w, &g, "source", fl->src_ip);
+		m_str(w, &g, "source_xlated", fl->src_ip_xlated);
+		m_str(w, &g, "destination", fl->dst_ip);
+		m_enum(w, &g, "ipVersion", fl->ip_version,
 		    flow_ip_version_name(fl->ip_version));
 		if (fl->ip_encrypted) {
-			wb_key(&w, &g, "encrypted");
-			WB_LIT(&w, "true");
+			wb_key(w, &g, "encrypted");
+			WB_LIT(w, "true");
 		}
-		wb_c(&w, '}');
+		wb_c(w, '}');
 	}
-	w_l4(&w, &f, fl);
+	w_l4(w, &f, fl);
 	if (fl->tunnel_proto != 0 || fl->tunnel_vni != 0) {
 		g = true;
-		wb_key(&w, &f, "tunnel");
-		wb_c(&w, '{');
-		m_enum(&w, &g, "protocol", fl->tunnel_proto,
+		wb_key(w, &f, "tunnel");
+		wb_c(w, '{');
+		m_enum(w, &g, "protocol", fl->tunnel_proto,
 		    flow_tunnel_proto_name(fl->tunnel_proto));
-		m_u(&w, &g, "vni", fl->tunnel_vni);
-		wb_c(&w, '}');
+		m_u(w, &g, "vni", fl->tunnel_vni);
+		wb_c(w, '}');
 	}
-	w_endpoint(&w, &f, "source", &fl->src);
-	w_endpoint(&w, &f, "destination", &fl->dst);
-	m_enum(&w, &f, "Type", fl->type, flow_type_name(fl->type));
-	m_str(&w, &f, "node_name", fl->node_name);
-	m_strs(&w, &f, "source_names", fl->src_names, fl->n_src_names);
-	m_strs(&w, &f, "destination_names", fl->dst_names, fl->n_dst_names);
+	w_endpoint(w, &f, "source", &fl->src);
+	w_endpoint(w, &f, "destination", &fl->dst);
+	m_enum(w, &f, "Type", fl->type, flow_type_name(fl->type));
+	m_str(w, &f, "node_name", fl->node_name);
+	m_strs(w, &f, "source_names", fl->src_names, fl->n_src_names);
+	m_strs(w, &f, "destination_names", fl->dst_names, fl->n_dst_names);
 	if (fl->has_l7)
-		w_l7(&w, &f, &fl->l7);
+		w_l7(w, &f, &fl->l7);
 	if (fl->is_reply == 1) {
-		wb_key(&w, &f, "reply");
-		WB_LIT(&w, "true");
+		wb_key(w, &f, "reply");
+		WB_LIT(w, "true");
 	}
 	if (fl->event_type >= 0) {
 		g = true;
-		wb_key(&w, &f, "event_type");
-		wb_c(&w, '{');
-		m_i(&w, &g, "type", fl->event_type);
-		m_i(&w, &g, "sub_type", fl->event_subtype);
-		wb_c(&w, '}');
+		wb_key(w, &f, "event_type");
+		wb_c(w, '{');
+		m_i(w, &g, "type", fl->event_type);
+		m_i(w, &g, "sub_type", fl->event_subtype);
+		wb_c(w, '}');
 	}
-	w_service(&w, &f, "source_service", &fl->src_svc);
-	w_service(&w, &f, "destination_service", &fl->dst_svc);
-	m_enum(&w, &f, "traffic_direction", fl->direction,
+	w_service(w, &f, "source_service", &fl->src_svc);
+	w_service(w, &f, "destination_service", &fl->dst_svc);
+	m_enum(w, &f, "traffic_direction", fl->direction,
 	    flow_direction_name(fl->direction));
-	m_u(&w, &f, "policy_match_type", fl->policy_match_type);
-	m_enum(&w, &f, "trace_observation_point", fl->obs_point,
+	m_u(w, &f, "policy_match_type", fl->policy_match_type);
+	m_enum(w, &f, "trace_observation_point", fl->obs_point,
 	    flow_obs_point_name(fl->obs_point));
-	m_enum(&w, &f, "trace_reason", fl->trace_reason,
+	m_enum(w, &f, "trace_reason", fl->trace_reason,
 	    flow_trace_reason_name(fl->trace_reason));
 	if (fl->file_name != NULL || fl->file_line != 0) {
 		g = true;
-		wb_key(&w, &f, "file");
-		wb_c(&w, '{');
-		m_str(&w, &g, "name", fl->file_name);
-		m_u(&w, &g, "line", fl->file_line);
-		wb_c(&w, '}');
+		wb_key(w, &f, "file");
+		wb_c(w, '{');
+		m_str(w, &g, "name", fl->file_name);
+		m_u(w, &g, "line", fl->file_line);
+		wb_c(w, '}');
 	}
-	m_enum(&w, &f, "drop_reason_desc", fl->drop_reason,
+	m_enum(w, &f, "drop_reason_desc", fl->drop_reason,
 	    flow_drop_reason_name(fl->drop_reason));
 	if (fl->is_reply == 0 || fl->is_reply == 1) {
-		wb_key(&w, &f, "is_reply");
+		wb_key(w, &f, "is_reply");
 		if (fl->is_reply)
-			WB_LIT(&w, "true");
+			WB_LIT(w, "true");
 		else
-			WB_LIT(&w, "false");
+			WB_LIT(w, "false");
 	}
 	if (fl->iface_name != NULL || fl->iface_index != 0) {
 		g = true;
-		wb_key(&w, &f, "interface");
-		wb_c(&w, '{');
-		m_u(&w, &g, "index", fl->iface_index);
-		m_str(&w, &g, "name", fl->iface_name);
-		wb_c(&w, '}');
+		wb_key(w, &f, "interface");
+		wb_c(w, '{');
+		m_u(w, &g, "index", fl->iface_index);
+		m_str(w, &g, "name", fl->iface_name);
+		wb_c(w, '}');
 	}
-	m_u(&w, &f, "proxy_port", fl->proxy_port);
-	m_str(&w, &f, "Summary", fl->summary);
-	w_policies(&w, &f, "egress_allowed_by", &fl->egress_allowed_by);
-	w_policies(&w, &f, "ingress_allowed_by", &fl->ingress_allowed_by);
-	w_policies(&w, &f, "egress_denied_by", &fl->egress_denied_by);
-	w_policies(&w, &f, "ingress_denied_by", &fl->ingress_denied_by);
+	m_u(w, &f, "proxy_port", fl->proxy_port);
+	m_str(w, &f, "Summary", fl->summary);
+	w_policies(w, &f, "egress_allowed_by", &fl->egress_allowed_by);
+	w_policies(w, &f, "ingress_allowed_by", &fl->ingress_allowed_by);
+	w_policies(w, &f, "egress_denied_by", &fl->egress_denied_by);
+	w_policies(w, &f, "ingress_denied_by", &fl->ingress_denied_by);
+}
+
+int
+flow_write_line(FILE *fp, const struct flow *fl)
+{
+	struct wbuf w;
+	bool top = false;
+
+	w.fp = fp;
+	w.n = 0;
+	w.err = false;
+	WB_LIT(&w, "{\"flow\":{");
+	w_flow(&w, fl);
 	wb_c(&w, '}');
 	m_str(&w, &top, "node_name", fl->node_name);
 	w_time(&w, &top, "time", fl->time_ns);
+	WB_LIT(&w, "}\n");
+	wb_flush(&w);
+	return w.err || ferror(fp) ? CILKIT_EIO : 0;
+}
+
+int
+flow_write_bare_line(FILE *fp, const struct flow *fl)
+{
+	struct wbuf w;
+
+	w.fp = fp;
+	w.n = 0;
+	w.err = false;
+	wb_c(&w, '{');
+	w_flow(&w, fl);
 	WB_LIT(&w, "}\n");
 	wb_flush(&w);
 	return w.err || ferror(fp) ? CILKIT_EIO : 0;

@@ -16,6 +16,12 @@
 int flow_write_line(FILE *fp, const struct flow *f);
 
 /*
+ * The bare Flow object on one line (the legacy `hubble observe -o json`
+ * shape, no wrapper).  Returns 0 or CILKIT_EIO.
+ */
+int flow_write_bare_line(FILE *fp, const struct flow *f);
+
+/*
  * Format Unix nanoseconds as RFC 3339 UTC with 9 fractional digits
  * ("2021-06-16T16:52:13.136834446Z") into buf (at least 32 bytes).
  */
