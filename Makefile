@@ -63,11 +63,14 @@ UNIT_BINS = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 TOOL_SRCS = $(sort $(wildcard test/tools/*.c))
 TOOL_BINS = $(TOOL_SRCS:test/tools/%.c=$(BUILD)/tools/%)
 MANS      = $(sort $(wildcard man/*.[1-8]))
+# The lab's fake Kubernetes API server (test/lab/README.md).
+LAB_SRCS  = $(sort $(wildcard test/lab/apiserver/*.c))
+LAB_BIN   = $(BUILD)/tools/lab-apiserver
 
 .PHONY: all deps check unit integ lint-man install uninstall clean fuzz \
         fuzz-smoke bench demo lab-up lab-down headers
 
-all: deps $(LIBA) $(PROG_BINS) $(TOOL_BINS)
+all: deps $(LIBA) $(PROG_BINS) $(TOOL_BINS) $(LAB_BIN)
 
 # Installs missing Debian packages when run as root; otherwise prints the
 # exact apt-get command.  The stamp keeps later runs instant.
@@ -97,6 +100,18 @@ $(BUILD)/tools/%: $(BUILD)/test/tools/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(LAB_BIN): $(LAB_SRCS:%.c=$(BUILD)/%.o) $(LIBA)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBA) $(LIBS) \
+		$(shell pkg-config --libs gnutls)
+
+# The lab: network namespaces + the fake API server; needs root.
+lab-up: $(LAB_BIN)
+	$(Q)BUILD=$(BUILD) sh test/lab/up.sh
+lab-down:
+	$(Q)sh test/lab/down.sh
 
 $(BUILD)/test/check_%.o: test/unit/check_%.c | deps
 	@mkdir -p $(dir $@)
@@ -156,3 +171,4 @@ clean:
 	rm -rf build build-san build-fuzz test/fuzz/fuzz-*
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+-include $(wildcard $(LAB_SRCS:%.c=$(BUILD)/%.d))

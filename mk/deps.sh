@@ -6,7 +6,8 @@ set -u
 
 # pkg-config module -> Debian package (build dependencies)
 LIBS="libpcap:libpcap-dev yaml-0.1:libyaml-dev json-c:libjson-c-dev
-libcurl:libcurl4-openssl-dev libmicrohttpd:libmicrohttpd-dev check:check"
+libcurl:libcurl4-openssl-dev libmicrohttpd:libmicrohttpd-dev check:check
+gnutls:libgnutls28-dev"
 # command -> Debian package (test and benchmark dependencies: oracles,
 # the lab, the browser test, man page lint)
 CMDS="pkg-config:pkg-config tshark:tshark tcpdump:tcpdump mandoc:mandoc
