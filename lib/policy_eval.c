@@ -1,0 +1,718 @@
+/*
+ * policy_eval.c - evaluate one connection against a finalized policy_db
+ * and explain the verdict.
+ *
+ * The decision (policy-semantics.md section 0): the source's egress AND
+ * the destination's ingress must allow.  Per direction, over all rules
+ * of all kinds whose subject selects the pod: a matching deny wins, then
+ * a matching allow, then default-deny if any selecting rule switches it
+ * on (or enforcement is "always"), else allow.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cilkit.h"
+#include "policy.h"
+#include "policy_int.h"
+
+/* ------------------------------------------------------------------ */
+/* lookups */
+
+int
+policy_db_find_pod(const struct policy_db *db, const char *ns,
+    const char *name)
+{
+	size_t i, nlen = strlen(name), nslen = strlen(ns);
+	int found = -1;
+
+	for (i = 0; i < db->npods; i++)
+		if (strcmp(db->pods[i].ns, ns) == 0 &&
+		    strcmp(db->pods[i].name, name) == 0)
+			return (int)i;
+	/* a workload name: "ns/name[Kind]" */
+	for (i = 0; i < db->npods; i++) {
+		const char *w = db->pods[i].workload;
+
+		if (strncmp(w, ns, nslen) == 0 && w[nslen] == '/' &&
+		    strncmp(w + nslen + 1, name, nlen) == 0 &&
+		    w[nslen + 1 + nlen] == '[') {
+			if (found >= 0)
+				return found;	/* first of the replicas */
+			found = (int)i;
+		}
+	}
+	return found;
+}
+
+int
+policy_db_find_pod_ip(const struct policy_db *db, int family,
+    const uint8_t *ip)
+{
+	size_t i;
+
+	for (i = 0; i < db->npods; i++)
+		if (db->pods[i].ip_str != NULL && db->pods[i].family ==
+		    family && memcmp(db->pods[i].ip, ip, 16) == 0 &&
+		    !db->pods[i].host_network && !db->pods[i].done)
+			return (int)i;
+	return -1;
+}
+
+int
+policy_db_find_service(const struct policy_db *db, const char *ns,
+    const char *name, struct policy_service_info *info)
+{
+	size_t i;
+
+	for (i = 0; i < db->nsvcs; i++) {
+		const struct psvc *s = &db->svcs[i];
+
+		if (strcmp(s->ns, ns) != 0 || strcmp(s->name, name) != 0)
+			continue;
+		if (info != NULL) {
+			info->ns = s->ns;
+			info->name = s->name;
+			info->cluster_ip = s->cluster_ip;
+			info->nbackends = (int)s->nbackends;
+		}
+		return (int)i;
+	}
+	return -1;
+}
+
+int
+policy_db_service_info(const struct policy_db *db, int svc,
+    struct policy_service_info *info)
+{
+	const struct psvc *s;
+
+	if (svc < 0 || (size_t)svc >= db->nsvcs)
+		return -1;
+	s = &db->svcs[svc];
+	info->ns = s->ns;
+	info->name = s->name;
+	info->cluster_ip = s->cluster_ip;
+	info->nbackends = (int)s->nbackends;
+	return 0;
+}
+
+int
+policy_db_pod_service(const struct policy_db *db, int pod)
+{
+	size_t i, j;
+
+	for (i = 0; i < db->nsvcs; i++)
+		for (j = 0; j < db->svcs[i].nbackends; j++)
+			if (db->svcs[i].backends[j] == pod)
+				return (int)i;
+	return -1;
+}
+
+int
+policy_db_find_service_ip(const struct policy_db *db, int family,
+    const uint8_t *ip)
+{
+	size_t i;
+
+	for (i = 0; i < db->nsvcs; i++)
+		if (db->svcs[i].cluster_ip != NULL && db->svcs[i].family ==
+		    family && memcmp(db->svcs[i].ip, ip, 16) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+policy_db_service_backend(const struct policy_db *db, int svc, int i)
+{
+	if (svc < 0 || (size_t)svc >= db->nsvcs || i < 0 ||
+	    (size_t)i >= db->svcs[svc].nbackends)
+		return -1;
+	return db->svcs[svc].backends[i];
+}
+
+int
+policy_db_service_target(const struct policy_db *db, int svc, int backend,
+    int port, enum policy_proto *proto)
+{
+	const struct psvc *s;
+	size_t i, j;
+
+	if (svc < 0 || (size_t)svc >= db->nsvcs)
+		return -1;
+	s = &db->svcs[svc];
+	for (i = 0; i < s->nports; i++) {
+		const struct psvcport *sp = &s->ports[i];
+
+		if (port != 0 && sp->port != port)
+			continue;
+		*proto = (enum policy_proto)sp->proto;
+		if (sp->target_name == NULL)
+			return sp->target;
+		if (backend < 0)
+			return -1;
+		for (j = 0; j < db->pods[backend].nports; j++) {
+			const struct pcport *c = &db->pods[backend].ports[j];
+
+			if (c->name != NULL && strcmp(c->name,
+			    sp->target_name) == 0 && c->proto == sp->proto)
+				return c->port;
+		}
+		return -1;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* peer matching */
+
+void
+pctx_init(const struct policy_db *db, struct pctx *c, int pod, int family,
+    const uint8_t *ip, int subj)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->pod = pod;
+	if (pod >= 0) {
+		const struct ppod *p = &db->pods[pod];
+
+		c->family = p->family;
+		c->ip = p->ip_str != NULL ? p->ip : NULL;
+		if (p->host_network) {
+			bool same = subj >= 0 && p->node != NULL &&
+			    db->pods[subj].node != NULL &&
+			    strcmp(p->node, db->pods[subj].node) == 0;
+
+			c->ent = (same ? ENT_HOST : ENT_REMOTE) | ENT_CLUSTER |
+			    ENT_ALL;
+		} else {
+			c->ent = ENT_CLUSTER | ENT_ALL;
+		}
+		return;
+	}
+	c->family = family;
+	c->ip = ip;
+	/* a node address (some pod's hostIP) is host or remote-node */
+	for (i = 0; i < db->npods; i++) {
+		const struct ppod *p = &db->pods[i];
+		int f;
+		uint8_t hip[16];
+
+		if (p->host_ip == NULL ||
+		    policy_parse_ip(p->host_ip, &f, hip) < 0 || f != family ||
+		    memcmp(hip, ip, 16) != 0)
+			continue;
+		c->ent = ENT_CLUSTER | ENT_ALL | (subj >= 0 &&
+		    p->node != NULL && db->pods[subj].node != NULL &&
+		    strcmp(p->node, db->pods[subj].node) == 0 ? ENT_HOST :
+		    ENT_REMOTE);
+		return;
+	}
+	c->ent = ENT_WORLD | ENT_ALL | (family == 6 ? ENT_WORLD6 : ENT_WORLD4);
+}
+
+/* Reserved identity labels of a non-pod peer. */
+static bool
+reserved_match(const struct psel *s, unsigned ent)
+{
+	static const char *names[] = { "reserved:host", "reserved:remote-node",
+		"reserved:world" };
+	const char *k[1], *v[1] = { "" };
+	struct lset l = { 1, k, v };
+
+	if (ent & ENT_HOST)
+		k[0] = names[0];
+	else if (ent & ENT_REMOTE)
+		k[0] = names[1];
+	else if (ent & ENT_WORLD)
+		k[0] = names[2];
+	else
+		return false;
+	return psel_match(s, &l);
+}
+
+static bool
+cidr_match(const struct policy_db *db, const struct ppeer *p,
+    const struct pctx *c)
+{
+	size_t i;
+
+	if (c->ip == NULL)
+		return false;
+	if (c->pod >= 0 && db->opts.ipblock != POLICY_IPBLOCK_K8S)
+		return false;	/* Cilium: CIDR never selects endpoints */
+	if (c->pod < 0 && (c->ent & (ENT_HOST | ENT_REMOTE)) &&
+	    db->opts.ipblock != POLICY_IPBLOCK_K8S)
+		return false;	/* nor nodes, by default */
+	if (!pcidr_contains(&p->cidr, c->family, c->ip))
+		return false;
+	for (i = 0; i < p->nexcept; i++)
+		if (pcidr_contains(&p->except[i], c->family, c->ip))
+			return false;
+	return true;
+}
+
+static bool
+service_match(const struct policy_db *db, const struct ppeer *p,
+    const struct pctx *c, bool *unknown)
+{
+	size_t i, j;
+
+	for (i = 0; i < db->nsvcs; i++) {
+		const struct psvc *s = &db->svcs[i];
+
+		if (strcmp(s->ns, p->svc_ns) != 0)
+			continue;
+		if (p->svc_name != NULL && strcmp(s->name, p->svc_name) != 0)
+			continue;
+		if (p->svc_sel != NULL && !psel_match(p->svc_sel, &s->selector))
+			continue;
+		if (!s->has_selector) {
+			/* endpoints unknown offline */
+			if (c->pod < 0)
+				*unknown = true;
+			continue;
+		}
+		for (j = 0; j < s->nbackends; j++)
+			if (s->backends[j] == c->pod)
+				return true;
+	}
+	return false;
+}
+
+int
+pentry_peer_match(const struct policy_db *db, const struct prule *r,
+    const struct pentry *e, const struct pctx *c)
+{
+	bool unknown = false;
+	size_t i;
+
+	if (e->peer_all)
+		return 1;
+	for (i = 0; i < e->npeers; i++) {
+		const struct ppeer *p = &e->peers[i];
+
+		switch (p->kind) {
+		case PEER_K8S: {
+			const struct ppod *pp;
+
+			if (c->pod < 0)
+				break;
+			pp = &db->pods[c->pod];
+			if (pp->host_network)
+				break;
+			if (p->ns == NULL) {
+				if (strcmp(pp->ns, r->pol->ns) != 0)
+					break;
+			} else if (pp->nsidx < 0 || !psel_match(p->ns,
+			    &db->nss[pp->nsidx].labels)) {
+				break;
+			}
+			if (p->pod != NULL && !psel_match(p->pod,
+			    db->opts.k8s_semantics ? &pp->labels :
+			    &pp->ilabels))
+				break;
+			return 1;
+		}
+		case PEER_EP:
+			if (c->pod >= 0 && !db->pods[c->pod].host_network) {
+				if (psel_match(&p->sel,
+				    &db->pods[c->pod].ilabels))
+					return 1;
+			} else if (reserved_match(&p->sel, c->ent)) {
+				return 1;
+			}
+			break;
+		case PEER_CIDR:
+			if (cidr_match(db, p, c))
+				return 1;
+			break;
+		case PEER_ENTITY:
+			if (p->ent & ENT_ALL)
+				return 1;
+			if ((p->ent & ENT_CLUSTER) && (c->ent & ENT_CLUSTER))
+				return 1;
+			if ((p->ent & (ENT_HOST | ENT_REMOTE | ENT_WORLD |
+			    ENT_WORLD4 | ENT_WORLD6)) & c->ent)
+				return 1;
+			break;
+		case PEER_FQDN:
+			if (c->pod < 0 && (c->ent & ENT_WORLD))
+				unknown = true;
+			break;
+		case PEER_SERVICE:
+			if (service_match(db, p, c, &unknown))
+				return 1;
+			break;
+		case PEER_NONE:
+			break;
+		}
+	}
+	return unknown ? 2 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* port matching */
+
+static bool
+ports_match(const struct policy_db *db, const struct pentry *e,
+    const struct policy_query *q, int dstpod)
+{
+	size_t i, j;
+
+	if (e->ports_all)
+		return true;
+	if (q->proto == POLICY_ICMP || q->proto == POLICY_ICMPV6) {
+		int fam = q->proto == POLICY_ICMPV6 ? 6 : 4;
+
+		for (i = 0; i < e->nicmp; i++)
+			if (e->icmp[i].family == fam && (e->icmp[i].type < 0 ||
+			    e->icmp[i].type == q->icmp_type))
+				return true;
+		return false;
+	}
+	for (i = 0; i < e->nports; i++) {
+		const struct pport *p = &e->ports[i];
+
+		if (!(p->protos & (unsigned)q->proto))
+			continue;
+		if (p->name == NULL) {
+			if (p->lo == 0 || (q->port >= p->lo && q->port <= p->hi))
+				return true;
+			continue;
+		}
+		/* named port: the destination pod's container ports */
+		if (dstpod < 0)
+			continue;
+		for (j = 0; j < db->pods[dstpod].nports; j++) {
+			const struct pcport *c = &db->pods[dstpod].ports[j];
+
+			if (c->name != NULL && strcmp(c->name, p->name) == 0 &&
+			    c->proto == (unsigned)q->proto && c->port == q->port)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void
+ref_of(const struct prule *r, const struct pentry *e, struct policy_ref *o)
+{
+	static const char *const secs[] = { "ingress", "egress", "ingressDeny",
+		"egressDeny" };
+
+	o->kind = r->pol->kind;
+	o->ns = r->pol->ns;
+	o->name = r->pol->name;
+	o->spec = r->spec;
+	o->section = e != NULL ? secs[e->sec] : "";
+	o->rule = e != NULL ? e->index : 0;
+}
+
+static void
+add_ref(struct policy_ref *arr, int *n, const struct prule *r,
+    const struct pentry *e)
+{
+	int i;
+
+	/* one entry per policy for isolating lists */
+	if (e == NULL)
+		for (i = 0; i < *n; i++)
+			if (arr[i].name == r->pol->name && arr[i].ns ==
+			    r->pol->ns)
+				return;
+	if (*n < POLICY_MAX_REFS)
+		ref_of(r, e, &arr[(*n)++]);
+}
+
+/*
+ * One direction of subject pod subj: dir INGRESS means traffic from the
+ * peer c into subj; EGRESS from subj to c.  dstpod is the destination
+ * pod (named ports), -1 when the destination is an address.
+ */
+static void
+dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
+    const struct pctx *c, const struct policy_query *q, int dstpod,
+    struct policy_dir_result *out)
+{
+	const struct ppod *p = &db->pods[subj];
+	bool allow = false, plain = false, isolated = false, fqdn = false;
+	size_t i, j;
+	int pass;
+
+	memset(out, 0, sizeof(*out));
+	if (db->opts.enforcement == POLICY_ENFORCE_NEVER) {
+		out->verdict = POLICY_ALLOW;
+		out->reason = POLICY_R_ENFORCE_NEVER;
+		return;
+	}
+	if (p->host_network) {
+		out->verdict = POLICY_ALLOW;
+		out->reason = POLICY_R_NOT_MANAGED;
+		return;
+	}
+	/* pass 0: deny entries; pass 1: allow entries */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < p->nrules[dir]; i++) {
+			const struct prule *r = p->rules[dir][i];
+
+			if (pass == 0 && r->dd[dir])
+				isolated = true, add_ref(out->isolating,
+				    &out->nisolating, r, NULL);
+			for (j = 0; j < r->nentries; j++) {
+				const struct pentry *e = &r->e[j];
+				int m;
+
+				if ((int)(e->sec % 2) != (int)dir ||
+				    e->deny != (pass == 0))
+					continue;
+				if (!ports_match(db, e, q, dstpod))
+					continue;
+				m = pentry_peer_match(db, r, e, c);
+				if (m == 0)
+					continue;
+				if (m == 2) {
+					if (pass == 1 && !fqdn) {
+						fqdn = true;
+						if (!allow)
+							add_ref(out->refs,
+							    &out->nrefs, r, e);
+					}
+					continue;
+				}
+				if (pass == 1) {
+					if (!allow)
+						out->nrefs = 0;
+					allow = true;
+					if (e->l7 == NULL)
+						plain = true;
+					else if (out->l7 == NULL)
+						out->l7 = e->l7;
+				}
+				add_ref(out->refs, &out->nrefs, r, e);
+			}
+		}
+		if (pass == 0 && out->nrefs > 0) {
+			out->verdict = POLICY_DENY;
+			out->reason = POLICY_R_DENIED;
+			return;
+		}
+	}
+	if (allow) {
+		out->verdict = POLICY_ALLOW;
+		out->reason = plain ? POLICY_R_ALLOWED : POLICY_R_ALLOWED_L7;
+		if (plain)
+			out->l7 = NULL;
+		return;
+	}
+	if (fqdn) {
+		out->verdict = POLICY_UNKNOWN;
+		out->reason = POLICY_R_FQDN;
+		return;
+	}
+	out->nrefs = 0;
+	if (db->opts.enforcement == POLICY_ENFORCE_ALWAYS || isolated) {
+		out->verdict = POLICY_DENY;
+		out->reason = POLICY_R_DEFAULT_DENY;
+		return;
+	}
+	out->verdict = POLICY_ALLOW;
+	out->reason = p->nrules[dir] > 0 ? POLICY_R_NO_DEFAULT_DENY :
+	    POLICY_R_NOT_SELECTED;
+}
+
+static enum policy_verdict_code
+combine(enum policy_verdict_code a, enum policy_verdict_code b)
+{
+	if (a == POLICY_DENY || b == POLICY_DENY)
+		return POLICY_DENY;
+	if (a == POLICY_UNKNOWN || b == POLICY_UNKNOWN)
+		return POLICY_UNKNOWN;
+	return POLICY_ALLOW;
+}
+
+static int
+resolve_end(const struct policy_db *db, const struct policy_end *e)
+{
+	if (e->pod >= 0)
+		return (size_t)e->pod < db->npods ? e->pod : -2;
+	if (e->family != 4 && e->family != 6)
+		return -2;
+	return policy_db_find_pod_ip(db, e->family, e->ip);
+}
+
+int
+policy_evaluate(const struct policy_db *db, const struct policy_query *q,
+    struct policy_verdict *v, char *eb, size_t el)
+{
+	struct pctx c;
+	int src, dst;
+
+	memset(v, 0, sizeof(*v));
+	if (!db->finalized)
+		return cilkit_fail(eb, el, CILKIT_EINVAL, "db not finalized");
+	src = resolve_end(db, &q->src);
+	dst = resolve_end(db, &q->dst);
+	if (src == -2 || dst == -2)
+		return cilkit_fail(eb, el, CILKIT_EINVAL, "bad endpoint");
+	if (q->proto != POLICY_TCP && q->proto != POLICY_UDP &&
+	    q->proto != POLICY_SCTP && q->proto != POLICY_ICMP &&
+	    q->proto != POLICY_ICMPV6)
+		return cilkit_fail(eb, el, CILKIT_EINVAL, "bad protocol");
+	if ((q->proto == POLICY_TCP || q->proto == POLICY_UDP ||
+	    q->proto == POLICY_SCTP) && (q->port < 1 || q->port > 65535))
+		return cilkit_fail(eb, el, CILKIT_EINVAL,
+		    "port %d out of range", q->port);
+	if (src >= 0 && src == dst && !db->opts.self_subject) {
+		v->egress.reason = v->ingress.reason = POLICY_R_SELF;
+		v->verdict = POLICY_ALLOW;
+		return 0;
+	}
+	if (src >= 0) {
+		pctx_init(db, &c, dst, q->dst.family, q->dst.ip, src);
+		dir_eval(db, src, POLICY_EGRESS, &c, q, dst, &v->egress);
+	} else {
+		v->egress.reason = POLICY_R_NOT_MANAGED;
+	}
+	if (dst >= 0) {
+		pctx_init(db, &c, src, q->src.family, q->src.ip, dst);
+		dir_eval(db, dst, POLICY_INGRESS, &c, q, dst, &v->ingress);
+	} else {
+		v->ingress.reason = POLICY_R_NOT_MANAGED;
+	}
+	v->verdict = combine(v->egress.verdict, v->ingress.verdict);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* explanations */
+
+void
+policy_ref_format(const struct policy_ref *r, char *buf, size_t len)
+{
+	char spec[32] = "";
+
+	if (r->spec > 0)
+		snprintf(spec, sizeof(spec), " specs[%d]", r->spec - 1);
+	if (r->rule > 0)
+		snprintf(buf, len, "%s %s%s%s%s %s rule %d",
+		    policy_kind_name(r->kind), r->ns, r->ns[0] ? "/" : "",
+		    r->name, spec, r->section, r->rule);
+	else
+		snprintf(buf, len, "%s %s%s%s%s", policy_kind_name(r->kind),
+		    r->ns, r->ns[0] ? "/" : "", r->name, spec);
+}
+
+static void
+end_name(const struct policy_db *db, const struct policy_end *e, char *buf,
+    size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int pod = resolve_end(db, e);
+
+	if (pod >= 0) {
+		snprintf(buf, len, "%s/%s", db->pods[pod].ns,
+		    db->pods[pod].name);
+		return;
+	}
+	if (inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->ip, ip,
+	    sizeof(ip)) == NULL)
+		snprintf(ip, sizeof(ip), "?");
+	snprintf(buf, len, "%s", ip);
+}
+
+static void
+append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+refs_list(const struct policy_ref *refs, int n, char *buf, size_t len)
+{
+	char one[512];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		policy_ref_format(&refs[i], one, sizeof(one));
+		append(buf, len, "%s%s", i ? ", " : "", one);
+	}
+}
+
+void
+policy_explain_dir(const struct policy_db *db, const struct policy_query *q,
+    enum policy_dir dir, const struct policy_dir_result *r, char *buf,
+    size_t len)
+{
+	const char *dname = dir == POLICY_INGRESS ? "ingress" : "egress";
+	char who[256], what[64];
+
+	buf[0] = '\0';
+	end_name(db, dir == POLICY_INGRESS ? &q->dst : &q->src, who,
+	    sizeof(who));
+	if (q->proto == POLICY_ICMP || q->proto == POLICY_ICMPV6)
+		snprintf(what, sizeof(what), "%s type %d",
+		    policy_proto_name(q->proto), q->icmp_type);
+	else
+		snprintf(what, sizeof(what), "port %d/%s", q->port,
+		    policy_proto_name(q->proto));
+	switch (r->reason) {
+	case POLICY_R_NOT_MANAGED:
+		append(buf, len, "%s is not a policy-managed pod: no %s policy "
+		    "applies", who, dname);
+		break;
+	case POLICY_R_NOT_SELECTED:
+		append(buf, len, "no policy selects %s for %s: default allow",
+		    who, dname);
+		break;
+	case POLICY_R_NO_DEFAULT_DENY:
+		append(buf, len, "%s is selected for %s only by rules with "
+		    "default-deny disabled: allow", who, dname);
+		break;
+	case POLICY_R_ALLOWED:
+		append(buf, len, "allowed by ");
+		refs_list(r->refs, r->nrefs, buf, len);
+		break;
+	case POLICY_R_ALLOWED_L7:
+		append(buf, len, "allowed at L4 by ");
+		refs_list(r->refs, r->nrefs, buf, len);
+		append(buf, len, ", then subject to L7 rules: %s",
+		    r->l7 ? r->l7 : "?");
+		break;
+	case POLICY_R_DENIED:
+		append(buf, len, "denied by ");
+		refs_list(r->refs, r->nrefs, buf, len);
+		break;
+	case POLICY_R_DEFAULT_DENY:
+		if (r->nisolating > 0) {
+			append(buf, len, "%s is isolated for %s (by ", who,
+			    dname);
+			refs_list(r->isolating, r->nisolating, buf, len);
+			append(buf, len, ") and no rule matches %s", what);
+		} else {
+			append(buf, len, "%s is isolated for %s (enforcement "
+			    "always) and no rule matches %s", who, dname, what);
+		}
+		break;
+	case POLICY_R_FQDN:
+		append(buf, len, "depends on DNS at run time: only ");
+		refs_list(r->refs, r->nrefs, buf, len);
+		append(buf, len, " (toFQDNs/toServices) could allow %s", what);
+		break;
+	case POLICY_R_ENFORCE_NEVER:
+		append(buf, len, "policy enforcement is never: allow");
+		break;
+	case POLICY_R_SELF:
+		append(buf, len, "a pod can always reach itself");
+		break;
+	}
+}
