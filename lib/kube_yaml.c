@@ -220,9 +220,6 @@ parse_mapping(struct ctx *c, yaml_event_t *start, int depth,
 
 	if (map == NULL)
 		return CILKIT_ENOMEM;
-	r = remember_anchor(c, start->data.mapping_start.anchor, map);
-	if (r < 0)
-		goto fail;
 	for (;;) {
 		if ((r = next_event(c, &kev)) < 0)
 			goto fail;
@@ -263,6 +260,15 @@ parse_mapping(struct ctx *c, yaml_event_t *start, int depth,
 		}
 		yaml_event_delete(&kev);
 	}
+	/*
+	 * The anchor is known only once the node is complete, so an alias
+	 * inside the node to the node itself is refused as unknown: a
+	 * self-reference would make a reference cycle (leaked, and endless
+	 * when printed).
+	 */
+	if ((r = remember_anchor(c, start->data.mapping_start.anchor,
+	    map)) < 0)
+		goto fail;
 	*out = map;
 	return 0;
 fail:
@@ -281,9 +287,6 @@ parse_sequence(struct ctx *c, yaml_event_t *start, int depth,
 
 	if (arr == NULL)
 		return CILKIT_ENOMEM;
-	r = remember_anchor(c, start->data.sequence_start.anchor, arr);
-	if (r < 0)
-		goto fail;
 	for (;;) {
 		if ((r = next_event(c, &ev)) < 0)
 			goto fail;
@@ -298,6 +301,10 @@ parse_sequence(struct ctx *c, yaml_event_t *start, int depth,
 			goto fail;
 		json_object_array_add(arr, val);
 	}
+	/* anchored once complete, as for mappings */
+	if ((r = remember_anchor(c, start->data.sequence_start.anchor,
+	    arr)) < 0)
+		goto fail;
 	*out = arr;
 	return 0;
 fail:

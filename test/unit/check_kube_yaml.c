@@ -35,6 +35,9 @@ static const struct conv_case conv_cases[] = {
 	{ "a: [1, 2\n", CILKIT_EINVAL, NULL, "t.yaml:" },
 	{ "a: *nope\n", CILKIT_EINVAL, NULL, "unknown anchor" },
 	{ "? [a]\n: 1\n", CILKIT_EINVAL, NULL, "not a scalar" },
+	/* self-references would be reference cycles */
+	{ "u: &a\n n: *a\n", CILKIT_EINVAL, NULL, "unknown anchor" },
+	{ "u: &a [1, *a]\n", CILKIT_EINVAL, NULL, "unknown anchor" },
 };
 
 START_TEST(test_convert)
