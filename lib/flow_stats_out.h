@@ -53,6 +53,17 @@ int flow_stats_print_html(FILE *fp, struct json_object *json,
     const char *title, const char *live_url, unsigned poll_ms);
 
 /*
+ * Same, from JSON text already made safe by flow_stats_json_for_script
+ * (the live server renders the page from its snapshot).
+ */
+int flow_stats_print_html_str(FILE *fp, const char *script_json,
+    const char *title, const char *live_url, unsigned poll_ms);
+
+/* The page's stylesheet and script (lib/html/, embedded by mk/embed.sh). */
+extern const char flow_stats_html_css[];
+extern const char flow_stats_html_js[];
+
+/*
  * JSON text of obj made safe inside an HTML <script> element: "<", ">",
  * "&", U+2028 and U+2029 become \uXXXX escapes.  Caller frees; NULL on
  * ENOMEM.

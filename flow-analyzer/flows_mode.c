@@ -1,0 +1,407 @@
+/*
+ * flows_mode.c - flow-analyzer over flow lines: read every input, filter,
+ * feed the analysis (lib/flow_stats.c) and the per-flow exports (csv,
+ * flows), then write the report in the chosen format.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cilkit.h"
+#include "cli.h"
+#include "exitcodes.h"
+#include "fa.h"
+#include "flow.h"
+#include "flow_filter.h"
+#include "flow_read.h"
+#include "flow_stats.h"
+#include "flow_stats_out.h"
+#include "flow_write.h"
+#include "report.h"
+
+/* Messages about bad lines before going quiet (the count is kept). */
+#define FA_MAX_LINE_WARNINGS	10
+
+struct fa_sink {
+	const struct fa_opts *o;
+	FILE *out;
+	bool out_tty;
+	bool flush;
+	bool need_stats;
+	struct flow_stats *st;
+	uint64_t records, matched;
+	int err;		/* first write error */
+};
+
+/* CSV columns, stable (documented in flow-analyzer(1)). */
+static const char *const csv_cols[] = {
+	"time", "uuid", "node", "verdict", "drop_reason", "type",
+	"direction", "is_reply", "protocol", "src_ip", "src_port", "dst_ip",
+	"dst_port", "src_namespace", "src_pod", "src_workload",
+	"src_identity", "dst_namespace", "dst_pod", "dst_workload",
+	"dst_identity", "dst_service", "tcp_flags", "l7_type", "l7_protocol",
+	"http_method", "http_url", "http_code", "dns_query", "dns_rcode",
+	"latency_ns", "summary",
+};
+#define NCSV	(sizeof(csv_cols) / sizeof(csv_cols[0]))
+
+struct fa_sink *
+fa_sink_new(const struct fa_opts *o, FILE *out)
+{
+	struct fa_sink *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->o = o;
+	s->out = out;
+	s->out_tty = isatty(fileno(out));
+	s->need_stats = o->export_fmt != FA_EXPORT_CSV &&
+	    o->export_fmt != FA_EXPORT_FLOWS;
+	if ((s->st = flow_stats_new()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	if (o->export_fmt == FA_EXPORT_CSV &&
+	    report_csv_row(out, csv_cols, NCSV) < 0)
+		s->err = CILKIT_EIO;
+	return s;
+}
+
+void
+fa_sink_free(struct fa_sink *s)
+{
+	if (s == NULL)
+		return;
+	flow_stats_free(s->st);
+	free(s);
+}
+
+struct flow_stats *
+fa_sink_stats(struct fa_sink *s)
+{
+	return s->st;
+}
+
+uint64_t
+fa_sink_matched(const struct fa_sink *s)
+{
+	return s->matched;
+}
+
+void
+fa_sink_set_flush(struct fa_sink *s, bool flush)
+{
+	s->flush = flush;
+}
+
+static const char *
+workload_of(const struct flow_endpoint *ep, char *buf, size_t len)
+{
+	if (ep->n_workloads > 0 && ep->workloads[0].name != NULL)
+		return ep->workloads[0].name;
+	if (ep->pod_name != NULL &&
+	    flow_stats_pod_workload(ep->pod_name, buf, len))
+		return buf;
+	return NULL;
+}
+
+static void
+flags_str(uint16_t fl, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"
+	};
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 9 && off < len; i++)
+		if (fl & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? "|" : "", names[i]);
+}
+
+static int
+csv_flow(FILE *fp, const struct flow *f, const char *node)
+{
+	char t[40], dr[16], sp[8], dp[8], sid[16], did[16], fl[64], code[16];
+	char rc[16], lat[32], svc[600], swb[256], dwb[256];
+	const char *v[NCSV], *l7p = NULL;
+	const char *vn = flow_verdict_name(f->verdict);
+	char vnum[16];
+
+	if (f->time_ns != 0)
+		flow_format_time(f->time_ns, t, sizeof(t));
+	else
+		t[0] = '\0';
+	if (vn == NULL) {
+		snprintf(vnum, sizeof(vnum), "%d", f->verdict);
+		vn = f->verdict ? vnum : "";
+	}
+	snprintf(dr, sizeof(dr), f->drop_reason ? "%u" : "",
+	    f->drop_reason);
+	snprintf(sp, sizeof(sp), f->sport ? "%u" : "", f->sport);
+	snprintf(dp, sizeof(dp), f->dport ? "%u" : "", f->dport);
+	snprintf(sid, sizeof(sid), f->src.identity ? "%u" : "",
+	    f->src.identity);
+	snprintf(did, sizeof(did), f->dst.identity ? "%u" : "",
+	    f->dst.identity);
+	flags_str(f->tcp_flags, fl, sizeof(fl));
+	svc[0] = '\0';
+	if (f->dst_svc.name != NULL)
+		snprintf(svc, sizeof(svc), "%s%s%s",
+		    f->dst_svc.namespace ? f->dst_svc.namespace : "",
+		    f->dst_svc.namespace ? "/" : "", f->dst_svc.name);
+	code[0] = rc[0] = lat[0] = '\0';
+	if (f->has_l7) {
+		switch (f->l7.kind) {
+		case FLOW_L7_HTTP:
+			l7p = "http";
+			if (f->l7.http.code)
+				snprintf(code, sizeof(code), "%u",
+				    f->l7.http.code);
+			break;
+		case FLOW_L7_DNS:
+			l7p = "dns";
+			if (f->l7.type == FLOW_L7_RESPONSE)
+				snprintf(rc, sizeof(rc), "%u",
+				    f->l7.dns.rcode);
+			break;
+		case FLOW_L7_KAFKA:
+			l7p = "kafka";
+			break;
+		}
+		if (f->l7.latency_ns)
+			snprintf(lat, sizeof(lat), "%" PRIu64,
+			    f->l7.latency_ns);
+	}
+	v[0] = t;
+	v[1] = f->uuid;
+	v[2] = node;
+	v[3] = vn;
+	v[4] = dr;
+	v[5] = f->type ? flow_type_name(f->type) : "";
+	v[6] = f->direction ? flow_direction_name(f->direction) : "";
+	v[7] = f->is_reply < 0 ? "" : f->is_reply ? "true" : "false";
+	v[8] = f->l4 ? flow_l4_name(f->l4) : "";
+	v[9] = f->src_ip;
+	v[10] = sp;
+	v[11] = f->dst_ip;
+	v[12] = dp;
+	v[13] = f->src.namespace;
+	v[14] = f->src.pod_name;
+	v[15] = workload_of(&f->src, swb, sizeof(swb));
+	v[16] = sid;
+	v[17] = f->dst.namespace;
+	v[18] = f->dst.pod_name;
+	v[19] = workload_of(&f->dst, dwb, sizeof(dwb));
+	v[20] = did;
+	v[21] = svc;
+	v[22] = fl;
+	v[23] = f->has_l7 ? flow_l7_type_name(f->l7.type) : "";
+	v[24] = l7p;
+	v[25] = f->has_l7 ? f->l7.http.method : NULL;
+	v[26] = f->has_l7 ? f->l7.http.url : NULL;
+	v[27] = code;
+	v[28] = f->has_l7 ? f->l7.dns.query : NULL;
+	v[29] = rc;
+	v[30] = lat;
+	v[31] = f->summary;
+	return report_csv_row(fp, v, NCSV);
+}
+
+int
+fa_sink_record(struct fa_sink *s, const struct flow_record *rec)
+{
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	const struct flow *f = &rec->flow;
+	int rc = 0;
+
+	s->records++;
+	if (rec->kind != FLOW_EV_FLOW) {
+		flow_stats_add_other(s->st, rec->kind,
+		    rec->other.num_events_lost);
+		return 0;
+	}
+	if (!flow_filter_match(s->o->filter, f))
+		return 0;
+	s->matched++;
+	if (s->need_stats &&
+	    (rc = flow_stats_add(s->st, f, rec->node_name, eb,
+	    sizeof(eb))) < 0) {
+		cli_warnx("%s", eb);
+		return rc;
+	}
+	switch (s->o->export_fmt) {
+	case FA_EXPORT_CSV:
+		rc = csv_flow(s->out, f, rec->node_name ? rec->node_name :
+		    f->node_name);
+		break;
+	case FA_EXPORT_FLOWS:
+		rc = flow_write_line(s->out, f);
+		break;
+	default:
+		return 0;
+	}
+	if (rc == 0 && s->flush && fflush(s->out) != 0)
+		rc = CILKIT_EIO;
+	if (rc < 0 && s->err == 0)
+		s->err = rc;
+	return rc;
+}
+
+int
+fa_sink_finish(struct fa_sink *s)
+{
+	const struct fa_opts *o = s->o;
+	struct flow_stats_text_opts to;
+	struct json_object *j = NULL;
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	int fmt = o->format, rc = 0;
+
+	if (s->err < 0)
+		goto ioerr;
+	if (o->visualize && o->export_fmt != FA_EXPORT_HTML) {
+		if (fmt == FA_FORMAT_AUTO)
+			fmt = s->out_tty ? FA_FORMAT_TEXT : FA_FORMAT_HTML;
+		if (fmt == FA_FORMAT_DOT)
+			rc = flow_stats_print_dot(s->out, s->st);
+		else if (fmt == FA_FORMAT_TEXT)
+			rc = flow_stats_print_graph_text(s->out, s->st, o->top,
+			    cli_use_utf8(s->out));
+		else
+			goto html;
+		goto done;
+	}
+	switch (o->export_fmt) {
+	case FA_EXPORT_NONE:
+		to.top = o->top;
+		to.utf8 = cli_use_utf8(s->out);
+		rc = flow_stats_print_text(s->out, s->st, &to);
+		break;
+	case FA_EXPORT_JSON:
+		if ((j = flow_stats_json(s->st, o->top)) == NULL)
+			goto nomem;
+		rc = report_json_print(s->out, j, true, eb, sizeof(eb));
+		break;
+	case FA_EXPORT_HTML:
+		goto html;
+	default:
+		break;
+	}
+	goto done;
+html:
+	if ((j = flow_stats_json(s->st, o->top)) == NULL)
+		goto nomem;
+	rc = flow_stats_print_html(s->out, j, "flow-analyzer report", NULL,
+	    0);
+done:
+	json_object_put(j);
+	if (rc == CILKIT_ENOMEM)
+		goto nomem;
+	if (rc < 0 || fflush(s->out) != 0 || ferror(s->out))
+		goto ioerr;
+	return CILKIT_EXIT_OK;
+nomem:
+	json_object_put(j);
+	cli_warnx("out of memory");
+	return CILKIT_EXIT_IO;
+ioerr:
+	cli_warnx("%s: write error%s%s", o->output ? o->output : "<stdout>",
+	    eb[0] ? ": " : "", eb);
+	return CILKIT_EXIT_IO;
+}
+
+/* Open --output (or stdout).  NULL with a message on failure. */
+FILE *
+fa_open_output(const struct fa_opts *o)
+{
+	FILE *fp;
+
+	if (o->output == NULL || strcmp(o->output, "-") == 0)
+		return stdout;
+	if ((fp = fopen(o->output, "w")) == NULL)
+		cli_warnx("%s: cannot create: %s", o->output,
+		    strerror(errno));
+	return fp;
+}
+
+int
+fa_close_output(const struct fa_opts *o, FILE *fp, int rc)
+{
+	if (fp == NULL || fp == stdout)
+		return rc;
+	if (fclose(fp) != 0 && rc == CILKIT_EXIT_OK) {
+		cli_warnx("%s: write error: %s", o->output, strerror(errno));
+		return CILKIT_EXIT_IO;
+	}
+	return rc;
+}
+
+int
+fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
+{
+	struct flow_reader *r;
+	struct flow_record rec;
+	struct fa_sink *s;
+	char eb[CILKIT_ERRBUF_SIZE];
+	uint64_t bad = 0, good = 0;
+	FILE *out;
+	size_t i;
+	int rc = CILKIT_EXIT_OK, k;
+
+	if ((out = fa_open_output(o)) == NULL)
+		return CILKIT_EXIT_IO;
+	if ((s = fa_sink_new(o, out)) == NULL) {
+		cli_warnx("out of memory");
+		return fa_close_output(o, out, CILKIT_EXIT_IO);
+	}
+	for (i = 0; i < n && rc == CILKIT_EXIT_OK; i++) {
+		if (in[i].format == FLOW_FMT_EMPTY)
+			continue;
+		r = flow_reader_new_prefixed(in[i].fp, in[i].name,
+		    in[i].head, in[i].n_head);
+		if (r == NULL) {
+			cli_warnx("out of memory");
+			rc = CILKIT_EXIT_IO;
+			break;
+		}
+		for (;;) {
+			eb[0] = '\0';
+			k = flow_reader_next(r, &rec, eb, sizeof(eb));
+			if (k == 0)
+				break;
+			if (k == CILKIT_EIO) {
+				cli_warnx("%s", eb);
+				rc = CILKIT_EXIT_IO;
+				break;
+			}
+			if (k < 0) {
+				if (!o->quiet && bad < FA_MAX_LINE_WARNINGS)
+					cli_warnx("%s (line skipped)", eb);
+				bad++;
+				continue;
+			}
+			good++;
+			if (fa_sink_record(s, &rec) == CILKIT_ENOMEM) {
+				rc = CILKIT_EXIT_IO;
+				break;
+			}
+		}
+		flow_reader_free(r);
+	}
+	if (bad > FA_MAX_LINE_WARNINGS && !o->quiet)
+		cli_warnx("%" PRIu64 " lines skipped in all", bad);
+	if (rc == CILKIT_EXIT_OK)
+		rc = fa_sink_finish(s);
+	if (rc == CILKIT_EXIT_OK && good == 0 && bad > 0) {
+		cli_warnx("no valid flow lines in the input");
+		rc = CILKIT_EXIT_USAGE;
+	}
+	fa_sink_free(s);
+	return fa_close_output(o, out, rc);
+}
