@@ -304,9 +304,20 @@ flow_stats_is_reply(const struct flow *f)
 	if (f->has_l7 && f->l7.type == FLOW_L7_RESPONSE)
 		return true;
 	/* no direction known: a SYN-ACK is the answer of a handshake */
-	return f->l4 == FLOW_L4_TCP &&
+	if (f->l4 == FLOW_L4_TCP &&
 	    (f->tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK)) ==
-	    (FLOW_TCP_SYN | FLOW_TCP_ACK);
+	    (FLOW_TCP_SYN | FLOW_TCP_ACK))
+		return true;
+	if (f->l4 == FLOW_L4_TCP && (f->tcp_flags & FLOW_TCP_SYN))
+		return false;
+	/*
+	 * Else a packet from a service port (below 32768) to an ephemeral
+	 * port (Linux: 32768-60999) is taken as the server's answer.
+	 */
+	return (f->l4 == FLOW_L4_TCP || f->l4 == FLOW_L4_UDP ||
+	    f->l4 == FLOW_L4_SCTP) && f->sport != 0 &&
+	    f->sport < FLOW_STATS_EPHEMERAL_MIN &&
+	    f->dport >= FLOW_STATS_EPHEMERAL_MIN;
 }
 
 static int64_t

@@ -14,7 +14,10 @@
  * Edges are (source node, destination node, L4 protocol, destination
  * port).  A reply flow (is_reply, or an L7 response when is_reply is
  * absent) is counted on the edge of its request: source and destination
- * are swapped back and the port is the reply's source port.
+ * are swapped back and the port is the reply's source port.  When a
+ * flow says nothing about its direction (no is_reply, no reply, not an
+ * L7 response), a TCP SYN-ACK, or a packet from a port below 32768 to
+ * an ephemeral port (32768 and up), is taken as a reply.
  *
  * The structures below are read-only views for the report writers; they
  * are owned by the struct flow_stats and valid until the next
@@ -30,6 +33,9 @@
 #include "flow.h"
 
 struct report_quantile;
+
+/* First ephemeral port (Linux ip_local_port_range default). */
+#define FLOW_STATS_EPHEMERAL_MIN	32768
 
 /* Verdict slots: the proto numbers 0..7, then "any other number". */
 #define FLOW_STATS_NVERDICT	9

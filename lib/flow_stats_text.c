@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cilium_drop.h"
 #include "cilkit.h"
 #include "flow_stats.h"
 #include "flow_stats_out.h"
@@ -62,17 +61,14 @@ flow_stats_verdict_slot_name(int slot)
 const char *
 flow_stats_reason_name(uint32_t code, char *buf, size_t len)
 {
-	const struct cilium_drop_reason *r;
+	const char *name;
 
 	if (code == 0) {
 		snprintf(buf, len, "other");
 		return buf;
 	}
-	r = cilium_drop_by_code(code);
-	if (r != NULL && r->name != NULL)
-		return r->name;
-	if (r != NULL && r->message != NULL)
-		return r->message;
+	if ((name = flow_drop_reason_name(code)) != NULL)
+		return name;
 	snprintf(buf, len, "%u", code);
 	return buf;
 }

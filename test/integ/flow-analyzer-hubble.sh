@@ -1,0 +1,65 @@
+#!/bin/sh
+# flow-analyzer on every Hubble JSON file in shared/data/hubble: the
+# numbers in --export json (flow count, verdicts, every edge with its
+# flow and drop counts, HTTP 4xx/5xx, DNS per query, latency
+# percentiles) must equal what an independent jq model computes
+# (flow-analyzer/expect.jq); percentiles within the stated 1%.
+set -u
+FA="$BIN/flow-analyzer"
+DIR="$SHARED_DATA/hubble"
+here=$(cd "$(dirname "$0")" && pwd)
+command -v jq >/dev/null || { echo "jq not installed"; exit 77; }
+[ -d "$DIR" ] || { echo "no shared data at $DIR"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0 n=0
+for f in "$DIR"/*.json "$DIR"/*.log; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	name=$(basename "$f")
+	if ! "$FA" --input "$f" --export json >"$tmp/out.json" 2>"$tmp/err"; then
+		echo "FAIL $name: flow-analyzer failed"; cat "$tmp/err"; fail=1
+		continue
+	fi
+	jq -s -f "$here/flow-analyzer/expect.jq" "$f" >"$tmp/exp.json" || {
+		echo "FAIL $name: jq model failed"; fail=1; continue; }
+	# Compare: actual numbers shaped like the model's.
+	jq -n --slurpfile a "$tmp/out.json" --slurpfile e "$tmp/exp.json" '
+	  $a[0] as $a | $e[0] as $e
+	  | def q(v; p): v[((p * ((v | length) - 1)) | floor)];
+	  [
+	    (if $a.summary.flows != $e.flows then "flows \($a.summary.flows) != \($e.flows)" else empty end),
+	    (if $a.summary.verdicts != $e.verdicts then "verdicts \($a.summary.verdicts) != \($e.verdicts)" else empty end),
+	    ([$a.edges[] | "\(.source_name)|\(.destination_name)|\(.protocol)|\(.port)|\(.flows)"] | sort) as $ae
+	    | (if $ae != $e.edges then "edges differ: got \($ae - $e.edges) want \($e.edges - $ae)" else empty end),
+	    (if $a.summary.edges != ($e.edges | length) then "edge count" else empty end),
+	    ([$a.edges[] | select(.dropped > 0) | "\(.source_name)|\(.destination_name)|\(.protocol)|\(.port)|\(.dropped)"] | sort) as $ad
+	    | (if $ad != $e.dropped_edges then "dropped edges \($ad) != \($e.dropped_edges)" else empty end),
+	    (if [$a.summary.http_responses, $a.summary.http_4xx, $a.summary.http_5xx] != [$e.http.responses, $e.http.x4, $e.http.x5]
+	     then "http \([$a.summary.http_responses, $a.summary.http_4xx, $a.summary.http_5xx]) != \($e.http)" else empty end),
+	    (if ($a.dns | map({query, queries, responses, errors}) | sort_by(.query)) != ($e.dns | sort_by(.query))
+	     then "dns \($a.dns) != \($e.dns)" else empty end),
+	    ($e.latency[] as $l
+	     | ($a.services | map(select(.name == $l.service))[0].latency) as $al
+	     | if $al == null then "no latency for \($l.service)"
+	       elif $al.count != ($l.values | length) then "latency count \($l.service)"
+	       elif $al.max_ns != ($l.values | max) then "latency max \($l.service)"
+	       else ([0.5, 0.9, 0.99] | map(. as $p | q($l.values; $p) as $x
+	              | ({"0.5": $al.p50_ns, "0.9": $al.p90_ns, "0.99": $al.p99_ns}["\($p)"]) as $got
+	              | if (($got - $x) | fabs) > 0.01 * $x + 1
+	                then "p\($p) \($l.service): \($got) vs exact \($x)" else empty end)) | .[]
+	       end)
+	  ] | .[]' >"$tmp/diff" || { echo "FAIL $name: compare failed"; fail=1; continue; }
+	if [ -s "$tmp/diff" ]; then
+		echo "FAIL $name:"; sed 's/^/    /' "$tmp/diff"; fail=1
+	else
+		echo "ok $name: $(jq -c '[.summary.flows, .summary.edges, .summary.http_5xx, .summary.dns_errors]' "$tmp/out.json") (flows, edges, 5xx, dns errors)"
+	fi
+	# the html, dot and csv writers accept every file too
+	"$FA" --input "$f" --export csv >"$tmp/out.csv" || { echo "FAIL $name: csv"; fail=1; }
+	lines=$(grep -c . "$tmp/out.csv")
+	[ "$lines" -eq $(($(jq -s '[.[] | select(.flow)] | length' "$f") + 1)) ] ||
+		{ echo "FAIL $name: csv has $lines lines"; fail=1; }
+done
+[ $n -gt 0 ] || { echo "no hubble JSON files"; exit 77; }
+exit $fail
