@@ -23,7 +23,7 @@ enum cilium_drop_family {
 	CILIUM_DROP_FAM_CONNTRACK,	/* CT map full/insert/missing ACK */
 	CILIUM_DROP_FAM_UNROUTABLE,	/* stale or unroutable IP, FIB, no route */
 	CILIUM_DROP_FAM_TUNNEL,		/* no tunnel/encap endpoint, encap */
-	CILIUM_DROP_FAM_FQDN,		/* DNS proxy / FQDN policy */
+	CILIUM_DROP_FAM_FQDN,		/* policy denial of a DNS-named peer */
 	CILIUM_DROP_FAM_AUTH,		/* mutual auth required */
 	CILIUM_DROP_FAM_UNSUPPORTED,	/* unsupported L2/L3/L4 protocol */
 	CILIUM_DROP_FAM_SERVICE,	/* no service backend, LB */
@@ -48,6 +48,14 @@ const struct cilium_drop_reason *cilium_drop_lookup(const char *s);
 const char *cilium_drop_message(uint32_t code, char *buf, size_t len);
 
 enum cilium_drop_family cilium_drop_family(uint32_t code);
+
+struct flow;
+/*
+ * The family for a dropped flow: as cilium_drop_family(), except that a
+ * policy denial towards a destination known by DNS name (destination
+ * names or fqdn: labels) is CILIUM_DROP_FAM_FQDN.
+ */
+enum cilium_drop_family cilium_drop_family_of_flow(const struct flow *f);
 const char *cilium_drop_family_name(enum cilium_drop_family fam);
 
 /* Number of table entries, and entry i (for tests and listings). */

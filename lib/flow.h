@@ -181,6 +181,12 @@ struct flow {
 	const char *uuid;
 	int verdict;		/* enum flow_verdict, or an unnamed number */
 	uint32_t drop_reason;	/* datapath code (drop_reason_desc), 0 none */
+	/*
+	 * The drop reason as the source printed it, set only when it maps to
+	 * no known code (e.g. a monitor text newer than our table); NULL
+	 * otherwise.
+	 */
+	const char *drop_reason_text;
 	int type;		/* enum flow_type */
 	const char *node_name;
 
