@@ -1,0 +1,288 @@
+/*
+ * input.c - analyze-drops' inputs: open each --input (or stdin), sniff
+ * flow lines vs. cilium monitor output vs. things we cannot read, feed
+ * the records to the aggregation, and report skipped lines.  With no
+ * input and a terminal on stdin, run `hubble observe` (no shell).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cilium_monitor.h"
+#include "cilkit.h"
+#include "cli.h"
+#include "exitcodes.h"
+#include "flow_read.h"
+#include "report.h"
+#include "report_drops.h"
+
+#include "analyze.h"
+
+/* Bytes read before choosing a reader. */
+#define SNIFF_BYTES	4096
+/* Messages per input before only counting. */
+#define MAX_MESSAGES	10
+
+int
+analyze_add_input(struct analyze_inputs *in, const char *path)
+{
+	if (in->n >= ANALYZE_MAX_INPUTS)
+		return -1;
+	in->paths[in->n++] = path;
+	return 0;
+}
+
+void
+analyze_free_inputs(struct analyze_inputs *in)
+{
+	(void)in;
+}
+
+/* Read up to n bytes, retrying short reads from pipes. */
+static size_t
+read_prefix(FILE *fp, char *buf, size_t n)
+{
+	size_t got = 0, k;
+
+	while (got < n) {
+		k = fread(buf + got, 1, n - got, fp);
+		if (k == 0)
+			break;
+		got += k;
+	}
+	return got;
+}
+
+/*
+ * Read one stream into d.  Returns the exit status for it: 0, or 2 when
+ * lines were skipped or it is not something we read.
+ */
+static int
+read_stream(FILE *fp, const char *name, struct report_drops *d,
+    size_t *n_read)
+{
+	struct flow_reader *fr = NULL;
+	struct cilium_monitor_reader *mr = NULL;
+	struct flow_record rec;
+	char prefix[SNIFF_BYTES], eb[CILKIT_ERRBUF_SIZE];
+	uint64_t skipped = 0, records = 0;
+	size_t n;
+	int fmt, rc, status = CILKIT_EXIT_OK;
+
+	n = read_prefix(fp, prefix, sizeof(prefix));
+	if (ferror(fp)) {
+		cli_warnx("%s: read error: %s", name, strerror(errno));
+		return CILKIT_EXIT_USAGE;
+	}
+	fmt = flow_sniff(prefix, n);
+	switch (fmt) {
+	case FLOW_FMT_EMPTY:
+		cli_warnx("%s: empty input (no flows and no monitor output)",
+		    name);
+		return CILKIT_EXIT_USAGE;
+	case FLOW_FMT_PCAP:
+	case FLOW_FMT_PCAPNG:
+		cli_warnx("%s: this is a packet capture; analyze-drops reads "
+		    "flow lines or cilium monitor output (flow-analyzer "
+		    "reads pcaps)", name);
+		return CILKIT_EXIT_USAGE;
+	}
+	if (cilium_monitor_sniff(prefix, n))
+		mr = cilium_monitor_reader_new(fp, name, prefix, n);
+	else
+		fr = flow_reader_new_prefixed(fp, name, prefix, n);
+	if (mr == NULL && fr == NULL)
+		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	for (;;) {
+		rc = mr != NULL ? cilium_monitor_next(mr, &rec, eb, sizeof(eb)) :
+		    flow_reader_next(fr, &rec, eb, sizeof(eb));
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			if (rc == CILKIT_ENOMEM)
+				cli_errx(CILKIT_EXIT_IO, "out of memory");
+			skipped++;
+			if (skipped <= MAX_MESSAGES)
+				cli_warnx("%s", eb);
+			if (rc == CILKIT_EIO)
+				break;
+			continue;
+		}
+		records++;
+		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+	}
+	if (skipped > MAX_MESSAGES)
+		cli_warnx("%s: %llu more bad lines not shown", name,
+		    (unsigned long long)(skipped - MAX_MESSAGES));
+	if (skipped > 0) {
+		cli_warnx("%s: %llu line%s skipped, %llu record%s read", name,
+		    (unsigned long long)skipped, skipped == 1 ? "" : "s",
+		    (unsigned long long)records, records == 1 ? "" : "s");
+		report_drops_note_skipped(d, skipped);
+		status = CILKIT_EXIT_USAGE;
+	}
+	if (records > 0)
+		(*n_read)++;
+	flow_reader_free(fr);
+	cilium_monitor_reader_free(mr);
+	return status;
+}
+
+/* Whether an executable named prog is on PATH. */
+static bool
+on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+	size_t len;
+
+	if (path == NULL || *path == '\0')
+		path = "/usr/bin:/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchr(p, ':');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0)
+			snprintf(buf, sizeof(buf), "./%s", prog);
+		else
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, p,
+			    prog);
+		if (access(buf, X_OK) == 0)
+			return true;
+		if (end == NULL)
+			return false;
+	}
+}
+
+/*
+ * Run `hubble observe --type drop -o jsonpb ...` and read its output.
+ * No shell: every argument is one argv entry.
+ */
+static int
+run_hubble(const struct report_drops_opts *o, struct report_drops *d,
+    size_t *n_read)
+{
+	char since[48], until[48];
+	const char *argv[16];
+	int fds[2], wst, status, n = 0;
+	pid_t pid;
+	FILE *fp;
+
+	argv[n++] = "hubble";
+	argv[n++] = "observe";
+	argv[n++] = "--type";
+	argv[n++] = "drop";
+	argv[n++] = "-o";
+	argv[n++] = "jsonpb";
+	if (o->since_ns != 0) {
+		/* Absolute: hubble does not know our "1d" and friends. */
+		report_format_time(o->since_ns, 9, since, sizeof(since));
+		argv[n++] = "--since";
+		argv[n++] = since;
+	} else
+		argv[n++] = "--all";
+	if (o->until_ns != 0) {
+		report_format_time(o->until_ns, 9, until, sizeof(until));
+		argv[n++] = "--until";
+		argv[n++] = until;
+	}
+	if (o->namespace != NULL) {
+		argv[n++] = "--namespace";
+		argv[n++] = o->namespace;
+	}
+	argv[n] = NULL;
+	if (pipe(fds) != 0)
+		cli_errx(CILKIT_EXIT_IO, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		cli_errx(CILKIT_EXIT_IO, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		close(fds[1]);
+		execvp("hubble", (char *const *)argv);
+		fprintf(stderr, "%s: cannot run hubble: %s\n", cli_progname(),
+		    strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	fp = fdopen(fds[0], "r");
+	if (fp == NULL)
+		cli_errx(CILKIT_EXIT_IO, "fdopen: %s", strerror(errno));
+	status = read_stream(fp, "hubble observe", d, n_read);
+	fclose(fp);
+	while (waitpid(pid, &wst, 0) < 0)
+		if (errno != EINTR)
+			cli_errx(CILKIT_EXIT_IO, "waitpid: %s",
+			    strerror(errno));
+	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+		cli_warnx("hubble observe failed (%s %d)", WIFEXITED(wst) ?
+		    "exit status" : "signal", WIFEXITED(wst) ?
+		    WEXITSTATUS(wst) : WTERMSIG(wst));
+		return CILKIT_EXIT_CLUSTER;
+	}
+	return status;
+}
+
+static int
+worse(int a, int b)
+{
+	/* Cluster and I/O failures outrank input errors. */
+	return b > a ? b : a;
+}
+
+int
+analyze_read_all(struct analyze_inputs *in,
+    const struct report_drops_opts *o, struct report_drops *d)
+{
+	int status = CILKIT_EXIT_OK;
+	struct stat st;
+	size_t i;
+	FILE *fp;
+
+	if (in->n == 0) {
+		if (!isatty(STDIN_FILENO))
+			return read_stream(stdin, "<stdin>", d, &in->n_read);
+		if (on_path("hubble"))
+			return run_hubble(o, d, &in->n_read);
+		cli_warnx("no input: give flows with --input FILE or on stdin, "
+		    "e.g.\n"
+		    "  hubble observe --type drop -o jsonpb --since 5m | "
+		    "analyze-drops\n"
+		    "  kubectl -n kube-system exec ds/cilium -- cilium-dbg "
+		    "monitor -t drop | analyze-drops\n"
+		    "(hubble is not on PATH, so it could not be run for you)");
+		return CILKIT_EXIT_USAGE;
+	}
+	for (i = 0; i < in->n; i++) {
+		if (strcmp(in->paths[i], "-") == 0) {
+			status = worse(status, read_stream(stdin, "<stdin>", d,
+			    &in->n_read));
+			continue;
+		}
+		fp = fopen(in->paths[i], "r");
+		if (fp == NULL) {
+			cli_warnx("%s: %s", in->paths[i], strerror(errno));
+			status = worse(status, CILKIT_EXIT_USAGE);
+			continue;
+		}
+		if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+			cli_warnx("%s: is a directory", in->paths[i]);
+			fclose(fp);
+			status = worse(status, CILKIT_EXIT_USAGE);
+			continue;
+		}
+		status = worse(status, read_stream(fp, in->paths[i], d,
+		    &in->n_read));
+		fclose(fp);
+	}
+	return status;
+}
