@@ -1,0 +1,189 @@
+#!/bin/sh
+# analyze-drops end to end: --help against the man page, JSON checked
+# with jq against counts jq computes itself from the same input, bad
+# input (binary junk, a 10 MB line, invalid UTF-8, empty stdin), stdin
+# handling, relative --since, running hubble (a stand-in script on PATH,
+# under a pseudo-terminal from script(1)), and write errors.
+set -u
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=${BIN:-$ROOT/build/bin}
+TOOLS=${TOOLS:-$ROOT/build/tools}
+AD=$BIN/analyze-drops
+MIXED=$ROOT/test/data/analyze-drops/mixed.json
+export LC_ALL=C TZ=UTC
+command -v jq >/dev/null || { echo "jq missing"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# expect RC CMD...: run, keep stdout/stderr in $tmp/out, $tmp/err
+expect() {
+	want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	[ "$got" = "$want" ] || fail "exit $got, want $want: $*"
+}
+
+# --- help, version, man page
+expect 0 "$AD" --help
+grep -q '^usage: analyze-drops ' "$tmp/out" || fail "--help has no usage"
+[ -s "$tmp/err" ] && fail "--help wrote to stderr"
+for opt in $(grep -o -- '--[a-z][a-z-]*' "$tmp/out" | sort -u); do
+	case $opt in --type|--all) continue ;; esac
+	grep -q -- "Fl -${opt#--}" "$ROOT/man/analyze-drops.1" ||
+		fail "man page lacks $opt (in --help)"
+done
+for opt in $(grep -o 'Fl -[a-z][a-z-]*' "$ROOT/man/analyze-drops.1" |
+    sed 's/Fl -/--/' | sort -u); do
+	case $opt in --type|--all|--protocol|--from|--to|--port) continue ;;
+	esac
+	grep -q -- "$opt" "$tmp/out" || fail "--help lacks $opt (in man)"
+done
+expect 0 "$AD" --version
+head -1 "$tmp/out" | grep -q '^analyze-drops [0-9]' || fail "--version"
+
+# --- JSON against jq's own count of the same generated input
+"$TOOLS/gen-flows" -n 30000 --seed 11 >"$tmp/gen.json" || exit 1
+expect 0 "$AD" -i "$tmp/gen.json" --json --top 100000
+cp "$tmp/out" "$tmp/ad.json"
+jq -e '([.reasons[].count] | add) == .total_drops' "$tmp/ad.json" \
+    >/dev/null || fail "reason counts do not add up to total_drops"
+jq -e '([.reasons[].percent] | add) == 100' "$tmp/ad.json" >/dev/null ||
+	fail "percentages do not add up to 100"
+jq -e '[.reasons[] | .pairs_total == (.pairs | length)] | all' \
+    "$tmp/ad.json" >/dev/null || fail "pairs cut despite --top 100000"
+jq -e '[.reasons[] | ([.pairs[].count] | add) == .count] | all' \
+    "$tmp/ad.json" >/dev/null || fail "pair counts do not add up"
+jq -s -c '[.[] | (.flow // .) | select(.verdict == "DROPPED" and
+    (.event_type.type // 1) != 5)] | group_by(.drop_reason_desc |
+    tostring) | map({key: (.[0].drop_reason_desc | tostring),
+    value: length}) | from_entries' "$tmp/gen.json" >"$tmp/jq-reasons.json"
+jq -c '[.reasons[] | {code: .code, name: .name, count: .count}]' \
+    "$tmp/ad.json" >"$tmp/ad-reasons.json"
+jq -n -e --slurpfile a "$tmp/ad-reasons.json" \
+    --slurpfile j "$tmp/jq-reasons.json" '
+	$a[0] | map(.count == (($j[0][.name // "-"] // 0) +
+	    ($j[0][.code | tostring] // 0))) | all' >/dev/null ||
+	fail "per-reason counts differ from jq's"
+jq -n -e --slurpfile a "$tmp/ad.json" --slurpfile j "$tmp/jq-reasons.json" \
+    '($j[0] | [.[]] | add) == $a[0].total_drops' >/dev/null ||
+	fail "total differs from jq's"
+# top sources: the first entry's count equals jq's count for that pod
+src=$(jq -r '.top_sources[0].name' "$tmp/ad.json")
+n_ad=$(jq '.top_sources[0].count' "$tmp/ad.json")
+n_jq=$(jq -s --arg s "$src" '[.[] | (.flow // .) | select(.verdict ==
+    "DROPPED" and ((.source.namespace // "") + "/" +
+    (.source.pod_name // "")) == $s)] | length' "$tmp/gen.json")
+[ "$n_ad" = "$n_jq" ] || fail "top source $src: $n_ad, jq says $n_jq"
+
+# --- stdin: a pipe is read without --input, and '-' names it
+"$AD" -i "$MIXED" >"$tmp/file.out" 2>/dev/null
+cat "$MIXED" | "$AD" >"$tmp/pipe.out" 2>"$tmp/err" ||
+	fail "stdin pipe: exit $?"
+cmp -s "$tmp/file.out" "$tmp/pipe.out" || fail "stdin report differs"
+"$AD" -i - <"$MIXED" >"$tmp/dash.out" 2>/dev/null ||
+	fail "-i -: exit $?"
+cmp -s "$tmp/file.out" "$tmp/dash.out" || fail "-i - report differs"
+: | "$AD" >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "empty stdin: want exit 2"
+grep -q '<stdin>: empty input' "$tmp/err" || fail "empty stdin: message"
+
+# --- bad input: junk, a 10 MB line, invalid UTF-8; good lines still count
+{
+	printf '\001\002\000\377binary junk\n'
+	head -3 "$MIXED"
+	printf '{"flow":{"verdict":"DROPPED","source":{"pod_name":"'
+	head -c 10485760 /dev/zero | tr '\0' 'a'
+	printf '"}}\n'
+	tail -n +4 "$MIXED"
+} >"$tmp/bad.json"
+expect 2 "$AD" -i "$tmp/bad.json" --json
+[ "$(jq .total_drops "$tmp/out")" = 8 ] ||
+	fail "bad.json: want 8 drops, got $(jq .total_drops "$tmp/out")"
+[ "$(jq .input.skipped_lines "$tmp/out")" = 2 ] ||
+	fail "bad.json: want 2 skipped lines"
+grep -q "bad.json:1: " "$tmp/err" || fail "bad.json: no message for line 1"
+grep -q "bad.json:5: " "$tmp/err" || fail "bad.json: no message for line 5"
+grep -q "2 lines skipped" "$tmp/err" || fail "bad.json: no summary"
+
+# invalid UTF-8 is refused with the line named; a control character
+# (valid JSON escape) is kept but never reaches the terminal
+{
+	printf '{"flow":{"verdict":"DROPPED","source":{"pod_name":"bad\377"}}}\n'
+	printf '{"flow":{"verdict":"DROPPED","drop_reason_desc":"POLICY_DENIED","source":{"namespace":"a","pod_name":"bad\\u001b[2Jname"},"destination":{"namespace":"b","pod_name":"q"},"l4":{"TCP":{"destination_port":80}}}}\n'
+} >"$tmp/utf8.json"
+expect 2 "$AD" -i "$tmp/utf8.json" --json
+grep -q "utf8.json:1: .*UTF-8" "$tmp/err" || fail "invalid UTF-8: message"
+jq -e '.total_drops == 1 and (.top_sources[0].name | test("^a/bad"))' \
+    "$tmp/out" >/dev/null || fail "control character: JSON not valid"
+expect 2 "$AD" -i "$tmp/utf8.json"
+if grep -q "$(printf '\033')" "$tmp/out"; then
+	fail "escape sequence from the input reached the text report"
+fi
+grep -q 'a/bad?\[2Jname' "$tmp/out" || fail "sanitized name missing"
+
+# --- a flow with nothing but the verdict still counts
+printf '{"flow":{"verdict":"DROPPED"}}\n' >"$tmp/bare.json"
+expect 0 "$AD" -i "$tmp/bare.json" --json
+[ "$(jq .total_drops "$tmp/out")" = 1 ] || fail "minimal flow not counted"
+
+# --- relative --since against the clock
+expect 0 "$AD" -i "$MIXED" --since 5m
+grep -q '^Time Range: Last 5 minutes (no drops seen)$' "$tmp/out" ||
+	fail "--since 5m: $(grep 'Time Range' "$tmp/out")"
+expect 0 "$AD" -i "$MIXED" --since 10000d --json
+[ "$(jq .total_drops "$tmp/out")" = 8 ] || fail "--since 10000d"
+
+# --- --max-drops
+expect 0 "$AD" -i "$tmp/bare.json" --max-drops 1
+expect 1 "$AD" -i "$MIXED" --max-drops 7 --summary
+grep -q 'more than --max-drops 7' "$tmp/err" || fail "--max-drops message"
+
+# --- no input on a terminal: run hubble when on PATH, else explain
+SCRIPT=$(command -v script)
+if [ -n "$SCRIPT" ]; then
+	mkdir "$tmp/bin"
+	cat >"$tmp/bin/hubble" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$tmp/hubble-args"
+cat "$MIXED"
+EOF
+	chmod +x "$tmp/bin/hubble"
+	PATH="$tmp/bin:$PATH" script -qec "'$AD' -n demo --since 2024-05-01T10:00:00Z --json" \
+	    /dev/null </dev/null >"$tmp/out" 2>&1 || fail "hubble run: exit $?"
+	tr -d '\r' <"$tmp/out" >"$tmp/out2"
+	printf 'observe\n--type\ndrop\n-o\njsonpb\n--since\n2024-05-01T10:00:00.000000000Z\n--namespace\ndemo\n' \
+	    >"$tmp/want-args"
+	cmp -s "$tmp/hubble-args" "$tmp/want-args" ||
+		fail "hubble argv: $(tr '\n' ' ' <"$tmp/hubble-args")"
+	jq -e '.total_drops == 7' "$tmp/out2" >/dev/null ||
+		fail "hubble output not analyzed"
+	# hubble failing is exit 3
+	printf '#!/bin/sh\necho "relay unreachable" >&2\nexit 1\n' \
+	    >"$tmp/bin/hubble"
+	PATH="$tmp/bin:$PATH" script -qec "'$AD'; echo rc=\$?" /dev/null \
+	    </dev/null >"$tmp/out" 2>&1
+	grep -q 'rc=3' "$tmp/out" || fail "hubble failure: $(cat "$tmp/out")"
+	grep -q 'hubble observe failed' "$tmp/out" || fail "hubble failure msg"
+	# no hubble at all
+	PATH=/nonexistent "$SCRIPT" -qec "'$AD'; echo rc=\$?" /dev/null \
+	    </dev/null >"$tmp/out" 2>&1
+	grep -q 'rc=2' "$tmp/out" || fail "no hubble: want exit 2"
+	grep -q 'no input: give flows with --input FILE' "$tmp/out" ||
+		fail "no hubble: message"
+fi
+
+# --- a full disk is an I/O error, never silent
+if [ -w /dev/full ]; then
+	"$AD" -i "$MIXED" --detail >/dev/full 2>"$tmp/err"
+	[ $? = 4 ] || fail "/dev/full: want exit 4"
+	grep -q 'error writing output' "$tmp/err" || fail "/dev/full: message"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "analyze-drops: all checks passed"
