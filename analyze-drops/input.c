@@ -232,6 +232,24 @@ run_hubble(const struct report_drops_opts *o, struct report_drops *d,
 	return status;
 }
 
+/*
+ * Whether stdin is something to read: a pipe or a file.  A terminal,
+ * a closed stdin and character devices such as /dev/null (what cron
+ * gives) are not, so `analyze-drops -n prod --since 10m` in a crontab
+ * asks hubble instead of reading nothing.
+ */
+static bool
+stdin_has_data(void)
+{
+	struct stat st;
+
+	if (isatty(STDIN_FILENO))
+		return false;
+	if (fstat(STDIN_FILENO, &st) != 0)
+		return false;
+	return !S_ISCHR(st.st_mode);
+}
+
 static int
 worse(int a, int b)
 {
@@ -249,7 +267,7 @@ analyze_read_all(struct analyze_inputs *in,
 	FILE *fp;
 
 	if (in->n == 0) {
-		if (!isatty(STDIN_FILENO))
+		if (stdin_has_data())
 			return read_stream(stdin, "<stdin>", d, &in->n_read);
 		if (on_path("hubble"))
 			return run_hubble(o, d, &in->n_read);

@@ -145,15 +145,27 @@ expect 1 "$AD" -i "$MIXED" --max-drops 7 --summary
 grep -q 'more than --max-drops 7' "$tmp/err" || fail "--max-drops message"
 
 # --- no input on a terminal: run hubble when on PATH, else explain
-SCRIPT=$(command -v script)
-if [ -n "$SCRIPT" ]; then
-	mkdir "$tmp/bin"
-	cat >"$tmp/bin/hubble" <<EOF
+mkdir "$tmp/bin"
+cat >"$tmp/bin/hubble" <<EOF
 #!/bin/sh
 printf '%s\n' "\$@" >"$tmp/hubble-args"
 cat "$MIXED"
 EOF
-	chmod +x "$tmp/bin/hubble"
+chmod +x "$tmp/bin/hubble"
+# cron: stdin is /dev/null, so hubble is asked (here without --since)
+PATH="$tmp/bin:$PATH" "$AD" --json </dev/null >"$tmp/out" 2>"$tmp/err" ||
+	fail "cron-like run: exit $?"
+[ "$(tr '\n' ' ' <"$tmp/hubble-args")" = \
+    "observe --type drop -o jsonpb --all " ] ||
+	fail "cron-like hubble argv: $(tr '\n' ' ' <"$tmp/hubble-args")"
+jq -e '.total_drops == 8' "$tmp/out" >/dev/null || fail "cron-like report"
+PATH=/nonexistent "$AD" </dev/null >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "no hubble, /dev/null: want exit 2"
+grep -q 'no input: give flows with --input FILE' "$tmp/err" ||
+	fail "no hubble, /dev/null: message"
+[ -s "$tmp/out" ] && fail "no hubble: stdout not empty"
+SCRIPT=$(command -v script)
+if [ -n "$SCRIPT" ]; then
 	PATH="$tmp/bin:$PATH" script -qec "'$AD' -n demo --since 2024-05-01T10:00:00Z --json" \
 	    /dev/null </dev/null >"$tmp/out" 2>&1 || fail "hubble run: exit $?"
 	tr -d '\r' <"$tmp/out" >"$tmp/out2"
