@@ -8,7 +8,7 @@
   'use strict';
   var SVGNS = 'http://www.w3.org/2000/svg';
   var data = null, pos = {}, view = { x: 0, y: 0, k: 1 };
-  var selected = null, sortState = {};
+  var selected = null, sortState = {}, fitPending = true;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -28,6 +28,9 @@
     if (ns < 1e6) return (ns / 1e3).toPrecision(3) + 'us';
     if (ns < 1e9) return (ns / 1e6).toPrecision(3) + 'ms';
     return (ns / 1e9).toPrecision(3) + 's';
+  }
+  function shortTime(t) {
+    return t ? String(t).replace(/(\.\d{3})\d*Z$/, '$1Z') : '-';
   }
   function pct(a, b) { return b ? (100 * a / b).toFixed(1) + '%' : '-'; }
   function edgeKey(e) {
@@ -54,8 +57,8 @@
     kv('HTTP 4xx / 5xx', s.http_4xx + ' / ' + s.http_5xx, s.http_5xx > 0);
     kv('DNS errors', s.dns_errors, s.dns_errors > 0);
     kv('TCP resets', s.tcp_resets, s.tcp_resets > 0);
-    kv('first', s.first || '-');
-    kv('last', s.last || '-');
+    kv('first', shortTime(s.first));
+    kv('last', shortTime(s.last));
     var v = [];
     for (var k in s.verdicts) v.push(k + ' ' + s.verdicts[k]);
     kv('verdicts', v.join(', ') || '-');
@@ -138,6 +141,16 @@
       }
       t *= 0.97;
     }
+    // stretch the result over the view (labels need room on the right)
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    P.forEach(function (p) {
+      x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    });
+    P.forEach(function (p) {
+      p.x = x1 > x0 ? 40 + (p.x - x0) / (x1 - x0) * (W - 260) : W / 2;
+      p.y = y1 > y0 ? 30 + (p.y - y0) / (y1 - y0) * (H - 60) : H / 2;
+    });
   }
 
   // ---- map ----
@@ -145,6 +158,22 @@
     var g = document.getElementById('viewport');
     if (g) g.setAttribute('transform', 'translate(' + view.x + ',' + view.y +
       ') scale(' + view.k + ')');
+  }
+  // Scale and centre the drawn nodes in the W x H view.
+  function fit(nodes, W, H) {
+    if (!nodes.length) return;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    nodes.forEach(function (n) {
+      var p = pos[n.id];
+      x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    });
+    // room for labels on the right and the node radius around
+    var w = x1 - x0 + 220, h = y1 - y0 + 60;
+    var k = Math.max(0.1, Math.min(2, W / w, H / h));
+    view.k = k;
+    view.x = (W - (x1 - x0) * k) / 2 - x0 * k - 80 * k;
+    view.y = (H - (y1 - y0) * k) / 2 - y0 * k;
   }
   function renderMap() {
     var svg = document.getElementById('map');
@@ -202,6 +231,7 @@
       });
       gn.appendChild(grp);
     });
+    if (fitPending) { fit(nodes, W, H); fitPending = false; }
     applyView();
     markSelected();
     document.getElementById('map-count').textContent =
@@ -266,7 +296,7 @@
         rows.push(['drop: ' + r.name, r.count, true]);
       });
       if (e.service) rows.push(['service', e.service]);
-      rows.push(['first', e.first || '-'], ['last', e.last || '-']);
+      rows.push(['first', shortTime(e.first)], ['last', shortTime(e.last)]);
       rows.push(['L7 requests', e.l7_requests], ['L7 responses', e.l7_responses]);
       if (e.http_responses) rows.push(['HTTP 4xx / 5xx', e.http_4xx + ' / ' +
         e.http_5xx, e.http_4xx + e.http_5xx > 0]);
@@ -305,11 +335,11 @@
       view.k = k; applyView();
     }, { passive: false });
     document.getElementById('reset').addEventListener('click', function () {
-      view = { x: 0, y: 0, k: 1 }; applyView();
+      fitPending = true; renderMap();
     });
     ['f-ns', 'f-verdict'].forEach(function (id) {
       document.getElementById(id).addEventListener('change', function () {
-        renderMap();
+        fitPending = true; renderMap();
       });
     });
   }
