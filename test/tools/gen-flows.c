@@ -590,6 +590,9 @@ emit(FILE *out, const struct flow *f, int form, uint32_t bare)
 	if (bare == 0)
 		return form == 1 ? flow_write_bare_line(out, f) :
 		    flow_write_line(out, f);
+	/* open_memstream allocates anew: free the previous line's buffer. */
+	free(buf);
+	buf = NULL;
 	mem = open_memstream(&buf, &cap);
 	if (mem == NULL)
 		return CILKIT_ENOMEM;
