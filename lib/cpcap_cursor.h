@@ -1,0 +1,149 @@
+/*
+ * cpcap_cursor.h - bounds-checked reads from captured packet bytes
+ * (style.md rules 16-17).
+ *
+ * Every read of packet data goes through these accessors.  Each one
+ * checks the bytes left in the cursor first and returns false, reading
+ * nothing and leaving the cursor unchanged, when they are too few; the
+ * caller then records a "truncated" reason.  Nothing here casts packet
+ * pointers to wider types: multi-byte fields are assembled byte by byte,
+ * so alignment and host byte order never matter.
+ */
+#ifndef CILKIT_CPCAP_CURSOR_H
+#define CILKIT_CPCAP_CURSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cpcap_cur {
+	const uint8_t	*p;	/* next unread byte */
+	size_t		 len;	/* bytes left from p */
+	size_t		 off;	/* offset of p from the start of the frame */
+};
+
+static inline void
+cpcap_cur_init(struct cpcap_cur *c, const void *buf, size_t len)
+{
+	c->p = buf;
+	c->len = len;
+	c->off = 0;
+}
+
+/* Whether at least n bytes are left. */
+static inline bool
+cpcap_cur_has(const struct cpcap_cur *c, size_t n)
+{
+	return c->len >= n;
+}
+
+static inline bool
+cpcap_cur_skip(struct cpcap_cur *c, size_t n)
+{
+	if (c->len < n)
+		return false;
+	c->p += n;
+	c->len -= n;
+	c->off += n;
+	return true;
+}
+
+/* Byte at offset i from the cursor, without advancing. */
+static inline bool
+cpcap_cur_peek_u8(const struct cpcap_cur *c, size_t i, uint8_t *v)
+{
+	if (c->len <= i)
+		return false;
+	*v = c->p[i];
+	return true;
+}
+
+/* Big-endian 16-bit value at offset i, without advancing. */
+static inline bool
+cpcap_cur_peek_be16(const struct cpcap_cur *c, size_t i, uint16_t *v)
+{
+	if (c->len < 2 || c->len - 2 < i)
+		return false;
+	*v = (uint16_t)(c->p[i] << 8 | c->p[i + 1]);
+	return true;
+}
+
+static inline bool
+cpcap_cur_get_u8(struct cpcap_cur *c, uint8_t *v)
+{
+	if (c->len < 1)
+		return false;
+	*v = c->p[0];
+	return cpcap_cur_skip(c, 1);
+}
+
+static inline bool
+cpcap_cur_get_be16(struct cpcap_cur *c, uint16_t *v)
+{
+	if (c->len < 2)
+		return false;
+	*v = (uint16_t)(c->p[0] << 8 | c->p[1]);
+	return cpcap_cur_skip(c, 2);
+}
+
+static inline bool
+cpcap_cur_get_be24(struct cpcap_cur *c, uint32_t *v)
+{
+	if (c->len < 3)
+		return false;
+	*v = (uint32_t)c->p[0] << 16 | (uint32_t)c->p[1] << 8 | c->p[2];
+	return cpcap_cur_skip(c, 3);
+}
+
+static inline bool
+cpcap_cur_get_be32(struct cpcap_cur *c, uint32_t *v)
+{
+	if (c->len < 4)
+		return false;
+	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 |
+	    (uint32_t)c->p[2] << 8 | c->p[3];
+	return cpcap_cur_skip(c, 4);
+}
+
+static inline bool
+cpcap_cur_get_le32(struct cpcap_cur *c, uint32_t *v)
+{
+	if (c->len < 4)
+		return false;
+	*v = (uint32_t)c->p[3] << 24 | (uint32_t)c->p[2] << 16 |
+	    (uint32_t)c->p[1] << 8 | c->p[0];
+	return cpcap_cur_skip(c, 4);
+}
+
+/* Copy n bytes out (addresses). */
+static inline bool
+cpcap_cur_get_bytes(struct cpcap_cur *c, void *dst, size_t n)
+{
+	size_t i;
+
+	if (c->len < n)
+		return false;
+	for (i = 0; i < n; i++)
+		((uint8_t *)dst)[i] = c->p[i];
+	return cpcap_cur_skip(c, n);
+}
+
+/*
+ * A sub-cursor over the next n bytes (or fewer, when fewer were
+ * captured: *sub then ends at the capture end and the function returns
+ * false so that the caller knows the region was cut short).  c advances
+ * past whatever sub covers.
+ */
+static inline bool
+cpcap_cur_sub(struct cpcap_cur *c, size_t n, struct cpcap_cur *sub)
+{
+	size_t take = n <= c->len ? n : c->len;
+
+	sub->p = c->p;
+	sub->len = take;
+	sub->off = c->off;
+	cpcap_cur_skip(c, take);
+	return take == n;
+}
+
+#endif /* CILKIT_CPCAP_CURSOR_H */

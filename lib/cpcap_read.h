@@ -1,0 +1,71 @@
+/*
+ * cpcap_read.h - read pcap and pcapng captures through libpcap, from a
+ * file or a stream (stdin, a pipe), with nanosecond timestamps either
+ * way, and an optional BPF filter compiled for the capture's link type.
+ *
+ * A stream whose first bytes were already consumed by a format sniffer
+ * (flow_sniff()) is read by passing those bytes as a prefix: the reader
+ * stitches them back in front of the stream (fopencookie), so libpcap
+ * sees the whole capture.
+ */
+#ifndef CILKIT_CPCAP_READ_H
+#define CILKIT_CPCAP_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cpcap_reader;
+
+/* One record; data is borrowed until the next cpcap_reader_next(). */
+struct cpcap_frame {
+	uint64_t	 ts_ns;		/* capture time, ns since the epoch */
+	uint32_t	 caplen;	/* bytes in data */
+	uint32_t	 wirelen;	/* bytes the packet had on the wire */
+	const uint8_t	*data;
+};
+
+/*
+ * Open a capture on fp (which the reader takes over and closes with
+ * cpcap_reader_free()).  prefix/n are bytes already read from fp, put
+ * back in front (n may be 0).  name is for messages.  Returns NULL with
+ * errbuf set ("NAME: libpcap's reason") when the stream is not a
+ * capture libpcap accepts.
+ */
+struct cpcap_reader *cpcap_reader_open(FILE *fp, const char *name,
+    const void *prefix, size_t n, char *errbuf, size_t errlen);
+/* Open the file at path ("-" is stdin). */
+struct cpcap_reader *cpcap_reader_open_path(const char *path, char *errbuf,
+    size_t errlen);
+void cpcap_reader_free(struct cpcap_reader *r);
+
+/* Link type (DLT_*) and snap length from the capture's header. */
+int cpcap_reader_dlt(const struct cpcap_reader *r);
+uint32_t cpcap_reader_snaplen(const struct cpcap_reader *r);
+/* "pcap" or "pcapng". */
+const char *cpcap_reader_format(const struct cpcap_reader *r);
+/* Whether the file header says nanosecond timestamps (pcap only). */
+int cpcap_reader_nano(const struct cpcap_reader *r);
+
+/*
+ * Compile a BPF expression for this capture's link type and snaplen and
+ * apply it to every following record.  Returns 0, or CILKIT_EINVAL with
+ * errbuf holding "filter 'EXPR': libpcap's reason".
+ */
+int cpcap_reader_set_filter(struct cpcap_reader *r, const char *expr,
+    char *errbuf, size_t errlen);
+
+/*
+ * Next record that passes the filter.  Returns 1 with *f filled, 0 at
+ * the end, or a negative enum cilkit_err when the file is damaged or
+ * cut inside a record (errbuf "NAME: packet N: reason"): the records
+ * before stay valid, and there is nothing more to read.
+ */
+int cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
+    char *errbuf, size_t errlen);
+
+/* Records read so far, and records the filter rejected. */
+uint64_t cpcap_reader_count(const struct cpcap_reader *r);
+uint64_t cpcap_reader_filtered(const struct cpcap_reader *r);
+
+#endif /* CILKIT_CPCAP_READ_H */
