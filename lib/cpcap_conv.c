@@ -1,0 +1,1022 @@
+/*
+ * cpcap_conv.c - conversations and TCP analysis (cpcap_conv.h).
+ *
+ * The TCP checks follow tcp-analysis.md, which restates Wireshark's
+ * tcp_analyze_sequence_number() (epan/dissectors/packet-tcp.c): the
+ * same order, the same conditions, absolute sequence numbers, and 0 in
+ * nextseq/maxseqtobeacked/lastack meaning "nothing seen", so that the
+ * counts can be checked against tshark's tcp.analysis.* flags.
+ *
+ * Memory: conversations live in a chained hash table and on one of
+ * three activity lists (open TCP, closed TCP, datagram), each kept in
+ * order of last activity, so expiring the idle ones is O(1) per
+ * conversation.  Finished conversations go to the caller's callback and
+ * back to a free list.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cilkit.h"
+#include "cpcap_conv.h"
+#include "flow.h"
+#include "report_quantile.h"
+
+#define NS_PER_MS	1000000.0
+#define NS_PER_SEC	UINT64_C(1000000000)
+
+/* Activity lists. */
+enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
+
+/* Analysis flags of one segment (Wireshark's TCP_A_*). */
+#define TA_RETRANS	0x0001
+#define TA_FAST		0x0002
+#define TA_SPURIOUS	0x0004
+#define TA_OOO		0x0008
+#define TA_LOST		0x0010
+#define TA_ACKLOST	0x0020
+#define TA_DUPACK	0x0040
+#define TA_ZW		0x0080
+#define TA_ZWP		0x0100
+#define TA_ZWPACK	0x0200
+#define TA_KA		0x0400
+#define TA_KAACK	0x0800
+#define TA_WUPD		0x1000
+#define TA_WFULL	0x2000
+
+#define TH_FIN	FLOW_TCP_FIN
+#define TH_SYN	FLOW_TCP_SYN
+#define TH_RST	FLOW_TCP_RST
+#define TH_ACK	FLOW_TCP_ACK
+
+/* Sequence comparisons modulo 2^32. */
+#define LT_SEQ(a, b)	((int32_t)((a) - (b)) < 0)
+#define LE_SEQ(a, b)	((int32_t)((a) - (b)) <= 0)
+#define GT_SEQ(a, b)	((int32_t)((a) - (b)) > 0)
+
+/* Wireshark's out-of-order threshold without a known RTT: 3 ms. */
+#define OOO_DEFAULT_NS	UINT64_C(3000000)
+/* Fast retransmission: within 20 ms of the last dup ACK. */
+#define FAST_RT_NS	UINT64_C(20000000)
+
+struct cpcap_analyzer {
+	struct cpcap_conv_config cfg;
+	cpcap_done_fn	 done;
+	void		*arg;
+	struct cpcap_conv **buckets;
+	size_t		 nbuckets;	/* power of two */
+	size_t		 live;
+	struct cpcap_conv *head[LRU_N], *tail[LRU_N];
+	struct cpcap_conv *freelist;
+	uint64_t	 now;		/* latest timestamp seen */
+	struct cpcap_stats st;
+	struct report_quantile *q_hs, *q_dns, *q_rtt;
+};
+
+/* A lookup key: the tuple in canonical order (lower endpoint first). */
+struct key {
+	uint8_t		 af, proto;
+	const uint8_t	*addr[2];
+	uint16_t	 port[2];
+};
+
+static size_t
+alen(uint8_t af)
+{
+	return af == 6 ? 16 : 4;
+}
+
+/*
+ * Build the canonical key of a packet's tuple; returns the index of the
+ * sender in the key (0 or 1).
+ */
+static int
+make_key(struct key *k, const struct cpcap_tuple *t, uint16_t sport,
+    uint16_t dport)
+{
+	int c = memcmp(t->src, t->dst, alen(t->af));
+
+	k->af = t->af;
+	k->proto = t->proto;
+	if (c < 0 || (c == 0 && sport <= dport)) {
+		k->addr[0] = t->src;
+		k->addr[1] = t->dst;
+		k->port[0] = sport;
+		k->port[1] = dport;
+		return 0;
+	}
+	k->addr[0] = t->dst;
+	k->addr[1] = t->src;
+	k->port[0] = dport;
+	k->port[1] = sport;
+	return 1;
+}
+
+static uint32_t
+key_hash(const struct key *k)
+{
+	/* FNV-1a over the key's bytes, then a final avalanche. */
+	uint32_t h = 2166136261u;
+	size_t i, n = alen(k->af);
+	int e;
+
+	h = (h ^ k->af) * 16777619u;
+	h = (h ^ k->proto) * 16777619u;
+	for (e = 0; e < 2; e++) {
+		for (i = 0; i < n; i++)
+			h = (h ^ k->addr[e][i]) * 16777619u;
+		h = (h ^ (k->port[e] & 0xff)) * 16777619u;
+		h = (h ^ (k->port[e] >> 8)) * 16777619u;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+static bool
+key_eq(const struct key *k, const struct cpcap_conv *c)
+{
+	size_t n = alen(k->af);
+
+	return c->af == k->af && c->proto == k->proto &&
+	    c->port[0] == k->port[0] && c->port[1] == k->port[1] &&
+	    memcmp(c->addr[0], k->addr[0], n) == 0 &&
+	    memcmp(c->addr[1], k->addr[1], n) == 0;
+}
+
+/* ---- activity lists ---- */
+
+static void
+lru_unlink(struct cpcap_analyzer *a, struct cpcap_conv *c)
+{
+	if (c->lprev != NULL)
+		c->lprev->lnext = c->lnext;
+	else
+		a->head[c->lru] = c->lnext;
+	if (c->lnext != NULL)
+		c->lnext->lprev = c->lprev;
+	else
+		a->tail[c->lru] = c->lprev;
+	c->lprev = c->lnext = NULL;
+}
+
+static void
+lru_append(struct cpcap_analyzer *a, struct cpcap_conv *c, uint8_t list)
+{
+	c->lru = list;
+	c->lnext = NULL;
+	c->lprev = a->tail[list];
+	if (a->tail[list] != NULL)
+		a->tail[list]->lnext = c;
+	else
+		a->head[list] = c;
+	a->tail[list] = c;
+}
+
+static uint8_t
+lru_class(const struct cpcap_conv *c)
+{
+	if (c->proto != 6)
+		return LRU_DGRAM;
+	if (c->rst_from >= 0 || c->fin_mask == 3)
+		return LRU_CLOSED;
+	return LRU_TCP;
+}
+
+static uint64_t
+lru_timeout(const struct cpcap_analyzer *a, uint8_t list)
+{
+	switch (list) {
+	case LRU_TCP:
+		return a->cfg.tcp_idle_ns;
+	case LRU_CLOSED:
+		return a->cfg.tcp_closed_idle_ns;
+	default:
+		return a->cfg.dgram_idle_ns;
+	}
+}
+
+/* ---- state ---- */
+
+static enum cpcap_state
+tcp_state(const struct cpcap_conv *c)
+{
+	int srv = 1 - c->client;
+
+	if (c->syn_count > 0 && c->synack_count == 0 && !c->established) {
+		if (c->d[srv].resets > 0)
+			return CPCAP_ST_REFUSED;
+		if (c->d[c->client].resets > 0)
+			return CPCAP_ST_RESET;
+		if (c->icmp_errors > 0)
+			return CPCAP_ST_UNREACHABLE;
+		return CPCAP_ST_SYN_SENT;
+	}
+	if (c->synack_count > 0 && !c->established &&
+	    c->data_mask == 0) {
+		if (CPCAP_BOTH(c, resets) > 0)
+			return CPCAP_ST_RESET;
+		return CPCAP_ST_HALF_OPEN;
+	}
+	if (CPCAP_BOTH(c, resets) > 0)
+		return CPCAP_ST_RESET;
+	if (c->fin_mask == 3)
+		return CPCAP_ST_CLOSED;
+	if (c->fin_mask != 0)
+		return CPCAP_ST_HALF_CLOSED;
+	return c->established || c->synack_count > 0 ?
+	    CPCAP_ST_ESTABLISHED : CPCAP_ST_OPEN;
+}
+
+/* Hand a conversation to the callback, unlink and recycle it. */
+static void
+conv_finish(struct cpcap_analyzer *a, struct cpcap_conv *c)
+{
+	struct cpcap_conv **pp;
+
+	if (c->proto == 6)
+		c->state = tcp_state(c);
+	a->st.dns_unanswered += c->dns_npending;
+	if (a->done != NULL)
+		a->done(c, a->arg);
+	pp = &a->buckets[c->hash & (a->nbuckets - 1)];
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp == c)
+		*pp = c->hnext;
+	lru_unlink(a, c);
+	a->live--;
+	c->hnext = a->freelist;
+	a->freelist = c;
+}
+
+static void
+expire(struct cpcap_analyzer *a)
+{
+	uint8_t l;
+	uint64_t to;
+	struct cpcap_conv *c;
+
+	for (l = 0; l < LRU_N; l++) {
+		to = lru_timeout(a, l);
+		while ((c = a->head[l]) != NULL && a->now > c->last_ns &&
+		    a->now - c->last_ns > to) {
+			a->st.expired++;
+			conv_finish(a, c);
+		}
+	}
+}
+
+/* Finish the least recently active conversation (table full). */
+static void
+evict_one(struct cpcap_analyzer *a)
+{
+	struct cpcap_conv *best = NULL;
+	uint8_t l;
+
+	for (l = 0; l < LRU_N; l++)
+		if (a->head[l] != NULL && (best == NULL ||
+		    a->head[l]->last_ns < best->last_ns))
+			best = a->head[l];
+	if (best != NULL) {
+		a->st.evicted++;
+		conv_finish(a, best);
+	}
+}
+
+static int
+grow(struct cpcap_analyzer *a)
+{
+	size_t n = a->nbuckets * 2, i;
+	struct cpcap_conv **nb, *c, *next;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return CILKIT_ENOMEM;
+	for (i = 0; i < a->nbuckets; i++)
+		for (c = a->buckets[i]; c != NULL; c = next) {
+			next = c->hnext;
+			c->hnext = nb[c->hash & (n - 1)];
+			nb[c->hash & (n - 1)] = c;
+		}
+	free(a->buckets);
+	a->buckets = nb;
+	a->nbuckets = n;
+	return 0;
+}
+
+static struct cpcap_conv *
+lookup(struct cpcap_analyzer *a, const struct key *k, uint32_t h)
+{
+	struct cpcap_conv *c;
+
+	for (c = a->buckets[h & (a->nbuckets - 1)]; c != NULL; c = c->hnext)
+		if (c->hash == h && key_eq(k, c))
+			return c;
+	return NULL;
+}
+
+static struct cpcap_conv *
+create(struct cpcap_analyzer *a, const struct key *k, uint32_t h,
+    uint64_t ts)
+{
+	struct cpcap_conv *c;
+	size_t n = alen(k->af);
+	int e;
+
+	if (a->live >= a->cfg.max_live)
+		evict_one(a);
+	if (a->live >= a->nbuckets && a->nbuckets < (SIZE_MAX >> 4))
+		(void)grow(a);	/* a longer chain is still correct */
+	if ((c = a->freelist) != NULL)
+		a->freelist = c->hnext;
+	else if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->id = a->st.conversations++;
+	c->af = k->af;
+	c->proto = k->proto;
+	for (e = 0; e < 2; e++) {
+		memcpy(c->addr[e], k->addr[e], n);
+		c->port[e] = k->port[e];
+		c->seq[e].win_scale = -1;
+	}
+	c->client = 0;
+	c->client_guessed = true;
+	c->handshake_rtt_ns = -1;
+	c->rst_from = -1;
+	c->first_ns = c->last_ns = ts;
+	c->hash = h;
+	c->hnext = a->buckets[h & (a->nbuckets - 1)];
+	a->buckets[h & (a->nbuckets - 1)] = c;
+	lru_append(a, c, lru_class(c));
+	a->live++;
+	if (a->live > a->st.live_max)
+		a->st.live_max = a->live;
+	return c;
+}
+
+/*
+ * The side that is probably the server when no SYN says so: the lower
+ * port (services listen on low or well-known ports), else the receiver
+ * of the first packet.
+ */
+static void
+guess_client(struct cpcap_conv *c, int sender)
+{
+	if (c->port[0] != c->port[1])
+		c->client = c->port[0] < c->port[1] ? 1 : 0;
+	else
+		c->client = sender;
+	c->client_guessed = true;
+}
+
+/* ---- TCP ---- */
+
+static void
+tcp_analyze(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
+    uint64_t now, const struct cpcap_pkt *p)
+{
+	struct cpcap_tcpseq *fwd = &c->seq[dir], *rev = &c->seq[1 - dir];
+	struct cpcap_dirstats *ds = &c->d[dir];
+	uint32_t seq = p->seq, ack = p->ack, seglen = p->seglen;
+	uint32_t nextseq, window = p->window;
+	uint16_t flags = p->tcp_flags, ta = 0;
+	uint64_t t, thres;
+	bool not_adv;
+	int srv;
+
+	/* Window scale from the handshake (RFC 7323 2.2). */
+	if (flags & TH_SYN) {
+		fwd->win_scale = (p->tcp_opts & CPCAP_TCPOPT_WS) ?
+		    (int8_t)(p->wscale > 14 ? 14 : p->wscale) : -2;
+		if ((flags & TH_ACK) && (fwd->win_scale == -2 ||
+		    rev->win_scale == -2))
+			fwd->win_scale = rev->win_scale = -2;
+	} else if (fwd->win_scale >= 0)
+		window <<= fwd->win_scale;
+
+	if (!fwd->base_set) {
+		fwd->base_seq = (flags & TH_SYN) ? seq : seq - 1;
+		fwd->base_set = true;
+	}
+	if (!rev->base_set && (flags & TH_ACK)) {
+		rev->base_seq = ack - 1;
+		rev->base_set = true;
+	}
+
+	/* 1. zero window probe */
+	if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
+		ta |= TA_ZWP;
+		goto finished_fwd;
+	}
+	/* 2. zero window */
+	if (window == 0 && (flags & (TH_RST | TH_FIN | TH_SYN)) == 0)
+		ta |= TA_ZW;
+	/* 3. previous segment not captured */
+	if (fwd->nextseq != 0 && GT_SEQ(seq, fwd->nextseq) &&
+	    (flags & TH_RST) == 0)
+		ta |= TA_LOST;
+	/* 4. keep-alive */
+	if (seglen <= 1 && seq == fwd->nextseq - 1 &&
+	    (flags & (TH_SYN | TH_FIN | TH_RST)) == 0)
+		ta |= TA_KA;
+	/* 5. window update */
+	if (seglen == 0 && window != 0 && window != fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack &&
+	    (flags & (TH_SYN | TH_FIN | TH_RST)) == 0)
+		ta |= TA_WUPD;
+	/* 6. window full */
+	if (seglen > 0 && rev->win_scale != -1 &&
+	    seq + seglen == rev->lastack + rev->window &&
+	    (flags & (TH_SYN | TH_FIN | TH_RST)) == 0)
+		ta |= TA_WFULL;
+	/* 7. keep-alive ACK */
+	if (seglen == 0 && window != 0 && window == fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack &&
+	    (rev->lastsegflags & TA_KA) &&
+	    (flags & (TH_SYN | TH_FIN | TH_RST)) == 0) {
+		ta |= TA_KAACK;
+		goto finished_fwd;
+	}
+	/* 8. zero window probe ACK */
+	if (seglen == 0 && window == 0 && window == fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack &&
+	    (rev->lastsegflags & TA_ZWP) &&
+	    (flags & (TH_SYN | TH_FIN | TH_RST)) == 0) {
+		ta |= TA_ZWPACK;
+		goto finished_fwd;
+	}
+	/* 9. duplicate ACK */
+	if (seglen == 0 && window != 0 && window == fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack &&
+	    (flags & (TH_SYN | TH_FIN | TH_RST)) == 0) {
+		fwd->dupacknum++;
+		ta |= TA_DUPACK;
+	}
+
+finished_fwd:
+	/* A. ACK side */
+	if (ack != fwd->lastack)
+		fwd->dupacknum = 0;
+	if (rev->maxseqtobeacked != 0 && GT_SEQ(ack, rev->maxseqtobeacked) &&
+	    (flags & TH_ACK)) {
+		ta |= TA_ACKLOST;
+		rev->maxseqtobeacked = rev->nextseq;
+	}
+
+	/* B. retransmission family */
+	if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && !(ta & TA_KA)) {
+		not_adv = fwd->nextseq != 0 && LT_SEQ(seq, fwd->nextseq);
+		/* A segment after a lost zero window probe carries new data. */
+		if (seglen > 1 && fwd->nextseq - 1 == seq)
+			not_adv = false;
+		if (seglen > 0 && rev->lastack != 0 &&
+		    LE_SEQ(seq + seglen, rev->lastack)) {
+			ta |= TA_SPURIOUS;
+			goto finished_rt;
+		}
+		t = now - rev->lastack_ns;
+		if (not_adv && rev->dupacknum >= 2 && rev->lastack == seq &&
+		    now >= rev->lastack_ns && t < FAST_RT_NS) {
+			ta |= TA_FAST;
+			goto finished_rt;
+		}
+		t = now >= fwd->nextseq_ns ? now - fwd->nextseq_ns : 0;
+		thres = c->first_rtt_ns != 0 ? c->first_rtt_ns :
+		    OOO_DEFAULT_NS;
+		if (not_adv && t < thres && fwd->nextseq != seq + seglen +
+		    ((flags & (TH_SYN | TH_FIN)) ? 1u : 0u)) {
+			ta |= TA_OOO;
+			goto finished_rt;
+		}
+		if (not_adv)
+			ta |= TA_RETRANS;
+	}
+finished_rt:
+
+	/* C. bookkeeping */
+	nextseq = seq + seglen;
+	if (flags & (TH_SYN | TH_FIN))
+		nextseq++;
+	if ((GT_SEQ(nextseq, fwd->nextseq) || fwd->nextseq == 0) &&
+	    !(ta & TA_ZWP)) {
+		/* Karn: time one new data segment at a time. */
+		if (seglen > 0 && !fwd->rtt_pending) {
+			fwd->rtt_pending = true;
+			fwd->rtt_end = nextseq;
+			fwd->rtt_ns = now;
+		}
+		fwd->nextseq = nextseq;
+		fwd->nextseq_ns = now;
+	}
+	if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) &&
+	    !(ta & TA_ZWP))
+		fwd->maxseqtobeacked = fwd->nextseq;
+	fwd->window = window;
+	fwd->lastack = ack;
+	fwd->lastack_ns = now;
+	fwd->lastsegflags = ta;
+
+	/* Data RTT: this ACK covers the timed segment of the other side. */
+	if ((flags & TH_ACK) && rev->rtt_pending &&
+	    !LT_SEQ(ack, rev->rtt_end)) {
+		rev->rtt_pending = false;
+		if (now >= rev->rtt_ns)
+			report_quantile_add(a->q_rtt,
+			    (double)(now - rev->rtt_ns) / NS_PER_MS);
+	}
+	if (ta & (TA_RETRANS | TA_FAST | TA_SPURIOUS))
+		fwd->rtt_pending = false;
+
+	/* Counters (tshark's retransmission flag covers all three). */
+	if (ta & (TA_RETRANS | TA_FAST | TA_SPURIOUS)) {
+		ds->retransmissions++;
+		ds->retrans_bytes += seglen;
+	}
+	if (ta & TA_FAST)
+		ds->fast_retransmissions++;
+	if (ta & TA_SPURIOUS)
+		ds->spurious_retransmissions++;
+	if (ta & TA_OOO)
+		ds->out_of_order++;
+	if (ta & TA_LOST)
+		ds->lost_segments++;
+	if (ta & TA_ACKLOST)
+		ds->ack_lost_segments++;
+	if (ta & TA_DUPACK)
+		ds->dup_acks++;
+	if (ta & TA_ZW) {
+		if (ds->zero_windows++ == 0)
+			ds->first_zero_window_ns = now;
+	}
+	if (ta & TA_ZWP)
+		ds->zero_window_probes++;
+	if (ta & TA_KA)
+		ds->keep_alives++;
+	if (ta & TA_WFULL)
+		ds->window_full++;
+	if (ta & TA_WUPD)
+		ds->window_updates++;
+	if (seglen > 0) {
+		ds->data_segments++;
+		ds->payload += seglen;
+		c->data_mask |= (uint8_t)(1u << dir);
+	}
+
+	/* Handshake, resets and FINs. */
+	if ((flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		ds->syns++;
+		if (c->syn_count == 0 && c->synack_count == 0) {
+			c->client = dir;
+			c->client_guessed = false;
+		}
+		if (dir == c->client) {
+			if (c->syn_count++ == 0)
+				c->first_syn_ns = now;
+			c->syn_ns = now;
+		}
+		c->mru_syn_ns = now;
+	} else if ((flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+		ds->syns++;
+		if (c->syn_count == 0 && c->synack_count == 0) {
+			c->client = 1 - dir;
+			c->client_guessed = false;
+		}
+		if (dir != c->client && c->synack_count++ == 0)
+			c->synack_ns = now;
+	} else if ((flags & TH_ACK) && c->mru_syn_ns != 0 &&
+	    c->first_rtt_ns == 0 && ack == rev->nextseq &&
+	    now > c->mru_syn_ns) {
+		/* Wireshark's initial RTT: first ACK after the SYN(s). */
+		c->first_rtt_ns = now - c->mru_syn_ns;
+	}
+	srv = 1 - c->client;
+	if (!c->established && dir == c->client && c->synack_count > 0 &&
+	    (flags & (TH_SYN | TH_ACK | TH_RST)) == TH_ACK &&
+	    ack == c->seq[srv].base_seq + 1) {
+		c->established = true;
+		if (c->syn_count > 0 && now >= c->syn_ns) {
+			c->handshake_rtt_ns = (int64_t)(now - c->syn_ns);
+			report_quantile_add(a->q_hs,
+			    (double)c->handshake_rtt_ns / NS_PER_MS);
+		}
+	}
+	if (flags & TH_RST) {
+		ds->resets++;
+		if (c->rst_from < 0) {
+			c->rst_from = dir;
+			c->rst_ns = now;
+		}
+	}
+	if (flags & TH_FIN) {
+		ds->fins++;
+		c->fin_mask |= (uint8_t)(1u << dir);
+	}
+}
+
+/* ---- DNS (RFC 1035 4.1) ---- */
+
+static void
+dns_qname(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+	size_t i = 12, o = 0;
+	uint8_t l;
+
+	out[0] = '\0';
+	while (i < n && o + 2 < outlen) {
+		l = p[i++];
+		if (l == 0 || (l & 0xc0) != 0)
+			break;
+		if (o > 0)
+			out[o++] = '.';
+		while (l-- > 0 && i < n && o + 1 < outlen) {
+			uint8_t ch = p[i++];
+
+			out[o++] = (ch > 0x20 && ch < 0x7f) ? (char)ch : '?';
+		}
+	}
+	out[o] = '\0';
+}
+
+static void
+dns_account(struct cpcap_analyzer *a, struct cpcap_conv *c, uint64_t now,
+    const uint8_t *p, size_t n)
+{
+	uint16_t id, flags;
+	unsigned i;
+
+	if (n < 12)
+		return;
+	id = (uint16_t)(p[0] << 8 | p[1]);
+	flags = (uint16_t)(p[2] << 8 | p[3]);
+	if (!(flags & 0x8000)) {		/* query */
+		c->dns_queries++;
+		a->st.dns_queries++;
+		if (c->dns_npending == CPCAP_DNS_PENDING) {
+			/* oldest one is given up as unanswered */
+			a->st.dns_unanswered++;
+			memmove(c->dns_pending_id, c->dns_pending_id + 1,
+			    sizeof(c->dns_pending_id[0]) *
+			    (CPCAP_DNS_PENDING - 1));
+			memmove(c->dns_pending_ns, c->dns_pending_ns + 1,
+			    sizeof(c->dns_pending_ns[0]) *
+			    (CPCAP_DNS_PENDING - 1));
+			c->dns_npending--;
+		}
+		for (i = 0; i < c->dns_npending; i++)
+			if (c->dns_pending_id[i] == id)
+				return;		/* a retry: keep the first */
+		c->dns_pending_id[c->dns_npending] = id;
+		c->dns_pending_ns[c->dns_npending] = now;
+		c->dns_npending++;
+		return;
+	}
+	c->dns_responses++;
+	a->st.dns_responses++;
+	if ((flags & 0x000f) != 0) {
+		c->dns_errors++;
+		c->dns_rcode = flags & 0x0f;
+		dns_qname(p, n, c->dns_qname, sizeof(c->dns_qname));
+	}
+	for (i = 0; i < c->dns_npending; i++) {
+		if (c->dns_pending_id[i] != id)
+			continue;
+		if (now >= c->dns_pending_ns[i]) {
+			uint64_t lat = now - c->dns_pending_ns[i];
+
+			report_quantile_add(a->q_dns, (double)lat / NS_PER_MS);
+			if (lat > c->dns_latency_max_ns)
+				c->dns_latency_max_ns = lat;
+		}
+		c->dns_npending--;
+		memmove(c->dns_pending_id + i, c->dns_pending_id + i + 1,
+		    sizeof(c->dns_pending_id[0]) * (c->dns_npending - i));
+		memmove(c->dns_pending_ns + i, c->dns_pending_ns + i + 1,
+		    sizeof(c->dns_pending_ns[0]) * (c->dns_npending - i));
+		return;
+	}
+}
+
+/* ---- ICMP errors ---- */
+
+static void
+icmp_note(struct cpcap_conv *c, uint64_t now, const struct cpcap_pkt *p)
+{
+	c->icmp_errors++;
+	c->icmp_af = p->t.af;
+	c->icmp_type = p->icmp_type;
+	c->icmp_code = p->icmp_code;
+	c->icmp_mtu = p->icmp_mtu;
+	memcpy(c->icmp_from, p->t.src, sizeof(c->icmp_from));
+	c->icmp_ns = now;
+}
+
+/*
+ * Link an ICMP error to the conversation of the packet it quotes;
+ * returns false when that conversation is not in the table.
+ */
+static bool
+icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
+{
+	const struct cpcap_tuple *q = &p->quote;
+	struct cpcap_conv *c;
+	struct key k;
+
+	a->st.icmp_errors++;
+	if (q->af == 0)
+		return false;
+	make_key(&k, q, q->sport, q->dport);
+	if ((c = lookup(a, &k, key_hash(&k))) == NULL)
+		return false;
+	a->st.icmp_errors_linked++;
+	icmp_note(c, now, p);
+	return true;
+}
+/* ---- the packet path ---- */
+
+int
+cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
+    const struct cpcap_pkt *p)
+{
+	struct cpcap_conv *c;
+	struct key k;
+	uint16_t sport, dport;
+	uint32_t h;
+	int dir;
+	uint8_t list;
+	bool orphan = false;
+
+	a->st.packets++;
+	a->st.bytes += wirelen;
+	if (a->st.first_ns == 0 || ts < a->st.first_ns)
+		a->st.first_ns = ts;
+	if (ts > a->st.last_ns)
+		a->st.last_ns = ts;
+	if (ts < a->now)
+		a->st.ts_backwards++;
+	else
+		a->now = ts;
+	switch (p->status) {
+	case CPCAP_TRUNCATED:
+		a->st.truncated++;
+		break;
+	case CPCAP_MALFORMED:
+		a->st.malformed++;
+		break;
+	case CPCAP_UNSUPPORTED:
+		a->st.unsupported++;
+		break;
+	default:
+		break;
+	}
+	if ((unsigned)p->reason < CPCAP_R_COUNT)
+		a->st.by_reason[p->reason]++;
+	if (p->tunnel != CPCAP_TUN_NONE)
+		a->st.tunnelled++;
+	expire(a);
+
+	if (p->t.af == 0) {
+		if (p->l3 == CPCAP_L3_OTHER)
+			a->st.non_ip++;
+		return 0;
+	}
+	if (p->frag && !p->frag_first) {
+		a->st.fragments++;
+		return 0;
+	}
+	/* Transport header needed for TCP/UDP/SCTP/ICMP conversations. */
+	switch (p->t.proto) {
+	case 6: case 17: case 132: case 1: case 58:
+		if (!p->l4_ok) {
+			a->st.no_l4++;
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	sport = p->t.sport;
+	dport = p->t.dport;
+	if (p->t.proto == 1 || p->t.proto == 58) {
+		if (p->icmp_error)
+			orphan = !icmp_link(a, ts, p);
+		/* Echo request and reply share a conversation by id. */
+		sport = dport = p->icmp_id;
+	}
+	dir = make_key(&k, &p->t, sport, dport);
+	h = key_hash(&k);
+	c = lookup(a, &k, h);
+	/* A new SYN with another ISN on a known tuple: a new stream. */
+	if (c != NULL && p->t.proto == 6 &&
+	    (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN &&
+	    c->seq[dir].base_set && p->seq != c->seq[dir].base_seq) {
+		a->st.port_reuse++;
+		conv_finish(a, c);
+		c = NULL;
+	}
+	if (c == NULL) {
+		if ((c = create(a, &k, h, ts)) == NULL)
+			return CILKIT_ENOMEM;
+		guess_client(c, dir);
+		if ((p->t.proto == 1 && p->icmp_type == 8) ||
+		    (p->t.proto == 58 && p->icmp_type == 128)) {
+			c->client = dir;
+			c->client_guessed = false;
+		}
+	}
+	if (ts > c->last_ns)
+		c->last_ns = ts;
+	c->d[dir].packets++;
+	c->d[dir].bytes += wirelen;
+	if (p->tunnel != CPCAP_TUN_NONE) {
+		c->tunnel = p->tunnel;
+		c->vni = p->vni;
+	}
+	if (orphan) {
+		icmp_note(c, ts, p);
+		c->icmp_orphan = true;
+		c->icmp_quote = p->quote;
+	}
+	if (p->t.proto == 6) {
+		tcp_analyze(a, c, dir, ts, p);
+		if ((sport == 53 || dport == 53) && p->payload_caplen >= 14 &&
+		    p->seglen > 0)
+			dns_account(a, c, ts, p->payload + 2,
+			    p->payload_caplen - 2);
+	} else if (p->t.proto == 17) {
+		c->d[dir].payload += p->seglen;
+		if (p->seglen > 0)
+			c->data_mask |= (uint8_t)(1u << dir);
+		if ((sport == 53 || dport == 53) && p->payload != NULL)
+			dns_account(a, c, ts, p->payload, p->payload_caplen);
+	}
+	list = lru_class(c);
+	lru_unlink(a, c);
+	lru_append(a, c, list);
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+struct cpcap_analyzer *
+cpcap_analyzer_new(const struct cpcap_conv_config *cfg, cpcap_done_fn done,
+    void *arg)
+{
+	struct cpcap_analyzer *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->cfg.tcp_idle_ns = 3600 * NS_PER_SEC;
+	a->cfg.tcp_closed_idle_ns = 240 * NS_PER_SEC;
+	a->cfg.dgram_idle_ns = 600 * NS_PER_SEC;
+	a->cfg.max_live = (size_t)4 << 20;
+	if (cfg != NULL) {
+		if (cfg->tcp_idle_ns != 0)
+			a->cfg.tcp_idle_ns = cfg->tcp_idle_ns;
+		if (cfg->tcp_closed_idle_ns != 0)
+			a->cfg.tcp_closed_idle_ns = cfg->tcp_closed_idle_ns;
+		if (cfg->dgram_idle_ns != 0)
+			a->cfg.dgram_idle_ns = cfg->dgram_idle_ns;
+		if (cfg->max_live != 0)
+			a->cfg.max_live = cfg->max_live;
+	}
+	a->done = done;
+	a->arg = arg;
+	a->nbuckets = 1024;
+	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
+	a->q_hs = report_quantile_new(0.01);
+	a->q_dns = report_quantile_new(0.01);
+	a->q_rtt = report_quantile_new(0.01);
+	if (a->buckets == NULL || a->q_hs == NULL || a->q_dns == NULL ||
+	    a->q_rtt == NULL) {
+		cpcap_analyzer_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int
+cmp_id(const void *x, const void *y)
+{
+	const struct cpcap_conv *a = *(const struct cpcap_conv *const *)x;
+	const struct cpcap_conv *b = *(const struct cpcap_conv *const *)y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+void
+cpcap_analyzer_finish(struct cpcap_analyzer *a)
+{
+	struct cpcap_conv **v, *c;
+	size_t n = 0, i;
+	uint8_t l;
+
+	v = a->live > 0 ? malloc(a->live * sizeof(*v)) : NULL;
+	if (v == NULL) {
+		/* No memory to sort: finish in activity order instead. */
+		for (l = 0; l < LRU_N; l++)
+			while ((c = a->head[l]) != NULL)
+				conv_finish(a, c);
+		return;
+	}
+	for (l = 0; l < LRU_N; l++)
+		for (c = a->head[l]; c != NULL; c = c->lnext)
+			v[n++] = c;
+	qsort(v, n, sizeof(*v), cmp_id);
+	for (i = 0; i < n; i++)
+		conv_finish(a, v[i]);
+	free(v);
+}
+
+void
+cpcap_analyzer_free(struct cpcap_analyzer *a)
+{
+	struct cpcap_conv *c, *next;
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (a->buckets != NULL)
+		for (i = 0; i < a->nbuckets; i++)
+			for (c = a->buckets[i]; c != NULL; c = next) {
+				next = c->hnext;
+				free(c);
+			}
+	for (c = a->freelist; c != NULL; c = next) {
+		next = c->hnext;
+		free(c);
+	}
+	free(a->buckets);
+	report_quantile_free(a->q_hs);
+	report_quantile_free(a->q_dns);
+	report_quantile_free(a->q_rtt);
+	free(a);
+}
+
+const struct cpcap_stats *
+cpcap_analyzer_stats(const struct cpcap_analyzer *a)
+{
+	return &a->st;
+}
+
+size_t
+cpcap_analyzer_live(const struct cpcap_analyzer *a)
+{
+	return a->live;
+}
+
+const struct report_quantile *
+cpcap_analyzer_handshake_rtt(const struct cpcap_analyzer *a)
+{
+	return a->q_hs;
+}
+
+const struct report_quantile *
+cpcap_analyzer_dns_latency(const struct cpcap_analyzer *a)
+{
+	return a->q_dns;
+}
+
+const struct report_quantile *
+cpcap_analyzer_data_rtt(const struct cpcap_analyzer *a)
+{
+	return a->q_rtt;
+}
+
+const char *
+cpcap_state_name(enum cpcap_state s)
+{
+	static const char *const names[CPCAP_ST_COUNT] = {
+		[CPCAP_ST_NONE] = "",
+		[CPCAP_ST_SYN_SENT] = "syn-sent",
+		[CPCAP_ST_REFUSED] = "refused",
+		[CPCAP_ST_UNREACHABLE] = "unreachable",
+		[CPCAP_ST_HALF_OPEN] = "half-open",
+		[CPCAP_ST_ESTABLISHED] = "established",
+		[CPCAP_ST_OPEN] = "open",
+		[CPCAP_ST_HALF_CLOSED] = "half-closed",
+		[CPCAP_ST_CLOSED] = "closed",
+		[CPCAP_ST_RESET] = "reset",
+	};
+
+	if ((unsigned)s >= CPCAP_ST_COUNT)
+		return "";
+	return names[s];
+}
+
+const char *
+cpcap_dns_rcode_name(uint8_t rcode, char *buf, size_t len)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR",
+	    "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN",
+	    "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE" };
+
+	if (rcode < sizeof(names) / sizeof(names[0]))
+		return names[rcode];
+	if (len > 0) {
+		buf[0] = '\0';
+		snprintf(buf, len, "RCODE%u", rcode);
+	}
+	return buf;
+}
