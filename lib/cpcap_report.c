@@ -1,0 +1,1071 @@
+/*
+ * cpcap_report.c - text, JSON and CSV reports of the packet analysis
+ * (cpcap_report.h; JSON schema in flow-analyzer-json(5)).
+ *
+ * The diagnosis says what a person would look for in Wireshark, in the
+ * words of tcp-analysis.md section 4 ("connection timeout") and 5
+ * ("high latency").
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "cilkit.h"
+#include "cpcap_report.h"
+#include "report.h"
+#include "report_quantile.h"
+
+#define DEFAULT_TOP	20
+
+struct diag {
+	int		 sev;
+	uint64_t	 ts;
+	char		*text;
+};
+
+struct cpcap_report {
+	FILE		*out;
+	enum cpcap_report_format fmt;
+	size_t		 top_n;
+	bool		 color;
+	bool		 started;	/* JSON array / CSV header written */
+	uint64_t	 nconv;		/* conversations written/seen */
+	int		 werr;		/* first write error (errno) */
+	/* text: top N by bytes, kept as copies */
+	struct cpcap_conv *top;
+	size_t		 ntop;
+	/* diagnosis, bounded */
+	struct diag	 diag[CPCAP_REPORT_MAX_DIAG];
+	size_t		 ndiag;
+	uint64_t	 diag_dropped;
+	/* totals */
+	uint64_t	 by_state[CPCAP_ST_COUNT];
+	uint64_t	 by_proto_tcp, by_proto_udp, by_proto_icmp,
+			 by_proto_other;
+	uint64_t	 failures;
+	uint64_t	 tcp_data_segments, tcp_retrans, tcp_fast, tcp_spurious,
+			 tcp_dupacks, tcp_zero_windows, tcp_resets, tcp_lost;
+};
+
+static const char *
+side_name(const struct cpcap_conv *c, int ep)
+{
+	return ep == c->client ? "client" : "server";
+}
+
+static void
+endpoint_str(const struct cpcap_conv *c, int ep, char *buf, size_t len)
+{
+	char a[64];
+
+	cpcap_addr_str(c->af, c->addr[ep], a, sizeof(a));
+	if (c->proto == 6 || c->proto == 17 || c->proto == 132)
+		snprintf(buf, len, c->af == 6 ? "[%s]:%u" : "%s:%u", a,
+		    c->port[ep]);
+	else
+		snprintf(buf, len, "%s", a);
+}
+
+/* "12:00:03.2" (UTC, tenths). */
+static void
+clock_str(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%u", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (unsigned)(ns % 1000000000u / 100000000u));
+}
+
+static const char *
+icmp_meaning(const struct cpcap_conv *c, char *buf, size_t len)
+{
+	bool v6 = c->icmp_af == 6;
+	uint8_t t = c->icmp_type, code = c->icmp_code;
+
+	if (!v6 && t == 3) {
+		switch (code) {
+		case 0: return "network unreachable";
+		case 1: return "host unreachable";
+		case 2: return "protocol unreachable";
+		case 3: return "port unreachable";
+		case 4:
+			snprintf(buf, len, "fragmentation needed (MTU %u)",
+			    c->icmp_mtu);
+			return buf;
+		case 9: case 10: case 13:
+			return "administratively prohibited";
+		default:
+			break;
+		}
+		snprintf(buf, len, "destination unreachable (code %u)", code);
+		return buf;
+	}
+	if (v6 && t == 1) {
+		switch (code) {
+		case 0: return "no route to destination";
+		case 1: return "administratively prohibited";
+		case 3: return "address unreachable";
+		case 4: return "port unreachable";
+		default:
+			break;
+		}
+		snprintf(buf, len, "destination unreachable (code %u)", code);
+		return buf;
+	}
+	if (v6 && t == 2) {
+		snprintf(buf, len, "packet too big (MTU %u)", c->icmp_mtu);
+		return buf;
+	}
+	if ((!v6 && t == 11) || (v6 && t == 3))
+		return "time exceeded (TTL expired: routing loop?)";
+	snprintf(buf, len, "ICMP type %u code %u", t, code);
+	return buf;
+}
+
+static bool
+icmp_is_mtu(const struct cpcap_conv *c)
+{
+	return (c->icmp_af == 4 && c->icmp_type == 3 && c->icmp_code == 4) ||
+	    (c->icmp_af == 6 && c->icmp_type == 2);
+}
+
+/* Append to buf at *o with "; " between clauses. */
+static void
+clause(char *buf, size_t len, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+clause(char *buf, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*o >= len)
+		return;
+	if (*o > 0 && buf[*o - 1] != ' ') {
+		n = snprintf(buf + *o, len - *o, "; ");
+		*o += n > 0 ? (size_t)n : 0;
+		if (*o >= len)
+			return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	*o += n > 0 ? (size_t)n : 0;
+	if (*o >= len)
+		*o = len - 1;
+}
+
+static const char *
+times(uint32_t n, char *buf, size_t len)
+{
+	if (n == 1)
+		return "once";
+	if (n == 2)
+		return "twice";
+	snprintf(buf, len, "%u times", n);
+	return buf;
+}
+
+int
+cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
+{
+	char cl[80], sv[80], from[64], tb[32], mb[64], nb[16], pn0[24];
+	size_t o;
+	int sev = 0, srv = 1 - c->client, cli = c->client;
+	uint64_t data, rt;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	endpoint_str(c, cli, cl, sizeof(cl));
+	endpoint_str(c, srv, sv, sizeof(sv));
+	o = (size_t)snprintf(buf, len, "%s %s -> %s: ",
+	    cpcap_proto_name(c->proto, pn0, sizeof(pn0)), cl, sv);
+	if (o >= len)
+		o = len - 1;
+	if (c->icmp_errors > 0)
+		cpcap_addr_str(c->icmp_af, c->icmp_from, from, sizeof(from));
+
+	switch (c->state) {
+	case CPCAP_ST_SYN_SENT:
+		clause(buf, len, &o, "SYN sent %s, no SYN-ACK: no response "
+		    "(likely dropped by policy or firewall)",
+		    times(c->syn_count, nb, sizeof(nb)));
+		sev = 90;
+		break;
+	case CPCAP_ST_UNREACHABLE:
+		clause(buf, len, &o, "SYN sent %s, answered by ICMP %s from "
+		    "%s", times(c->syn_count, nb, sizeof(nb)),
+		    icmp_meaning(c, mb, sizeof(mb)), from);
+		sev = 90;
+		break;
+	case CPCAP_ST_REFUSED:
+		clause(buf, len, &o, "RST from server: connection refused "
+		    "(nothing listening, or rejected)");
+		if (c->syn_count > 1)
+			clause(buf, len, &o, "client tried %u times",
+			    c->syn_count);
+		sev = 85;
+		break;
+	case CPCAP_ST_HALF_OPEN:
+		clause(buf, len, &o, "SYN-ACK sent %s, final ACK never seen: "
+		    "return path drop or asymmetric routing",
+		    times(c->synack_count, nb, sizeof(nb)));
+		sev = 70;
+		break;
+	case CPCAP_ST_RESET:
+		if (c->rst_from >= 0) {
+			clock_str(c->rst_ns, tb, sizeof(tb));
+			clause(buf, len, &o, "RST from %s at %s",
+			    side_name(c, c->rst_from), tb);
+			if (!c->established && c->synack_count == 0 &&
+			    c->syn_count == 0)
+				clause(buf, len, &o, "no handshake seen");
+			else if (c->rst_ns > c->first_ns)
+				clause(buf, len, &o, "%.1f s after the first "
+				    "packet", (double)(c->rst_ns -
+				    c->first_ns) / 1e9);
+		}
+		sev = 60;
+		break;
+	default:
+		break;
+	}
+	if (c->syn_count > 1 && c->state != CPCAP_ST_SYN_SENT &&
+	    c->state != CPCAP_ST_UNREACHABLE &&
+	    c->state != CPCAP_ST_REFUSED) {
+		clause(buf, len, &o, "SYN retransmitted %u times (handshake "
+		    "delayed by %.1f s)", c->syn_count - 1,
+		    (double)(c->syn_ns - c->first_syn_ns) / 1e9);
+		sev = sev > 55 ? sev : 55;
+	}
+	if (c->icmp_errors > 0 && c->state != CPCAP_ST_UNREACHABLE &&
+	    !c->icmp_orphan) {
+		clause(buf, len, &o, "ICMP %s from %s", icmp_meaning(c, mb,
+		    sizeof(mb)), from);
+		if (icmp_is_mtu(c))
+			clause(buf, len, &o, "larger packets are dropped on "
+			    "the path");
+		sev = sev > 80 ? sev : 80;
+	}
+	data = CPCAP_BOTH(c, data_segments);
+	rt = CPCAP_BOTH(c, retransmissions);
+	if (rt >= 3 && data > 0 && rt * 100 >= data) {
+		clause(buf, len, &o, "%" PRIu64 "%% of segments retransmitted "
+		    "(%" PRIu64 " of %" PRIu64 "; fast %u, spurious %u)",
+		    rt * 100 / data, rt, data,
+		    CPCAP_BOTH(c, fast_retransmissions),
+		    CPCAP_BOTH(c, spurious_retransmissions));
+		sev = sev > 50 ? sev : 50;
+	}
+	for (int e = 0; e < 2; e++) {
+		int ep = e == 0 ? cli : srv;
+
+		if (c->d[ep].zero_windows == 0)
+			continue;
+		clock_str(c->d[ep].first_zero_window_ns, tb, sizeof(tb));
+		clause(buf, len, &o, "zero window from %s at %s (%u times): "
+		    "the %s is not reading fast enough", side_name(c, ep), tb,
+		    c->d[ep].zero_windows, side_name(c, ep));
+		sev = sev > 45 ? sev : 45;
+	}
+	if (CPCAP_BOTH(c, dup_acks) >= 3) {
+		clause(buf, len, &o, "%u duplicate ACKs",
+		    CPCAP_BOTH(c, dup_acks));
+		sev = sev > 30 ? sev : 30;
+	}
+	if (c->dns_errors > 0) {
+		char rb[16];
+
+		clause(buf, len, &o, "DNS %s for %s (%u of %u responses)",
+		    cpcap_dns_rcode_name(c->dns_rcode, rb, sizeof(rb)),
+		    c->dns_qname[0] != '\0' ? c->dns_qname : "?",
+		    c->dns_errors, c->dns_responses);
+		sev = sev > 50 ? sev : 50;
+	}
+	if (c->dns_npending > 0) {
+		clause(buf, len, &o, "%u DNS %s unanswered", c->dns_npending,
+		    c->dns_npending == 1 ? "query" : "queries");
+		sev = sev > 50 ? sev : 50;
+	}
+	if (c->proto == 17 && c->d[srv].packets == 0 &&
+	    c->d[cli].packets >= 3 && c->dns_queries == 0 &&
+	    c->icmp_errors == 0) {
+		clause(buf, len, &o, "%" PRIu64 " datagrams, no reply",
+		    c->d[cli].packets);
+		sev = sev > 20 ? sev : 20;
+	}
+	if (c->icmp_orphan) {
+		char qs[64], qd[64], pn[24];
+		const struct cpcap_tuple *q = &c->icmp_quote;
+
+		cpcap_addr_str(q->af, q->src, qs, sizeof(qs));
+		cpcap_addr_str(q->af, q->dst, qd, sizeof(qd));
+		if (q->has_ports)
+			clause(buf, len, &o, "ICMP %s from %s about %s %s:%u -> "
+			    "%s:%u (that packet is not in the capture)",
+			    icmp_meaning(c, mb, sizeof(mb)), from,
+			    cpcap_proto_name(q->proto, pn, sizeof(pn)), qs,
+			    q->sport, qd, q->dport);
+		else
+			clause(buf, len, &o, "ICMP %s from %s about %s -> %s",
+			    icmp_meaning(c, mb, sizeof(mb)), from, qs, qd);
+		sev = sev > 75 ? sev : 75;
+	}
+	if (sev > 0 && CPCAP_BOTH(c, lost_segments) +
+	    CPCAP_BOTH(c, ack_lost_segments) > 0)
+		clause(buf, len, &o, "%u segments not captured (capture loss "
+		    "or capture started mid-stream)",
+		    CPCAP_BOTH(c, lost_segments) +
+		    CPCAP_BOTH(c, ack_lost_segments));
+	if (sev == 0)
+		buf[0] = '\0';
+	return sev;
+}
+
+static void
+keep_diag(struct cpcap_report *r, int sev, uint64_t ts, const char *text)
+{
+	size_t i, worst = 0;
+	char *dup;
+
+	if (r->ndiag == CPCAP_REPORT_MAX_DIAG) {
+		for (i = 1; i < r->ndiag; i++)
+			if (r->diag[i].sev < r->diag[worst].sev)
+				worst = i;
+		r->diag_dropped++;
+		if (r->diag[worst].sev >= sev)
+			return;
+		free(r->diag[worst].text);
+		r->ndiag--;
+		r->diag[worst] = r->diag[r->ndiag];
+	}
+	if ((dup = strdup(text)) == NULL) {
+		r->diag_dropped++;
+		return;
+	}
+	r->diag[r->ndiag].sev = sev;
+	r->diag[r->ndiag].ts = ts;
+	r->diag[r->ndiag].text = dup;
+	r->ndiag++;
+}
+
+static const char *
+proto_str(const struct cpcap_conv *c, char *buf, size_t len)
+{
+	return cpcap_proto_name(c->proto, buf, len);
+}
+
+static const char *
+conv_state(const struct cpcap_conv *c)
+{
+	if (c->proto == 6)
+		return cpcap_state_name(c->state);
+	if (c->d[0].packets > 0 && c->d[1].packets > 0)
+		return "answered";
+	return "one-way";
+}
+
+static struct json_object *
+conv_json(const struct cpcap_conv *c)
+{
+	struct json_object *o = json_object_new_object(), *sub;
+	char a[64], pb[24], rb[16];
+	int cli = c->client, srv = 1 - c->client;
+	bool ports = c->proto == 6 || c->proto == 17 || c->proto == 132;
+
+	if (o == NULL)
+		return NULL;
+	report_json_add_uint(o, "id", c->id);
+	report_json_add_str(o, "protocol", proto_str(c, pb, sizeof(pb)));
+	report_json_add_str(o, "client", cpcap_addr_str(c->af, c->addr[cli],
+	    a, sizeof(a)));
+	if (ports)
+		report_json_add_uint(o, "client_port", c->port[cli]);
+	else
+		report_json_add(o, "client_port", NULL);
+	report_json_add_str(o, "server", cpcap_addr_str(c->af, c->addr[srv],
+	    a, sizeof(a)));
+	if (ports)
+		report_json_add_uint(o, "server_port", c->port[srv]);
+	else
+		report_json_add(o, "server_port", NULL);
+	report_json_add_bool(o, "client_guessed", c->client_guessed);
+	report_json_add_uint(o, "packets", CPCAP_BOTH(c, packets));
+	report_json_add_uint(o, "bytes", CPCAP_BOTH(c, bytes));
+	report_json_add_uint(o, "packets_to_server", c->d[cli].packets);
+	report_json_add_uint(o, "bytes_to_server", c->d[cli].bytes);
+	report_json_add_uint(o, "packets_to_client", c->d[srv].packets);
+	report_json_add_uint(o, "bytes_to_client", c->d[srv].bytes);
+	report_json_add_time(o, "first", (int64_t)c->first_ns);
+	report_json_add_time(o, "last", (int64_t)c->last_ns);
+	report_json_add_str(o, "state", conv_state(c));
+	if (c->handshake_rtt_ns >= 0)
+		report_json_add_double(o, "handshake_rtt_ms",
+		    (double)c->handshake_rtt_ns / 1e6);
+	else
+		report_json_add(o, "handshake_rtt_ms", NULL);
+	report_json_add_uint(o, "retransmissions",
+	    CPCAP_BOTH(c, retransmissions));
+	report_json_add_uint(o, "fast_retransmissions",
+	    CPCAP_BOTH(c, fast_retransmissions));
+	report_json_add_uint(o, "spurious_retransmissions",
+	    CPCAP_BOTH(c, spurious_retransmissions));
+	report_json_add_uint(o, "dup_acks", CPCAP_BOTH(c, dup_acks));
+	report_json_add_uint(o, "zero_windows", CPCAP_BOTH(c, zero_windows));
+	report_json_add_uint(o, "resets", CPCAP_BOTH(c, resets));
+	if (c->rst_from >= 0)
+		report_json_add_str(o, "reset_by", side_name(c, c->rst_from));
+	else
+		report_json_add(o, "reset_by", NULL);
+	report_json_add_uint(o, "out_of_order", CPCAP_BOTH(c, out_of_order));
+	report_json_add_uint(o, "lost_segments",
+	    CPCAP_BOTH(c, lost_segments));
+	report_json_add_uint(o, "ack_lost_segments",
+	    CPCAP_BOTH(c, ack_lost_segments));
+	report_json_add_uint(o, "keep_alives", CPCAP_BOTH(c, keep_alives));
+	report_json_add_uint(o, "window_full", CPCAP_BOTH(c, window_full));
+	report_json_add_uint(o, "syn_count", c->syn_count);
+	report_json_add_uint(o, "payload_to_server", c->d[cli].payload);
+	report_json_add_uint(o, "payload_to_client", c->d[srv].payload);
+	if (c->tunnel != CPCAP_TUN_NONE) {
+		sub = json_object_new_object();
+		report_json_add_str(sub, "type", cpcap_tunnel_name(c->tunnel));
+		report_json_add_uint(sub, "vni", c->vni);
+		report_json_add(o, "tunnel", sub);
+	} else
+		report_json_add(o, "tunnel", NULL);
+	if (c->icmp_errors > 0) {
+		char mb[64];
+
+		sub = json_object_new_object();
+		report_json_add_uint(sub, "count", c->icmp_errors);
+		report_json_add_uint(sub, "type", c->icmp_type);
+		report_json_add_uint(sub, "code", c->icmp_code);
+		report_json_add_str(sub, "meaning", icmp_meaning(c, mb,
+		    sizeof(mb)));
+		if (icmp_is_mtu(c))
+			report_json_add_uint(sub, "mtu", c->icmp_mtu);
+		report_json_add_str(sub, "from", cpcap_addr_str(c->icmp_af,
+		    c->icmp_from, a, sizeof(a)));
+		report_json_add_time(sub, "time", (int64_t)c->icmp_ns);
+		if (c->icmp_orphan) {
+			struct json_object *q = json_object_new_object();
+			char pn[24];
+
+			report_json_add_str(q, "protocol", cpcap_proto_name(
+			    c->icmp_quote.proto, pn, sizeof(pn)));
+			report_json_add_str(q, "src", cpcap_addr_str(
+			    c->icmp_quote.af, c->icmp_quote.src, a, sizeof(a)));
+			report_json_add_str(q, "dst", cpcap_addr_str(
+			    c->icmp_quote.af, c->icmp_quote.dst, a, sizeof(a)));
+			if (c->icmp_quote.has_ports) {
+				report_json_add_uint(q, "src_port",
+				    c->icmp_quote.sport);
+				report_json_add_uint(q, "dst_port",
+				    c->icmp_quote.dport);
+			}
+			report_json_add(sub, "quoted", q);
+		} else
+			report_json_add(sub, "quoted", NULL);
+		report_json_add(o, "icmp_error", sub);
+	} else
+		report_json_add(o, "icmp_error", NULL);
+	if (c->dns_queries > 0 || c->dns_responses > 0) {
+		sub = json_object_new_object();
+		report_json_add_uint(sub, "queries", c->dns_queries);
+		report_json_add_uint(sub, "responses", c->dns_responses);
+		report_json_add_uint(sub, "errors", c->dns_errors);
+		report_json_add_uint(sub, "unanswered", c->dns_npending);
+		if (c->dns_errors > 0) {
+			report_json_add_str(sub, "rcode",
+			    cpcap_dns_rcode_name(c->dns_rcode, rb,
+			    sizeof(rb)));
+			report_json_add_str(sub, "qname", c->dns_qname);
+		}
+		report_json_add_double(sub, "latency_max_ms",
+		    (double)c->dns_latency_max_ns / 1e6);
+		report_json_add(o, "dns", sub);
+	} else
+		report_json_add(o, "dns", NULL);
+	return o;
+}
+
+static const char *const csv_cols[] = {
+	"id", "protocol", "client", "client_port", "server", "server_port",
+	"client_guessed", "packets", "bytes", "packets_to_server",
+	"bytes_to_server", "packets_to_client", "bytes_to_client", "first",
+	"last", "state", "handshake_rtt_ms", "retransmissions",
+	"fast_retransmissions", "spurious_retransmissions", "dup_acks",
+	"zero_windows", "resets", "reset_by", "out_of_order",
+	"lost_segments", "tunnel", "vni", "icmp_error", "dns_queries",
+	"dns_errors", "dns_unanswered",
+};
+#define NCSV	(sizeof(csv_cols) / sizeof(csv_cols[0]))
+
+static void
+conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
+{
+	char f[NCSV][64], a[64];
+	const char *v[NCSV];
+	int cli = c->client, srv = 1 - c->client, i = 0;
+	bool ports = c->proto == 6 || c->proto == 17 || c->proto == 132;
+	char mb[64];
+
+#define S(...)	snprintf(f[i], sizeof(f[i]), __VA_ARGS__), v[i] = f[i], i++
+	S("%" PRIu64, c->id);
+	S("%s", proto_str(c, a, sizeof(a)));
+	S("%s", cpcap_addr_str(c->af, c->addr[cli], a, sizeof(a)));
+	if (ports) { S("%u", c->port[cli]); } else { S("%s", ""); }
+	S("%s", cpcap_addr_str(c->af, c->addr[srv], a, sizeof(a)));
+	if (ports) { S("%u", c->port[srv]); } else { S("%s", ""); }
+	S("%s", c->client_guessed ? "true" : "false");
+	S("%" PRIu64, CPCAP_BOTH(c, packets));
+	S("%" PRIu64, CPCAP_BOTH(c, bytes));
+	S("%" PRIu64, c->d[cli].packets);
+	S("%" PRIu64, c->d[cli].bytes);
+	S("%" PRIu64, c->d[srv].packets);
+	S("%" PRIu64, c->d[srv].bytes);
+	report_format_time((int64_t)c->first_ns, 9, f[i], sizeof(f[i]));
+	v[i] = f[i]; i++;
+	report_format_time((int64_t)c->last_ns, 9, f[i], sizeof(f[i]));
+	v[i] = f[i]; i++;
+	S("%s", conv_state(c));
+	if (c->handshake_rtt_ns >= 0) {
+		S("%.3f", (double)c->handshake_rtt_ns / 1e6);
+	} else {
+		S("%s", "");
+	}
+	S("%u", CPCAP_BOTH(c, retransmissions));
+	S("%u", CPCAP_BOTH(c, fast_retransmissions));
+	S("%u", CPCAP_BOTH(c, spurious_retransmissions));
+	S("%u", CPCAP_BOTH(c, dup_acks));
+	S("%u", CPCAP_BOTH(c, zero_windows));
+	S("%u", CPCAP_BOTH(c, resets));
+	S("%s", c->rst_from >= 0 ? side_name(c, c->rst_from) : "");
+	S("%u", CPCAP_BOTH(c, out_of_order));
+	S("%u", CPCAP_BOTH(c, lost_segments));
+	S("%s", c->tunnel != CPCAP_TUN_NONE ? cpcap_tunnel_name(c->tunnel) :
+	    "");
+	if (c->tunnel != CPCAP_TUN_NONE) { S("%u", c->vni); } else { S("%s", ""); }
+	S("%s", c->icmp_errors > 0 ? icmp_meaning(c, mb, sizeof(mb)) : "");
+	S("%u", c->dns_queries);
+	S("%u", c->dns_errors);
+	S("%u", c->dns_npending);
+#undef S
+	if (report_csv_row(r->out, v, NCSV) != 0 && r->werr == 0)
+		r->werr = errno != 0 ? errno : EIO;
+}
+
+/* Keep the top N by bytes: a small array, replacing the smallest. */
+static void
+keep_top(struct cpcap_report *r, const struct cpcap_conv *c)
+{
+	size_t i, min = 0;
+	uint64_t b = CPCAP_BOTH(c, bytes);
+
+	if (r->ntop < r->top_n) {
+		r->top[r->ntop++] = *c;
+		return;
+	}
+	for (i = 1; i < r->ntop; i++)
+		if (CPCAP_BOTH(&r->top[i], bytes) <
+		    CPCAP_BOTH(&r->top[min], bytes))
+			min = i;
+	if (r->ntop > 0 && b > CPCAP_BOTH(&r->top[min], bytes))
+		r->top[min] = *c;
+}
+
+void
+cpcap_report_conv(const struct cpcap_conv *c, void *arg)
+{
+	struct cpcap_report *r = arg;
+	char text[512];
+	int sev;
+
+	r->nconv++;
+	if ((unsigned)c->state < CPCAP_ST_COUNT)
+		r->by_state[c->state]++;
+	switch (c->proto) {
+	case 6:
+		r->by_proto_tcp++;
+		r->tcp_data_segments += CPCAP_BOTH(c, data_segments);
+		r->tcp_retrans += CPCAP_BOTH(c, retransmissions);
+		r->tcp_fast += CPCAP_BOTH(c, fast_retransmissions);
+		r->tcp_spurious += CPCAP_BOTH(c, spurious_retransmissions);
+		r->tcp_dupacks += CPCAP_BOTH(c, dup_acks);
+		r->tcp_zero_windows += CPCAP_BOTH(c, zero_windows);
+		r->tcp_resets += CPCAP_BOTH(c, resets);
+		r->tcp_lost += CPCAP_BOTH(c, lost_segments);
+		break;
+	case 17:
+		r->by_proto_udp++;
+		break;
+	case 1: case 58:
+		r->by_proto_icmp++;
+		break;
+	default:
+		r->by_proto_other++;
+		break;
+	}
+	if (c->state == CPCAP_ST_SYN_SENT || c->state == CPCAP_ST_REFUSED ||
+	    c->state == CPCAP_ST_UNREACHABLE)
+		r->failures++;
+	sev = cpcap_report_diagnose(c, text, sizeof(text));
+	if (sev > 0)
+		keep_diag(r, sev, c->first_ns, text);
+
+	switch (r->fmt) {
+	case CPCAP_REPORT_JSON: {
+		struct json_object *o = conv_json(c);
+		const char *s;
+
+		if (o == NULL)
+			break;
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (fprintf(r->out, "%s%s", r->started ? ",\n" :
+		    "{\"conversations\":[\n", s) < 0 && r->werr == 0)
+			r->werr = errno;
+		r->started = true;
+		json_object_put(o);
+		break;
+	}
+	case CPCAP_REPORT_CSV:
+		if (!r->started) {
+			if (report_csv_row(r->out, csv_cols, NCSV) != 0 &&
+			    r->werr == 0)
+				r->werr = errno;
+			r->started = true;
+		}
+		conv_csv(r, c);
+		break;
+	default:
+		keep_top(r, c);
+		break;
+	}
+}
+
+struct cpcap_report *
+cpcap_report_new(FILE *out, enum cpcap_report_format fmt, size_t top_n,
+    bool color)
+{
+	struct cpcap_report *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->out = out;
+	r->fmt = fmt;
+	r->top_n = top_n != 0 ? top_n : DEFAULT_TOP;
+	if (r->top_n > 100000)
+		r->top_n = 100000;
+	r->color = color;
+	if (fmt == CPCAP_REPORT_TEXT &&
+	    (r->top = calloc(r->top_n, sizeof(*r->top))) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+cpcap_report_free(struct cpcap_report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ndiag; i++)
+		free(r->diag[i].text);
+	free(r->top);
+	free(r);
+}
+
+uint64_t
+cpcap_report_failures(const struct cpcap_report *r)
+{
+	return r->failures;
+}
+
+static int
+cmp_bytes(const void *x, const void *y)
+{
+	const struct cpcap_conv *a = x, *b = y;
+	uint64_t ba = CPCAP_BOTH(a, bytes), bb = CPCAP_BOTH(b, bytes);
+
+	if (ba != bb)
+		return ba > bb ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int
+cmp_diag(const void *x, const void *y)
+{
+	const struct diag *a = x, *b = y;
+
+	if (a->sev != b->sev)
+		return a->sev > b->sev ? -1 : 1;
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+static void
+human_bytes(uint64_t b, char *buf, size_t len)
+{
+	if (b < 10000)
+		snprintf(buf, len, "%" PRIu64 " B", b);
+	else if (b < 10000000)
+		snprintf(buf, len, "%.1f kB", (double)b / 1e3);
+	else if (b < UINT64_C(10000000000))
+		snprintf(buf, len, "%.1f MB", (double)b / 1e6);
+	else
+		snprintf(buf, len, "%.1f GB", (double)b / 1e9);
+}
+
+static struct json_object *
+quant_json(const struct report_quantile *q)
+{
+	struct json_object *o = json_object_new_object();
+
+	report_json_add_uint(o, "n", report_quantile_count(q));
+	if (report_quantile_count(q) == 0) {
+		report_json_add(o, "p50", NULL);
+		report_json_add(o, "p90", NULL);
+		report_json_add(o, "p99", NULL);
+		report_json_add(o, "max", NULL);
+		return o;
+	}
+	report_json_add_double(o, "p50", report_quantile_get(q, 0.50));
+	report_json_add_double(o, "p90", report_quantile_get(q, 0.90));
+	report_json_add_double(o, "p99", report_quantile_get(q, 0.99));
+	report_json_add_double(o, "max", report_quantile_max(q));
+	return o;
+}
+
+static void
+quant_text(FILE *out, const char *label, const struct report_quantile *q)
+{
+	if (report_quantile_count(q) == 0) {
+		fprintf(out, "  %-15s no samples\n", label);
+		return;
+	}
+	fprintf(out, "  %-15s n=%" PRIu64 "  p50 %.3f ms  p90 %.3f ms  "
+	    "p99 %.3f ms  max %.3f ms\n", label, report_quantile_count(q),
+	    report_quantile_get(q, 0.50), report_quantile_get(q, 0.90),
+	    report_quantile_get(q, 0.99), report_quantile_max(q));
+}
+
+static int
+end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
+    const struct cpcap_report_input *in, char *eb, size_t el)
+{
+	const struct cpcap_stats *st = cpcap_analyzer_stats(a);
+	FILE *out = r->out;
+	struct report_table *t;
+	char b1[48], b2[48], hb[32], ep[2][80], pb[24], rtt[24], prob[160];
+	const char *cells[8];
+	size_t i, k;
+	uint64_t bad;
+	const char *red = r->color ? "\033[31m" : "", *off = r->color ?
+	    "\033[0m" : "", *bold = r->color ? "\033[1m" : "";
+
+	fprintf(out, "%sCAPTURE%s\n", bold, off);
+	fprintf(out, "  input           %s (%s, link type %s, snaplen %u)\n",
+	    in->name, in->format, cpcap_dlt_name(in->dlt), in->snaplen);
+	if (in->filter != NULL)
+		fprintf(out, "  filter          %s (%" PRIu64 " of %" PRIu64
+		    " packets matched)\n", in->filter, in->read - in->filtered,
+		    in->read);
+	human_bytes(st->bytes, hb, sizeof(hb));
+	fprintf(out, "  packets         %" PRIu64 " (%s)\n", st->packets, hb);
+	if (st->packets > 0) {
+		report_format_time((int64_t)st->first_ns, 3, b1, sizeof(b1));
+		report_format_time((int64_t)st->last_ns, 3, b2, sizeof(b2));
+		fprintf(out, "  duration        %.3f s (%s .. %s)\n",
+		    (double)(st->last_ns - st->first_ns) / 1e9, b1, b2);
+	}
+	fprintf(out, "  conversations   %" PRIu64 " (tcp %" PRIu64 ", udp %"
+	    PRIu64 ", icmp %" PRIu64 ", other %" PRIu64 ")\n", r->nconv,
+	    r->by_proto_tcp, r->by_proto_udp, r->by_proto_icmp,
+	    r->by_proto_other);
+	fprintf(out, "  truncated       %" PRIu64 "\n", st->truncated);
+	fprintf(out, "  malformed       %" PRIu64 "\n", st->malformed);
+	bad = 0;
+	for (i = 1; i < CPCAP_R_COUNT; i++)
+		if (st->by_reason[i] > 0) {
+			fprintf(out, "%s%s %" PRIu64, bad++ == 0 ?
+			    "  decode stops    " : ",",
+			    cpcap_reason_name((enum cpcap_reason)i),
+			    st->by_reason[i]);
+		}
+	if (bad > 0)
+		fputc('\n', out);
+	if (st->non_ip > 0 || st->fragments > 0 || st->no_l4 > 0)
+		fprintf(out, "  not analysed    %" PRIu64 " non-IP, %" PRIu64
+		    " later fragments, %" PRIu64 " without transport "
+		    "header\n", st->non_ip, st->fragments, st->no_l4);
+	if (st->unsupported > 0)
+		fprintf(out, "  unknown link    %" PRIu64 " packets of link "
+		    "type %d not decoded\n", st->unsupported, in->dlt);
+	if (st->tunnelled > 0)
+		fprintf(out, "  tunnelled       %" PRIu64 " packets (VXLAN/"
+		    "Geneve, attributed to inner addresses)\n", st->tunnelled);
+	if (in->read_error != NULL)
+		fprintf(out, "  %sread error%s      %s\n", red, off,
+		    in->read_error);
+
+	qsort(r->top, r->ntop, sizeof(*r->top), cmp_bytes);
+	fprintf(out, "\n%sCONVERSATIONS%s (top %zu of %" PRIu64
+	    " by bytes)\n", bold, off, r->ntop, r->nconv);
+	if ((t = report_table_new(8)) == NULL)
+		return cilkit_fail(eb, el, CILKIT_ENOMEM, "out of memory");
+	report_table_column(t, 0, "PROTO", REPORT_ALIGN_LEFT, 0);
+	report_table_column(t, 1, "CLIENT", REPORT_ALIGN_LEFT, 48);
+	report_table_column(t, 2, "SERVER", REPORT_ALIGN_LEFT, 48);
+	report_table_column(t, 3, "PKTS", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 4, "BYTES", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 5, "STATE", REPORT_ALIGN_LEFT, 0);
+	report_table_column(t, 6, "RTT", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 7, "PROBLEMS", REPORT_ALIGN_LEFT, 60);
+	for (k = 0; k < r->ntop; k++) {
+		const struct cpcap_conv *c = &r->top[k];
+		size_t o = 0;
+		char pk[24];
+
+		endpoint_str(c, c->client, ep[0], sizeof(ep[0]));
+		endpoint_str(c, 1 - c->client, ep[1], sizeof(ep[1]));
+		if (c->client_guessed && c->proto == 6)
+			strncat(ep[0], "?", sizeof(ep[0]) - strlen(ep[0]) - 1);
+		snprintf(pk, sizeof(pk), "%" PRIu64, CPCAP_BOTH(c, packets));
+		human_bytes(CPCAP_BOTH(c, bytes), hb, sizeof(hb));
+		if (c->handshake_rtt_ns >= 0)
+			snprintf(rtt, sizeof(rtt), "%.1f ms",
+			    (double)c->handshake_rtt_ns / 1e6);
+		else
+			rtt[0] = '\0';
+		prob[0] = '\0';
+		if (CPCAP_BOTH(c, retransmissions) > 0)
+			clause(prob, sizeof(prob), &o, "retrans %u",
+			    CPCAP_BOTH(c, retransmissions));
+		if (CPCAP_BOTH(c, dup_acks) > 0)
+			clause(prob, sizeof(prob), &o, "dupack %u",
+			    CPCAP_BOTH(c, dup_acks));
+		if (CPCAP_BOTH(c, zero_windows) > 0)
+			clause(prob, sizeof(prob), &o, "zero-win %u",
+			    CPCAP_BOTH(c, zero_windows));
+		if (c->rst_from >= 0)
+			clause(prob, sizeof(prob), &o, "rst by %s",
+			    side_name(c, c->rst_from));
+		if (c->syn_count > 1)
+			clause(prob, sizeof(prob), &o, "syn x%u",
+			    c->syn_count);
+		if (c->icmp_errors > 0)
+			clause(prob, sizeof(prob), &o, "icmp error");
+		if (c->dns_errors > 0)
+			clause(prob, sizeof(prob), &o, "dns errors %u",
+			    c->dns_errors);
+		if (c->dns_npending > 0)
+			clause(prob, sizeof(prob), &o, "dns unanswered %u",
+			    c->dns_npending);
+		if (c->tunnel != CPCAP_TUN_NONE) {
+			char tb[32];
+
+			snprintf(tb, sizeof(tb), "%s vni %u",
+			    cpcap_tunnel_name(c->tunnel), c->vni);
+			clause(prob, sizeof(prob), &o, "%s", tb);
+		}
+		cells[0] = proto_str(c, pb, sizeof(pb));
+		cells[1] = ep[0];
+		cells[2] = ep[1];
+		cells[3] = pk;
+		cells[4] = hb;
+		cells[5] = conv_state(c);
+		cells[6] = rtt;
+		cells[7] = prob;
+		report_table_add_row(t, cells);
+	}
+	report_table_set_ascii(t, true);
+	if (report_table_print(t, out, "  ") != 0) {
+		report_table_free(t);
+		return cilkit_fail(eb, el, CILKIT_EIO, "writing: %s",
+		    strerror(errno));
+	}
+	report_table_free(t);
+
+	fprintf(out, "\n%sDIAGNOSIS%s\n", bold, off);
+	qsort(r->diag, r->ndiag, sizeof(r->diag[0]), cmp_diag);
+	if (r->failures > 0)
+		fprintf(out, "  %s%" PRIu64 " of %" PRIu64 " TCP connection "
+		    "attempts failed%s (no answer %" PRIu64 ", refused %"
+		    PRIu64 ", unreachable %" PRIu64 ")\n", red, r->failures,
+		    r->by_proto_tcp, off, r->by_state[CPCAP_ST_SYN_SENT],
+		    r->by_state[CPCAP_ST_REFUSED],
+		    r->by_state[CPCAP_ST_UNREACHABLE]);
+	if (r->tcp_data_segments > 0 && r->tcp_retrans > 0)
+		fprintf(out, "  %.1f%% of TCP data segments retransmitted "
+		    "(%" PRIu64 " of %" PRIu64 "; fast %" PRIu64 ", spurious %"
+		    PRIu64 ")\n", 100.0 * (double)r->tcp_retrans /
+		    (double)r->tcp_data_segments, r->tcp_retrans,
+		    r->tcp_data_segments, r->tcp_fast, r->tcp_spurious);
+	for (i = 0; i < r->ndiag; i++)
+		fprintf(out, "  %s%s%s\n", r->diag[i].sev >= 80 ? red : "",
+		    r->diag[i].text, r->diag[i].sev >= 80 ? off : "");
+	if (r->diag_dropped > 0)
+		fprintf(out, "  ... and %" PRIu64 " more (see --export json)\n",
+		    r->diag_dropped);
+	if (r->ndiag == 0 && r->failures == 0)
+		fprintf(out, "  no problems found\n");
+	if (r->tcp_lost > 0 || st->truncated > 0)
+		fprintf(out, "  note: %" PRIu64 " gaps in TCP sequence "
+		    "(previous segment not captured) and %" PRIu64 " truncated "
+		    "packets: capture loss or snaplen, not necessarily the "
+		    "network\n", r->tcp_lost, st->truncated);
+
+	fprintf(out, "\n%sLATENCY%s (pooled over all conversations)\n", bold,
+	    off);
+	quant_text(out, "handshake RTT", cpcap_analyzer_handshake_rtt(a));
+	quant_text(out, "DNS response", cpcap_analyzer_dns_latency(a));
+	quant_text(out, "data RTT", cpcap_analyzer_data_rtt(a));
+	return 0;
+}
+
+static int
+end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
+    const struct cpcap_report_input *in, char *eb, size_t el)
+{
+	const struct cpcap_stats *st = cpcap_analyzer_stats(a);
+	struct json_object *root, *cap, *lat, *dg, *tot, *rs, *o;
+	const char *s;
+	size_t i;
+
+	root = json_object_new_object();
+	cap = json_object_new_object();
+	if (root == NULL || cap == NULL) {
+		json_object_put(root);
+		json_object_put(cap);
+		return cilkit_fail(eb, el, CILKIT_ENOMEM, "out of memory");
+	}
+	report_json_add_str(cap, "input", in->name);
+	report_json_add_str(cap, "format", in->format);
+	report_json_add_str(cap, "link_type", cpcap_dlt_name(in->dlt));
+	report_json_add_int(cap, "dlt", in->dlt);
+	report_json_add_uint(cap, "snaplen", in->snaplen);
+	report_json_add_str(cap, "filter", in->filter);
+	report_json_add_uint(cap, "packets_read", in->read);
+	report_json_add_uint(cap, "packets_filtered", in->filtered);
+	report_json_add_uint(cap, "packets", st->packets);
+	report_json_add_uint(cap, "bytes", st->bytes);
+	report_json_add_time(cap, "first", (int64_t)st->first_ns);
+	report_json_add_time(cap, "last", (int64_t)st->last_ns);
+	report_json_add_double(cap, "duration_s", st->packets > 0 ?
+	    (double)(st->last_ns - st->first_ns) / 1e9 : 0);
+	report_json_add_uint(cap, "truncated", st->truncated);
+	report_json_add_uint(cap, "malformed", st->malformed);
+	report_json_add_uint(cap, "unsupported_link", st->unsupported);
+	report_json_add_uint(cap, "non_ip", st->non_ip);
+	report_json_add_uint(cap, "fragments", st->fragments);
+	report_json_add_uint(cap, "no_transport_header", st->no_l4);
+	report_json_add_uint(cap, "tunnelled", st->tunnelled);
+	report_json_add_str(cap, "read_error", in->read_error);
+	rs = json_object_new_object();
+	for (i = 1; i < CPCAP_R_COUNT; i++)
+		if (st->by_reason[i] > 0)
+			report_json_add_uint(rs,
+			    cpcap_reason_name((enum cpcap_reason)i),
+			    st->by_reason[i]);
+	report_json_add(cap, "decode_stops", rs);
+	report_json_add(root, "capture", cap);
+
+	tot = json_object_new_object();
+	report_json_add_uint(tot, "conversations", r->nconv);
+	report_json_add_uint(tot, "tcp", r->by_proto_tcp);
+	report_json_add_uint(tot, "udp", r->by_proto_udp);
+	report_json_add_uint(tot, "icmp", r->by_proto_icmp);
+	report_json_add_uint(tot, "other", r->by_proto_other);
+	report_json_add_uint(tot, "live_max", st->live_max);
+	report_json_add_uint(tot, "failed_connections", r->failures);
+	o = json_object_new_object();
+	for (i = 1; i < CPCAP_ST_COUNT; i++)
+		report_json_add_uint(o, cpcap_state_name((enum cpcap_state)i),
+		    r->by_state[i]);
+	report_json_add(tot, "tcp_states", o);
+	report_json_add_uint(tot, "tcp_data_segments", r->tcp_data_segments);
+	report_json_add_uint(tot, "retransmissions", r->tcp_retrans);
+	report_json_add_uint(tot, "fast_retransmissions", r->tcp_fast);
+	report_json_add_uint(tot, "spurious_retransmissions",
+	    r->tcp_spurious);
+	report_json_add_uint(tot, "dup_acks", r->tcp_dupacks);
+	report_json_add_uint(tot, "zero_windows", r->tcp_zero_windows);
+	report_json_add_uint(tot, "resets", r->tcp_resets);
+	report_json_add_uint(tot, "icmp_errors", st->icmp_errors);
+	report_json_add_uint(tot, "icmp_errors_linked",
+	    st->icmp_errors_linked);
+	report_json_add_uint(tot, "dns_queries", st->dns_queries);
+	report_json_add_uint(tot, "dns_responses", st->dns_responses);
+	report_json_add_uint(tot, "dns_unanswered", st->dns_unanswered);
+	report_json_add(root, "totals", tot);
+
+	lat = json_object_new_object();
+	report_json_add(lat, "handshake_rtt_ms",
+	    quant_json(cpcap_analyzer_handshake_rtt(a)));
+	report_json_add(lat, "dns_ms",
+	    quant_json(cpcap_analyzer_dns_latency(a)));
+	report_json_add(lat, "data_rtt_ms",
+	    quant_json(cpcap_analyzer_data_rtt(a)));
+	report_json_add(root, "latency", lat);
+
+	dg = json_object_new_array();
+	qsort(r->diag, r->ndiag, sizeof(r->diag[0]), cmp_diag);
+	for (i = 0; i < r->ndiag; i++) {
+		o = json_object_new_object();
+		report_json_add_int(o, "severity", r->diag[i].sev);
+		report_json_add_str(o, "text", r->diag[i].text);
+		report_json_append(dg, o);
+	}
+	report_json_add(root, "diagnosis", dg);
+	report_json_add_uint(root, "diagnosis_omitted", r->diag_dropped);
+
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* s is "{...}": splice its members after the conversations. */
+	if (fprintf(r->out, "%s],%s\n", r->started ? "\n" :
+	    "{\"conversations\":[", s + 1) < 0) {
+		json_object_put(root);
+		return cilkit_fail(eb, el, CILKIT_EIO, "writing: %s",
+		    strerror(errno));
+	}
+	json_object_put(root);
+	return 0;
+}
+
+int
+cpcap_report_end(struct cpcap_report *r, const struct cpcap_analyzer *a,
+    const struct cpcap_report_input *in, char *eb, size_t el)
+{
+	int rc = 0;
+
+	switch (r->fmt) {
+	case CPCAP_REPORT_JSON:
+		rc = end_json(r, a, in, eb, el);
+		break;
+	case CPCAP_REPORT_CSV:
+		if (!r->started && report_csv_row(r->out, csv_cols, NCSV) != 0)
+			rc = cilkit_fail(eb, el, CILKIT_EIO, "writing: %s",
+			    strerror(errno));
+		break;
+	default:
+		rc = end_text(r, a, in, eb, el);
+		break;
+	}
+	if (rc == 0 && r->werr != 0)
+		rc = cilkit_fail(eb, el, CILKIT_EIO, "writing: %s",
+		    strerror(r->werr));
+	return rc;
+}
