@@ -952,6 +952,7 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		json_object_put(cap);
 		return cilkit_fail(eb, el, CILKIT_ENOMEM, "out of memory");
 	}
+	report_json_add_str(root, "schema", "cilkit.flow-analyzer-pcap/1");
 	report_json_add_str(cap, "input", in->name);
 	report_json_add_str(cap, "format", in->format);
 	report_json_add_str(cap, "link_type", cpcap_dlt_name(in->dlt));
