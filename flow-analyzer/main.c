@@ -21,6 +21,7 @@
 #include "flow.h"
 #include "flow_filter.h"
 #include "flow_read.h"
+#include "pcap_mode.h"
 #include "report.h"
 
 static const char synopsis[] =
@@ -29,16 +30,19 @@ static const char synopsis[] =
     "       [--protocol P] [--port N] [--label K=V] [-t TYPE]\n"
     "       [--since TIME] [--until TIME] [-e json|csv|html|flows]\n"
     "       [-o FILE] [--visualize] [--format html|dot|text]\n"
-    "       [--listen ADDR:PORT] [--top N]";
+    "       [--listen ADDR:PORT] [--top N] [--filter BPF]\n"
+    "       [--color WHEN]";
 
 enum {
 	OPT_POD = 256, OPT_FROM_POD, OPT_TO_POD, OPT_VERDICT, OPT_PROTOCOL,
 	OPT_PORT, OPT_SINCE, OPT_UNTIL, OPT_LABEL, OPT_VISUALIZE, OPT_FORMAT,
-	OPT_LISTEN, OPT_TOP, OPT_JSON,
+	OPT_LISTEN, OPT_TOP, OPT_JSON, OPT_BPF, OPT_COLOR,
 };
 
 static const struct option longopts[] = {
+	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "export", required_argument, NULL, 'e' },
+	{ "filter", required_argument, NULL, OPT_BPF },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "from-pod", required_argument, NULL, OPT_FROM_POD },
@@ -71,7 +75,8 @@ help(void)
 	printf("usage: %s\n\n", synopsis);
 	printf(
 "Analyze Hubble flow lines (hubble observe -o jsonpb, -o json, exporter\n"
-"files) or a pcap: service map, traffic patterns, L7 latency, errors.\n"
+"files): service map, traffic patterns, L7 latency, errors; or a packet\n"
+"capture (pcap, pcapng): conversations, TCP problems, a diagnosis.\n"
 "\n"
 "Input:\n"
 "  -i, --input FILE      read FILE (repeatable; - is stdin); default:\n"
@@ -92,6 +97,9 @@ help(void)
 "      --protocol P      tcp udp icmp icmpv4 icmpv6 sctp http dns kafka\n"
 "      --port N          source or destination port\n"
 "      --label K=V       endpoint label on either side (K alone: any value)\n"
+"      --filter BPF      packet input only: a pcap-filter(7) expression\n"
+"                        such as 'tcp port 8080' (flow filters above do\n"
+"                        not apply to packets: a capture has no pods)\n"
 "  -t, --type T          l7 l3l4 drop trace policy-verdict sock\n"
 "      --since TIME      flows at or after TIME (RFC 3339, date, or a\n"
 "                        duration such as 5m meaning that long ago)\n"
@@ -107,7 +115,9 @@ help(void)
 "      --format FMT      --visualize format: html, dot, text\n"
 "      --listen ADDR:PORT  web view address (default 127.0.0.1:8089;\n"
 "                        port 0 picks a free one)\n"
-"      --top N           rows per table (default 10, edges 20)\n"
+"      --top N           rows per table (default 10, edges 20; packet\n"
+"                        input: conversations, default 20)\n"
+"      --color WHEN      auto (default: only on a terminal), always, never\n"
 "  -q, --quiet           no message per skipped input line\n"
 "  -h, --help            this help\n"
 "  -V, --version         version and library versions\n");
@@ -163,6 +173,60 @@ parse_format(const char *s)
 	cli_usage_error("--format: unknown format '%s' (html, dot, text)", s);
 }
 
+/*
+ * Packet input: one capture, the options that make sense for packets.
+ * Flow filters (namespace, pod, label, verdict...) need Kubernetes
+ * metadata that a capture does not have: refuse them rather than
+ * silently ignore them.
+ */
+static int
+run_pcap(const struct fa_opts *o, struct fa_input *in, const char *bpf,
+    int color)
+{
+	struct pcap_mode_opts po;
+	const char *exp = NULL;
+	FILE *out;
+	int rc;
+
+	if (o->n_inputs != 1)
+		cli_usage_error("%s: a capture must be the only --input",
+		    in->name);
+	if (!flow_filter_empty(o->filter) || o->since != NULL ||
+	    o->until != NULL)
+		cli_usage_error("pcap input has no namespaces, pods, labels "
+		    "or verdicts: flow filters apply to flow lines only (use "
+		    "--filter 'host ADDR and port N' for packets)");
+	if (o->visualize || o->live)
+		cli_usage_error("--visualize and --live need flow-line "
+		    "input");
+	switch (o->export_fmt) {
+	case FA_EXPORT_NONE:
+		break;
+	case FA_EXPORT_JSON:
+		exp = "json";
+		break;
+	case FA_EXPORT_CSV:
+		exp = "csv";
+		break;
+	default:
+		cli_usage_error("--export html and flows need flow-line "
+		    "input; for packets use json or csv");
+	}
+	if ((out = fa_open_output(o)) == NULL) {
+		fclose(in->fp);
+		return CILKIT_EXIT_IO;
+	}
+	memset(&po, 0, sizeof(po));
+	po.name = in->name;
+	po.filter = bpf;
+	po.export = exp;
+	po.out = out;
+	po.top = o->top;
+	po.color = exp == NULL && cli_use_color(out, color);
+	rc = pcap_mode_run(in->fp, in->head, in->n_head, &po);
+	return fa_close_output(o, out, rc);
+}
+
 /* Open an input and read its first bytes for sniffing. */
 static int
 open_input(const char *path, struct fa_input *in)
@@ -197,7 +261,8 @@ main(int argc, char **argv)
 	struct fa_input *in;
 	int64_t since = 0, until = 0;
 	size_t i;
-	int c, rc, export_set = 0;
+	int c, rc, export_set = 0, color = CLI_COLOR_AUTO;
+	const char *bpf = NULL;
 
 	cli_init(argv[0], synopsis);
 	memset(&o, 0, sizeof(o));
@@ -293,6 +358,14 @@ main(int argc, char **argv)
 			o.export_fmt = FA_EXPORT_JSON;
 			export_set++;
 			break;
+		case OPT_BPF:
+			bpf = optarg;
+			break;
+		case OPT_COLOR:
+			if ((color = cli_parse_color(optarg)) < 0)
+				cli_usage_error("--color: unknown value '%s' "
+				    "(auto, always or never)", optarg);
+			break;
 		default:
 			cli_usage_error(NULL);
 		}
@@ -343,13 +416,17 @@ main(int argc, char **argv)
 			rc = CILKIT_EXIT_USAGE;
 		} else if (in[i].format == FLOW_FMT_PCAP ||
 		    in[i].format == FLOW_FMT_PCAPNG) {
-			cli_warnx("%s: pcap input is not handled by this "
-			    "build", in[i].name);
-			rc = CILKIT_EXIT_USAGE;
+			rc = run_pcap(&o, &in[i], bpf, color);
+			in[i].fp = NULL;	/* closed by the pcap path */
+			goto done;
 		}
 	}
+	if (rc == CILKIT_EXIT_OK && bpf != NULL)
+		cli_usage_error("--filter takes a BPF expression for packet "
+		    "input; for flow lines use --port, --protocol, ...");
 	if (rc == CILKIT_EXIT_OK)
 		rc = fa_flows_run(&o, in, o.n_inputs);
+done:
 	for (i = 0; i < o.n_inputs; i++)
 		if (in[i].fp != NULL && in[i].fp != stdin)
 			fclose(in[i].fp);

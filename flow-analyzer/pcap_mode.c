@@ -1,0 +1,97 @@
+/*
+ * pcap_mode.c - flow-analyzer on packets: read, decode, analyse,
+ * report.  The work is in lib/cpcap_*; this file wires it up.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cilkit.h"
+#include "cli.h"
+#include "cpcap_conv.h"
+#include "cpcap_decode.h"
+#include "cpcap_read.h"
+#include "cpcap_report.h"
+#include "exitcodes.h"
+#include "pcap_mode.h"
+
+int
+pcap_mode_run(FILE *fp, const void *prefix, size_t n,
+    const struct pcap_mode_opts *o)
+{
+	char eb[CILKIT_ERRBUF_SIZE], readerr[CILKIT_ERRBUF_SIZE];
+	struct cpcap_reader *rd;
+	struct cpcap_analyzer *an = NULL;
+	struct cpcap_report *rep = NULL;
+	struct cpcap_report_input in;
+	struct cpcap_frame f;
+	struct cpcap_pkt pkt;
+	enum cpcap_report_format fmt = CPCAP_REPORT_TEXT;
+	int rc, dlt, status = CILKIT_EXIT_OK;
+	bool enomem = false;
+
+	if (o->export != NULL && strcmp(o->export, "json") == 0)
+		fmt = CPCAP_REPORT_JSON;
+	else if (o->export != NULL && strcmp(o->export, "csv") == 0)
+		fmt = CPCAP_REPORT_CSV;
+	rd = cpcap_reader_open(fp, o->name, prefix, n, eb, sizeof(eb));
+	if (rd == NULL) {
+		cli_warnx("%s", eb);
+		return CILKIT_EXIT_USAGE;
+	}
+	dlt = cpcap_reader_dlt(rd);
+	if (!cpcap_dlt_supported(dlt))
+		cli_warnx("%s: link type %d (%s) is not decoded: packets are "
+		    "counted only", o->name, dlt, cpcap_dlt_name(dlt));
+	if (o->filter != NULL &&
+	    cpcap_reader_set_filter(rd, o->filter, eb, sizeof(eb)) != 0) {
+		cli_warnx("%s", eb);
+		status = CILKIT_EXIT_USAGE;
+		goto out;
+	}
+	rep = cpcap_report_new(o->out, fmt, o->top, o->color);
+	an = rep != NULL ? cpcap_analyzer_new(NULL, cpcap_report_conv, rep) :
+	    NULL;
+	if (an == NULL) {
+		cli_warnx("out of memory");
+		status = CILKIT_EXIT_IO;
+		goto out;
+	}
+	readerr[0] = '\0';
+	while ((rc = cpcap_reader_next(rd, &f, readerr,
+	    sizeof(readerr))) == 1) {
+		cpcap_decode(dlt, f.data, f.caplen, f.wirelen, &pkt);
+		if (cpcap_analyzer_add(an, f.ts_ns, f.wirelen, &pkt) != 0 &&
+		    !enomem) {
+			cli_warnx("out of memory: some conversations are "
+			    "counted in the totals only");
+			enomem = true;
+		}
+	}
+	if (rc < 0) {
+		/* Keep what was read: a cut capture is still analysed. */
+		cli_warnx("%s", readerr);
+		status = CILKIT_EXIT_USAGE;
+	}
+	cpcap_analyzer_finish(an);
+	memset(&in, 0, sizeof(in));
+	in.name = o->name;
+	in.format = cpcap_reader_format(rd);
+	in.dlt = dlt;
+	in.snaplen = cpcap_reader_snaplen(rd);
+	in.read = cpcap_reader_count(rd);
+	in.filtered = cpcap_reader_filtered(rd);
+	in.filter = o->filter;
+	in.read_error = rc < 0 ? readerr : NULL;
+	if (cpcap_report_end(rep, an, &in, eb, sizeof(eb)) != 0) {
+		cli_warnx("%s", eb);
+		status = CILKIT_EXIT_IO;
+		goto out;
+	}
+	if (status == CILKIT_EXIT_OK && cpcap_report_failures(rep) > 0)
+		status = CILKIT_EXIT_PROBLEM;
+out:
+	cpcap_analyzer_free(an);
+	cpcap_report_free(rep);
+	cpcap_reader_free(rd);
+	return status;
+}
