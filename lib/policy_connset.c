@@ -62,6 +62,7 @@ cset_full(struct cset *s)
 {
 	int p;
 
+	s->over = false;
 	for (p = 0; p < NPROTO; p++) {
 		s->n[p] = 1;
 		s->r[p][0].lo = 1;

@@ -1409,8 +1409,11 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 		struct json_object *ps = jget(json_object_array_get_idx(tp, i),
 		    "ports");
 
-		if (jis(ps, json_type_array))
+		/* an item without ports stands for every port */
+		if (jis(ps, json_type_array) && json_object_array_length(ps))
 			n += json_object_array_length(ps);
+		else
+			n++;
 	}
 	e->ports = parena_alloc(a, (n + 1) * sizeof(*e->ports));
 	if (e->ports == NULL)
@@ -1437,19 +1440,7 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 			    POLICY_SCTP;
 			e->ports[k].lo = 0;
 			e->ports[k].hi = 65535;
-			if (k < n)
-				k++;
-			else {
-				struct pport *np = parena_alloc(a, (k + 1) *
-				    sizeof(*np));
-
-				if (np == NULL)
-					return cilkit_fail(c->eb, c->el,
-					    CILKIT_ENOMEM, "out of memory");
-				memcpy(np, e->ports, (k + 1) * sizeof(*np));
-				e->ports = np;
-				n = ++k;
-			}
+			k++;
 			continue;
 		}
 		for (j = 0; j < nps; j++) {
