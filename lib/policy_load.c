@@ -2191,6 +2191,10 @@ policy_db_finalize(struct policy_db *db, char *eb, size_t el)
 
 	if (db->finalized)
 		return 0;
+	/* db->pols moved while it grew: point the rules at their policy */
+	for (i = 0; i < db->npols; i++)
+		for (j = 0; j < db->pols[i].nrules; j++)
+			db->pols[i].rules[j].pol = &db->pols[i];
 	for (i = 0; i < db->npods; i++)
 		if ((rc = ensure_ns(db, db->pods[i].ns)) < 0)
 			return cilkit_fail(eb, el, rc, "out of memory");

@@ -591,6 +591,42 @@ START_TEST(test_workloads)
 }
 END_TEST
 
+/* Hundreds of policies: the policy array grows while rules point at it. */
+START_TEST(test_many_policies)
+{
+	struct policy_db *db;
+	struct policy_query q;
+	struct policy_verdict v;
+	char eb[CILKIT_ERRBUF_SIZE] = "", *pols = NULL, *tmp;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		ck_assert_int_ge(asprintf(&tmp, "%s" NP("a", "p%d") "spec:\n"
+		    "  podSelector: {matchLabels: {app: api}}\n"
+		    "  ingress: [{ports: [{port: %d}]}]\n", pols ? pols : "", i,
+		    1000 + i), 0);
+		free(pols);
+		pols = tmp;
+	}
+	len = strlen(pols);
+	ck_assert_int_gt(len, 0);
+	ck_assert_msg(build(&db, pols, 0, eb, sizeof(eb)) == 0, "%s", eb);
+	free(pols);
+	memset(&q, 0, sizeof(q));
+	ck_assert_int_eq(parse_end(db, "a/web", &q.src), 0);
+	ck_assert_int_eq(parse_end(db, "a/api", &q.dst), 0);
+	q.proto = POLICY_TCP;
+	q.port = 1250;
+	ck_assert_int_eq(policy_evaluate(db, &q, &v, eb, sizeof(eb)), 0);
+	ck_assert_int_eq(v.verdict, POLICY_ALLOW);
+	ck_assert_int_eq(v.ingress.nrefs, 1);
+	ck_assert_str_eq(v.ingress.refs[0].name, "p250");
+	ck_assert_int_eq(v.ingress.nisolating, POLICY_MAX_REFS);
+	policy_db_free(db);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -604,6 +640,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_connset);
 	tcase_add_test(tc, test_parsers);
 	tcase_add_test(tc, test_workloads);
+	tcase_add_test(tc, test_many_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }
