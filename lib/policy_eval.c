@@ -195,18 +195,14 @@ pctx_init(const struct policy_db *db, struct pctx *c, int pod, int family,
 	c->family = family;
 	c->ip = ip;
 	/* a node address (some pod's hostIP) is host or remote-node */
-	for (i = 0; i < db->npods; i++) {
-		const struct ppod *p = &db->pods[i];
-		int f;
-		uint8_t hip[16];
+	for (i = 0; ip != NULL && i < db->nnodes; i++) {
+		const struct pnode *nd = &db->nodes[i];
 
-		if (p->host_ip == NULL ||
-		    policy_parse_ip(p->host_ip, &f, hip) < 0 || f != family ||
-		    memcmp(hip, ip, 16) != 0)
+		if (nd->family != family || memcmp(nd->ip, ip, 16) != 0)
 			continue;
 		c->ent = ENT_CLUSTER | ENT_ALL | (subj >= 0 &&
-		    p->node != NULL && db->pods[subj].node != NULL &&
-		    strcmp(p->node, db->pods[subj].node) == 0 ? ENT_HOST :
+		    nd->name != NULL && db->pods[subj].node != NULL &&
+		    strcmp(nd->name, db->pods[subj].node) == 0 ? ENT_HOST :
 		    ENT_REMOTE);
 		return;
 	}

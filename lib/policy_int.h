@@ -163,6 +163,13 @@ struct ppod {
 	struct prule **rules[2];
 };
 
+/* A node address, from pods' status.hostIP. */
+struct pnode {
+	const char *name;		/* spec.nodeName, may be NULL */
+	int family;
+	uint8_t ip[16];
+};
+
 struct pns {
 	const char *name;
 	struct lset labels;
@@ -199,6 +206,8 @@ struct policy_db {
 	size_t nsvcs, casvcs;
 	struct ppolicy *pols;
 	size_t npols, capols;
+	struct pnode *nodes;
+	size_t nnodes, canodes;
 	char **warn;
 	size_t nwarn, cawarn;
 	size_t nobjects;

@@ -130,6 +130,7 @@ policy_db_free(struct policy_db *db)
 	free(db->nss);
 	free(db->svcs);
 	free(db->pols);
+	free(db->nodes);
 	parena_free(&db->arena);
 	free(db);
 }
@@ -2257,6 +2258,29 @@ policy_db_finalize(struct policy_db *db, char *eb, size_t el)
 						    "out of memory");
 			}
 		}
+	}
+	/* node addresses, so that a peer IP can be told host/remote-node */
+	for (i = 0; i < db->npods; i++) {
+		struct pnode nd;
+
+		memset(&nd, 0, sizeof(nd));
+		if (db->pods[i].host_ip == NULL ||
+		    policy_parse_ip(db->pods[i].host_ip, &nd.family, nd.ip) < 0)
+			continue;
+		nd.name = db->pods[i].node;
+		for (j = 0; j < db->nnodes; j++)
+			if (db->nodes[j].family == nd.family &&
+			    memcmp(db->nodes[j].ip, nd.ip, 16) == 0)
+				break;
+		if (j < db->nnodes) {
+			if (db->nodes[j].name == NULL)
+				db->nodes[j].name = nd.name;
+			continue;
+		}
+		if ((rc = grow((void **)&db->nodes, &db->canodes, db->nnodes,
+		    sizeof(*db->nodes))) < 0)
+			return cilkit_fail(eb, el, rc, "too many nodes");
+		db->nodes[db->nnodes++] = nd;
 	}
 	for (i = 0; i < db->nsvcs; i++) {
 		struct psvc *s = &db->svcs[i];
