@@ -143,6 +143,30 @@ expect "exec in the agent: lxc" "$T/node" '^lxc[0-9a-f]{12}@'
 k exec -n demo frontend -c nosuch -- true >"$T/c" 2>&1 && fail "bad container"
 expect "exec: unknown container" "$T/c" 'container nosuch is not valid for pod frontend'
 
+# binary-safe and fast both ways (MHD's own TLS pump would take minutes)
+head -c 20000000 /dev/urandom >"$T/blob"
+want=$(sha256sum <"$T/blob")
+got=$(k exec -n demo frontend -- cat "$T/blob" | sha256sum)
+[ "$got" = "$want" ] && ok "exec: 20 MB of binary stdout intact" ||
+	fail "exec: 20 MB stdout differs"
+got=$(k exec -i -n demo frontend -- sha256sum <"$T/blob")
+[ "${got%% *}" = "${want%% *}" ] && ok "exec: 20 MB of stdin intact" ||
+	fail "exec: 20 MB stdin: $got"
+# output streams as it is produced, not at the end
+k exec -n demo frontend -- sh -c 'echo first; sleep 3; echo second' 2>&1 |
+	while read -r line; do echo "$(date +%s) $line"; done >"$T/stream"
+t1=$(awk '$2 == "first" { print $1 }' "$T/stream")
+t2=$(awk '$2 == "second" { print $1 }' "$T/stream")
+[ -n "$t1" ] && [ -n "$t2" ] && [ $((t2 - t1)) -ge 2 ] &&
+	ok "exec: output streams as it comes" ||
+	fail "exec streaming: $(cat "$T/stream")"
+
+if grep -Eq 'AddressSanitizer|runtime error:|LeakSanitizer' \
+    "$LAB_STATE/apiserver.log"; then
+	fail "the API server reported sanitizer errors:"
+	grep -E -A20 'AddressSanitizer|runtime error:' "$LAB_STATE/apiserver.log"
+fi
+
 # --- stop: nothing left behind ----------------------------------------
 lab_stop
 left=$(ip netns list | grep -c "^$LAB_ID-")

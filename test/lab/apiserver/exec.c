@@ -9,8 +9,8 @@
  * it arrives; the exit status goes out as a metav1.Status on channel 3,
  * followed by a close frame with code 1000.
  *
- * Every session runs in its own thread: MHD pumps TLS for the upgraded
- * socket only after the upgrade handler returns.
+ * Every session runs in its connection's thread (thread-per-connection
+ * mode) and does its own TLS I/O: see upgraded().
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 
@@ -45,7 +46,8 @@ struct session {
 	struct lab_pod pod;
 	char **argv;
 	bool want_stdin, want_stdout, want_stderr, tty, v5;
-	MHD_socket sock;
+	MHD_socket sock;	/* plain connection, or the TCP socket */
+	gnutls_session_t tls;	/* NULL without TLS */
 	struct MHD_UpgradeResponseHandle *urh;
 	uint8_t *in;		/* raw bytes from the client */
 	size_t inlen;
@@ -86,13 +88,61 @@ free_argv(char **argv)
 	free(argv);
 }
 
+/*
+ * The connection: TLS records on the TCP socket through MHD's own
+ * GnuTLS session (see upgraded() for why), or the plain socket.
+ */
+static ssize_t
+io_send(struct session *s, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	if (s->tls == NULL)
+		return send(s->sock, p, len, MSG_NOSIGNAL);
+	n = gnutls_record_send(s->tls, p, len);
+	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (n < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	return n;
+}
+
+/* > 0 bytes, 0 end of stream, -1 with errno EAGAIN or another error */
+static ssize_t
+io_recv(struct session *s, uint8_t *p, size_t cap)
+{
+	ssize_t n;
+
+	if (s->tls == NULL)
+		return recv(s->sock, p, cap, 0);
+	n = gnutls_record_recv(s->tls, p, cap);
+	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (n < 0)
+		return 0;	/* a TLS error ends the stream */
+	return n;
+}
+
+/* Decrypted bytes waiting inside GnuTLS (poll() cannot see them). */
+static bool
+io_pending(struct session *s)
+{
+	return s->tls != NULL && gnutls_record_check_pending(s->tls) > 0;
+}
+
 static int
 send_all(struct session *s, const uint8_t *p, size_t len)
 {
 	ssize_t n;
 
 	while (len > 0 && !s->broken) {
-		n = send(s->sock, p, len, MSG_NOSIGNAL);
+		n = io_send(s, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -472,14 +522,14 @@ session_main(void *arg)
 			pfd[np] = (struct pollfd){ in[1], POLLOUT, 0 };
 			iin = np++;
 		}
-		if (poll(pfd, (nfds_t)np, -1) < 0) {
+		if (poll(pfd, (nfds_t)np, isock >= 0 && io_pending(s) ? 0 :
+		    -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (isock >= 0 && pfd[isock].revents) {
-			n = recv(s->sock, s->in + s->inlen, IN_CAP - s->inlen,
-			    0);
+		if (isock >= 0 && (pfd[isock].revents || io_pending(s))) {
+			n = io_recv(s, s->in + s->inlen, IN_CAP - s->inlen);
 			if (n > 0) {
 				s->inlen += (size_t)n;
 				if (drain_input(s) < 0) {
@@ -562,10 +612,10 @@ closing:
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			ms = (deadline.tv_sec - now.tv_sec) * 1000 +
 			    (deadline.tv_nsec - now.tv_nsec) / 1000000;
-			if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
+			if (!io_pending(s) &&
+			    (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0))
 				break;
-			n = recv(s->sock, s->in + s->inlen, IN_CAP - s->inlen,
-			    0);
+			n = io_recv(s, s->in + s->inlen, IN_CAP - s->inlen);
 			if (n <= 0) {
 				if (n < 0 && (errno == EAGAIN ||
 				    errno == EINTR))
@@ -606,10 +656,10 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
     struct MHD_UpgradeResponseHandle *urh)
 {
 	struct session *s = cls;
+	const union MHD_ConnectionInfo *ci;
 	pthread_t t;
 	pthread_attr_t attr;
 
-	(void)conn;
 	(void)con_cls;
 	s->sock = sock;
 	s->urh = urh;
@@ -620,6 +670,30 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 			memcpy(s->extra, extra_in, extra_in_size);
 			s->extralen = extra_in_size;
 		}
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL) {
+		/*
+		 * MHD 0.9.75 pumps an upgraded TLS connection through a
+		 * socketpair with whatever is left of the connection's
+		 * memory pool, which after the request is nothing: it
+		 * falls back to an 8-byte buffer and moves about 150 KB/s.
+		 * So the session talks TLS itself, on MHD's GnuTLS session
+		 * and the TCP socket, here in the connection's own thread
+		 * (thread-per-connection mode): MHD does not touch the
+		 * connection until this handler returns, and by then the
+		 * session is over and has closed the upgraded socket.
+		 */
+		s->tls = (gnutls_session_t)ci->tls_session;
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL) {
+			s->sock = ci->connect_fd;
+			session_main(s);
+			return;
+		}
+		s->tls = NULL;
+		s->sock = sock;
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
