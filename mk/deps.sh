@@ -13,7 +13,7 @@ gnutls:libgnutls28-dev"
 CMDS="pkg-config:pkg-config tshark:tshark tcpdump:tcpdump mandoc:mandoc
 dot:graphviz ip:iproute2 nft:nftables iperf3:iperf3 jq:jq openssl:openssl
 chromium:chromium nc:netcat-openbsd socat:socat clang:clang
-python3:python3 hyperfine:hyperfine"
+python3:python3 hyperfine:hyperfine ping:iputils-ping"
 
 missing=""
 for pair in $LIBS; do
