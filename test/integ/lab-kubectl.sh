@@ -161,6 +161,32 @@ t2=$(awk '$2 == "second" { print $1 }' "$T/stream")
 	ok "exec: output streams as it comes" ||
 	fail "exec streaming: $(cat "$T/stream")"
 
+# the agent pods' stand-ins agree with the lab's pods, devices and rules
+k exec -n kube-system cilium-q9m4t -- hubble observe --type drop -o jsonpb \
+	--last 100 >"$T/drops" 2>&1 || fail "hubble observe"
+v=$(jq -r 'select(.flow.source.pod_name == "crawler") |
+	"\(.flow.verdict) \(.flow.drop_reason_desc) \(.flow.destination.pod_name) \(.flow.l4.TCP.destination_port)"' \
+	"$T/drops" | sort -u)
+[ "$v" = "DROPPED POLICY_DENIED backend 8080" ] &&
+	ok "hubble stand-in: crawler -> backend dropped" || fail "hubble drops: $v"
+v=$(jq -r 'select(.flow.source.pod_name == "client") |
+	"\(.flow.drop_reason_desc) \(.flow.egress_denied_by[0].name)"' \
+	"$T/drops" | sort -u)
+[ "$v" = "POLICY_DENY client-deny-demo" ] &&
+	ok "hubble stand-in: client egress denied by client-deny-demo" ||
+	fail "hubble egress deny: $v"
+k exec -n kube-system cilium-x7k2p -- cilium-dbg endpoint list -o json \
+	>"$T/eps" 2>&1 || fail "cilium-dbg endpoint list"
+v=$(jq -r '.[] | select(.status."external-identifiers"."pod-name" == "demo/frontend") |
+	"\(.status.networking."interface-name") \(.status.networking."interface-index")"' "$T/eps")
+lxc=$(awk '$2 == "frontend" { print $7 }' "$LAB_STATE/pods.tsv")
+idx=$(ip -n "$(lab_ns kube-system cilium-x7k2p)" -j link show "$lxc" | jq '.[0].ifindex')
+[ "$v" = "$lxc $idx" ] && ok "cilium-dbg stand-in: frontend's real lxc device" ||
+	fail "cilium-dbg endpoint: '$v', want '$lxc $idx'"
+k exec -n kube-system cilium-q9m4t -- timeout 3 cilium-dbg monitor -t drop \
+	>"$T/mon" 2>&1
+expect "cilium-dbg monitor stand-in" "$T/mon" '^xx drop \(Policy denied\) flow 0x[0-9a-f]+ to endpoint [0-9]+, ifindex [0-9]+, file bpf_lxc.c:[0-9]+, , identity [0-9]+->[0-9]+: 10\.0\.1\.(40|10):[0-9]+ -> 10\.0\.2\.(20:8080|30:5432) tcp SYN$'
+
 if grep -Eq 'AddressSanitizer|runtime error:|LeakSanitizer' \
     "$LAB_STATE/apiserver.log"; then
 	fail "the API server reported sanitizer errors:"

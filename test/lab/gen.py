@@ -9,7 +9,8 @@ Writes into STATE-DIR:
   pods.tsv      ns name node ip4 ip6 netns lxc hostnet ports (for up.sh)
   nodes.tsv     name netns ip4 ip6 cidr4 cidr6 gw4 gw6 (for up.sh)
   lab.nft       the nftables ruleset loaded into both node namespaces
-  rules.tsv     the rule table with addresses resolved (for tests)
+  rules.tsv     verdict from to l4 policy (the rule table, for tests
+                and the hubble/cilium-dbg stand-ins)
 
 Only the standard library is used.  Names and addresses inside the lab
 never depend on LAB-ID; only the network namespace names do.
@@ -62,7 +63,7 @@ def read_topology(path):
             if not line:
                 continue
             kind, args = line[0], line[1:]
-            want = {"node": 5, "pod": 7, "svc": 5, "rule": 4}.get(kind)
+            want = {"node": 5, "pod": 7, "svc": 5, "rule": 5}.get(kind)
             if want is None or len(args) != want:
                 die("%s:%d: bad line" % (path, lineno))
             if kind == "node":
@@ -77,7 +78,7 @@ def read_topology(path):
                     ["ns", "name", "ip", "selector", "ports"], args)))
             else:
                 rules.append(dict(zip(
-                    ["verdict", "src", "dst", "l4"], args)))
+                    ["verdict", "src", "dst", "l4", "policy"], args)))
     return nodes, pods, svcs, rules
 
 
@@ -447,7 +448,7 @@ def main():
                            % m)
                 nft.append("\t\t%s reject with icmpx port-unreachable" % m)
         rule_rows.append("\t".join([
-            r["verdict"], r["src"], r["dst"], r["l4"]]))
+            r["verdict"], r["src"], r["dst"], r["l4"], r["policy"]]))
     nft += ["\t}", "}"]
     with open(state + "/lab.nft", "w") as f:
         f.write("\n".join(nft) + "\n")
