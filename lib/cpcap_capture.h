@@ -1,7 +1,7 @@
 /*
  * cpcap_capture.h - live capture with libpcap into a cpcap_writer:
- * immediate mode (packets reach the output as they arrive), a kernel
- * buffer sized for bursts, snaplen, packet count and a time box, a stop
+ * packets reach the output within CPCAP_BATCH_MS (or at once in
+ * immediate mode), a kernel buffer sized for bursts, snaplen, packet count and a time box, a stop
  * flag for signal handlers, and the kernel's drop counters at the end.
  */
 #ifndef CILKIT_CPCAP_CAPTURE_H
@@ -22,7 +22,18 @@ struct cpcap_capture_opts {
 	uint32_t	 snaplen;	/* 1..CPCAP_MAX_SNAPLEN */
 	int		 bufsize;	/* bytes; 0 for the default */
 	int		 tsprec;	/* CPCAP_TS_USEC or CPCAP_TS_NSEC */
+	/*
+	 * 0: packets are handed over in batches at least every
+	 * CPCAP_BATCH_MS (TPACKET_V3 blocks: cheap, no drops under load);
+	 * 1: libpcap's immediate mode, each packet at once (a ring of
+	 * snaplen-sized slots: costly per packet, and with a large snaplen
+	 * few slots, so bursts drop).  See bench/README.md.
+	 */
+	int		 immediate;
 };
+
+/* Longest a packet waits in the kernel before it is handed over. */
+#define CPCAP_BATCH_MS		50
 
 /* Why a capture ended. */
 enum cpcap_end {
