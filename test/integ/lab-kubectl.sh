@@ -100,6 +100,19 @@ k get pods -A --field-selector spec.bogus=x >"$T/sel" 2>&1 &&
 	fail "bad field selector accepted"
 expect "bad field selector" "$T/sel" 'field label not supported: spec.bogus'
 
+# watch: ADDED per object, then the stream stays open until timeoutSeconds
+timeout 20 kubectl get --raw \
+	'/api/v1/namespaces/demo/pods?watch=true&timeoutSeconds=1' >"$T/watch" 2>&1
+rc=$?
+v=$(jq -r '"\(.type) \(.object.metadata.name)"' "$T/watch" | tr '\n' ' ')
+[ $rc = 0 ] && [ "$v" = "ADDED backend ADDED db ADDED frontend " ] &&
+	ok "watch: ADDED events, ends at timeoutSeconds" ||
+	fail "watch (rc $rc): $v"
+timeout 4 kubectl get pods -n demo -w >"$T/watch" 2>&1
+rc=$?
+[ $rc = 124 ] && [ "$(wc -l <"$T/watch")" = 4 ] && ok "kubectl get -w" ||
+	fail "kubectl get -w (rc $rc): $(cat "$T/watch")"
+
 # --- credentials and errors ------------------------------------------
 k --context lab-token get pods -n kube-system -l k8s-app=cilium \
 	--field-selector spec.nodeName=node2 -o name >"$T/tok" 2>&1

@@ -447,6 +447,147 @@ fail:
 	return send_reply(conn, rep);
 }
 
+/*
+ * A watch (kubernetes-api.md 4.4): the lab's objects never change, so a
+ * watch from the list's resourceVersion sends nothing, and one without
+ * (or from "0") sends an ADDED event per object; then the stream stays
+ * open until timeoutSeconds (default 1800, at most 3600) or the client
+ * goes away.
+ */
+struct watch {
+	char *buf;
+	size_t len, off;
+	time_t end;
+};
+
+static volatile sig_atomic_t stopping;
+
+static ssize_t
+watch_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct watch *w = cls;
+	size_t n;
+
+	(void)pos;
+	if (w->off < w->len) {
+		n = w->len - w->off < max ? w->len - w->off : max;
+		memcpy(out, w->buf + w->off, n);
+		w->off += n;
+		return (ssize_t)n;
+	}
+	if (stopping || time(NULL) >= w->end)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* thread per connection: MHD polls the socket between calls */
+	usleep(200000);
+	return 0;
+}
+
+static void
+watch_free(void *cls)
+{
+	struct watch *w = cls;
+
+	free(w->buf);
+	free(w);
+}
+
+static enum MHD_Result
+serve_watch(struct MHD_Connection *conn, struct lab_reply *rep,
+    struct lab_resource *r, const char *ns, bool table)
+{
+	const char *rv = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "resourceVersion");
+	const char *to = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "timeoutSeconds");
+	struct json_object *items = NULL, *cols = NULL;
+	struct MHD_Response *resp;
+	struct watch *w;
+	enum MHD_Result ret;
+	unsigned long secs = 1800;
+	size_t i, n, cap = 0;
+
+	if (to != NULL && *to != '\0')
+		secs = strtoul(to, NULL, 10);
+	if (secs > 3600)
+		secs = 3600;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return MHD_NO;
+	w->end = time(NULL) + (time_t)secs;
+	pthread_mutex_lock(&store_lock);
+	lab_serve(rep, r, ns, NULL, table, query_cb, conn);
+	if (rep->status != 200) {
+		pthread_mutex_unlock(&store_lock);
+		free(w);
+		return send_reply(conn, rep);
+	}
+	json_object_object_get_ex(rep->body, table ? "rows" : "items",
+	    &items);
+	json_object_object_get_ex(rep->body, "columnDefinitions", &cols);
+	n = (rv == NULL || *rv == '\0' || strcmp(rv, "0") == 0) && items ?
+	    json_object_array_length(items) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *ev = json_object_new_object(), *obj;
+		const char *js;
+		size_t l;
+
+		json_object_object_add(ev, "type",
+		    json_object_new_string("ADDED"));
+		if (table) {
+			/* a one-row Table; column definitions in the first */
+			struct json_object *rows = json_object_new_array();
+
+			obj = json_object_new_object();
+			json_object_object_add(obj, "kind",
+			    json_object_new_string("Table"));
+			json_object_object_add(obj, "apiVersion",
+			    json_object_new_string("meta.k8s.io/v1"));
+			json_object_object_add(obj, "metadata",
+			    json_object_new_object());
+			json_object_object_add(obj, "columnDefinitions", i == 0 ?
+			    json_object_get(cols) : json_object_new_array());
+			json_object_array_add(rows, json_object_get(
+			    json_object_array_get_idx(items, i)));
+			json_object_object_add(obj, "rows", rows);
+		} else {
+			obj = json_object_get(json_object_array_get_idx(items,
+			    i));
+		}
+		json_object_object_add(ev, "object", obj);
+		js = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
+		l = strlen(js);
+		if (w->len + l + 2 > cap) {
+			char *nb;
+
+			cap = (w->len + l + 2) * 2;
+			nb = realloc(w->buf, cap);
+			if (nb == NULL) {
+				json_object_put(ev);
+				break;
+			}
+			w->buf = nb;
+		}
+		memcpy(w->buf + w->len, js, l);
+		w->len += l;
+		w->buf[w->len++] = '\n';
+		json_object_put(ev);
+	}
+	json_object_put(rep->body);
+	rep->body = NULL;
+	pthread_mutex_unlock(&store_lock);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
+	    watch_read, w, watch_free);
+	if (resp == NULL) {
+		watch_free(w);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	ret = MHD_queue_response(conn, 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 #define MAXSEG 10
 
 static enum MHD_Result
@@ -577,14 +718,11 @@ go:
 		lab_status(&rep, 405, "MethodNotAllowed", msg, NULL, NULL);
 		return send_reply(conn, &rep);
 	}
-	if (strcmp(verb, "watch") == 0) {
-		lab_status(&rep, 405, "MethodNotAllowed", "the lab API server "
-		    "does not serve watches", NULL, NULL);
-		return send_reply(conn, &rep);
-	}
 	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
 	table = accept != NULL && strstr(accept, "as=Table") != NULL &&
 	    strstr(accept, "g=meta.k8s.io") != NULL;
+	if (strcmp(verb, "watch") == 0)
+		return serve_watch(conn, &rep, r, ns, table);
 	pthread_mutex_lock(&store_lock);
 	lab_serve(&rep, r, ns, name, table, query_cb, conn);
 	pthread_mutex_unlock(&store_lock);
@@ -724,6 +862,7 @@ main(int argc, char **argv)
 			sig = SIGTERM;
 	} while (sig != SIGTERM && sig != SIGINT);
 	logmsg("stopping on signal %d", sig);
+	stopping = 1;
 	MHD_stop_daemon(d);
 	return 0;
 }
