@@ -190,6 +190,28 @@ if [ -n "$SCRIPT" ]; then
 		fail "no hubble: message"
 fi
 
+# --- the man page's EXAMPLES that need no cluster run as written
+# (hubble is the stand-in above; kubectl, mail and cron lines are not run)
+mkdir "$tmp/ex"
+printf '#!/bin/sh\ncat "%s"\n' "$MIXED" >"$tmp/bin/hubble"
+cp "$tmp/gen.json" "$tmp/ex/flows.json"
+cp "$ROOT/../shared/data/monitor/cilium-cilium_issue-5496_monitor-drop.txt" \
+    "$tmp/ex/drops.txt" 2>/dev/null ||
+	cp "$MIXED" "$tmp/ex/drops.txt"
+awk '/^\.Bd -literal/ { inb = 1; cmd = ""; next }
+    /^\.Ed/ { if (inb) print cmd; inb = 0; next }
+    inb { sub(/\\e$/, ""); cmd = cmd (cmd == "" ? "" : " ") $0 }' \
+    "$ROOT/man/analyze-drops.1" >"$tmp/examples"
+nex=0
+while IFS= read -r ex; do
+	case $ex in *kubectl*|*mail*|'*/'*) continue ;; esac
+	nex=$((nex + 1))
+	(cd "$tmp/ex" && PATH="$tmp/bin:$BIN:$PATH" sh -c "$ex") \
+	    >"$tmp/out" 2>"$tmp/err" || fail "man example failed: $ex"
+	[ -s "$tmp/out" ] || fail "man example printed nothing: $ex"
+done <"$tmp/examples"
+[ $nex -ge 3 ] || fail "only $nex man page examples found"
+
 # --- a full disk is an I/O error, never silent
 if [ -w /dev/full ]; then
 	"$AD" -i "$MIXED" --detail >/dev/full 2>"$tmp/err"
