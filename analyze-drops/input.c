@@ -17,8 +17,10 @@
 
 #include "cilium_monitor.h"
 #include "cilkit.h"
+#include "cilkit_lines.h"
 #include "cli.h"
 #include "exitcodes.h"
+#include "flow_quick.h"
 #include "flow_read.h"
 #include "report.h"
 #include "report_drops.h"
@@ -60,6 +62,118 @@ read_prefix(FILE *fp, char *buf, size_t n)
 	return got;
 }
 
+struct stream_stats {
+	uint64_t skipped, records;
+};
+
+/* A bad line: message (the first MAX_MESSAGES), count. */
+static void
+bad_line(struct stream_stats *st, const char *msg)
+{
+	st->skipped++;
+	if (st->skipped <= MAX_MESSAGES)
+		cli_warnx("%s", msg);
+}
+
+/*
+ * Flow lines.  Each line is first offered to the drop prefilter
+ * (flow_quick.h): lines that cannot hold a drop are counted and not
+ * parsed, which is most of the input; the rest are parsed in full and
+ * their errors reported with the file and line.
+ */
+static void
+read_flow_lines(FILE *fp, const char *name, const char *prefix, size_t n,
+    struct report_drops *d, struct stream_stats *st)
+{
+	struct cilkit_lines *lr;
+	struct flow_scratch *sc;
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE], msg[CILKIT_ERRBUF_SIZE + 300];
+	uint64_t quick = 0;
+	size_t len, i;
+	char *line;
+	int rc;
+
+	lr = cilkit_lines_new(fp, FLOW_READ_MAX_LINE, prefix, n);
+	sc = flow_scratch_new();
+	if (lr == NULL || sc == NULL)
+		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	while ((rc = cilkit_lines_next(lr, &line, &len)) != 0) {
+		if (rc == CILKIT_EIO) {
+			snprintf(msg, sizeof(msg), "%s: read error", name);
+			bad_line(st, msg);
+			break;
+		}
+		if (rc == CILKIT_ETOOBIG) {
+			snprintf(msg, sizeof(msg), "%s:%zu: line longer than "
+			    "%zu bytes, skipped", name,
+			    cilkit_lines_lineno(lr), FLOW_READ_MAX_LINE);
+			bad_line(st, msg);
+			continue;
+		}
+		if (cilkit_lines_lineno(lr) == 1 && len >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			line += 3;
+			len -= 3;
+		}
+		for (i = 0; i < len; i++)
+			if (line[i] != ' ' && line[i] != '\t' &&
+			    line[i] != '\r')
+				break;
+		if (i == len)
+			continue;	/* blank */
+		if (!flow_quick_maybe_dropped(line, len)) {
+			quick++;
+			continue;
+		}
+		rc = flow_parse_line(sc, line, len, &rec, eb, sizeof(eb));
+		if (rc == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+		if (rc < 0) {
+			snprintf(msg, sizeof(msg), "%s:%zu: %s", name,
+			    cilkit_lines_lineno(lr), eb);
+			bad_line(st, msg);
+			continue;
+		}
+		st->records++;
+		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+	}
+	st->records += quick;
+	report_drops_note_records(d, quick);
+	flow_scratch_free(sc);
+	cilkit_lines_free(lr);
+}
+
+/* cilium monitor output, text or -j. */
+static void
+read_monitor(FILE *fp, const char *name, const char *prefix, size_t n,
+    struct report_drops *d, struct stream_stats *st)
+{
+	struct cilium_monitor_reader *mr;
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+	int rc;
+
+	mr = cilium_monitor_reader_new(fp, name, prefix, n);
+	if (mr == NULL)
+		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	while ((rc = cilium_monitor_next(mr, &rec, eb, sizeof(eb))) != 0) {
+		if (rc == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+		if (rc < 0) {
+			bad_line(st, eb);
+			if (rc == CILKIT_EIO)
+				break;
+			continue;
+		}
+		st->records++;
+		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+	}
+	cilium_monitor_reader_free(mr);
+}
+
 /*
  * Read one stream into d.  Returns the exit status for it: 0, or 2 when
  * lines were skipped or it is not something we read.
@@ -68,21 +182,17 @@ static int
 read_stream(FILE *fp, const char *name, struct report_drops *d,
     size_t *n_read)
 {
-	struct flow_reader *fr = NULL;
-	struct cilium_monitor_reader *mr = NULL;
-	struct flow_record rec;
-	char prefix[SNIFF_BYTES], eb[CILKIT_ERRBUF_SIZE];
-	uint64_t skipped = 0, records = 0;
+	struct stream_stats st = { 0, 0 };
+	char prefix[SNIFF_BYTES];
 	size_t n;
-	int fmt, rc, status = CILKIT_EXIT_OK;
+	int status = CILKIT_EXIT_OK;
 
 	n = read_prefix(fp, prefix, sizeof(prefix));
 	if (ferror(fp)) {
 		cli_warnx("%s: read error: %s", name, strerror(errno));
 		return CILKIT_EXIT_USAGE;
 	}
-	fmt = flow_sniff(prefix, n);
-	switch (fmt) {
+	switch (flow_sniff(prefix, n)) {
 	case FLOW_FMT_EMPTY:
 		cli_warnx("%s: empty input (no flows and no monitor output)",
 		    name);
@@ -95,44 +205,22 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 		return CILKIT_EXIT_USAGE;
 	}
 	if (cilium_monitor_sniff(prefix, n))
-		mr = cilium_monitor_reader_new(fp, name, prefix, n);
+		read_monitor(fp, name, prefix, n, d, &st);
 	else
-		fr = flow_reader_new_prefixed(fp, name, prefix, n);
-	if (mr == NULL && fr == NULL)
-		cli_errx(CILKIT_EXIT_IO, "out of memory");
-	for (;;) {
-		rc = mr != NULL ? cilium_monitor_next(mr, &rec, eb, sizeof(eb)) :
-		    flow_reader_next(fr, &rec, eb, sizeof(eb));
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			if (rc == CILKIT_ENOMEM)
-				cli_errx(CILKIT_EXIT_IO, "out of memory");
-			skipped++;
-			if (skipped <= MAX_MESSAGES)
-				cli_warnx("%s", eb);
-			if (rc == CILKIT_EIO)
-				break;
-			continue;
-		}
-		records++;
-		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
-			cli_errx(CILKIT_EXIT_IO, "out of memory");
-	}
-	if (skipped > MAX_MESSAGES)
+		read_flow_lines(fp, name, prefix, n, d, &st);
+	if (st.skipped > MAX_MESSAGES)
 		cli_warnx("%s: %llu more bad lines not shown", name,
-		    (unsigned long long)(skipped - MAX_MESSAGES));
-	if (skipped > 0) {
+		    (unsigned long long)(st.skipped - MAX_MESSAGES));
+	if (st.skipped > 0) {
 		cli_warnx("%s: %llu line%s skipped, %llu record%s read", name,
-		    (unsigned long long)skipped, skipped == 1 ? "" : "s",
-		    (unsigned long long)records, records == 1 ? "" : "s");
-		report_drops_note_skipped(d, skipped);
+		    (unsigned long long)st.skipped, st.skipped == 1 ? "" : "s",
+		    (unsigned long long)st.records,
+		    st.records == 1 ? "" : "s");
+		report_drops_note_skipped(d, st.skipped);
 		status = CILKIT_EXIT_USAGE;
 	}
-	if (records > 0)
+	if (st.records > 0)
 		(*n_read)++;
-	flow_reader_free(fr);
-	cilium_monitor_reader_free(mr);
 	return status;
 }
 

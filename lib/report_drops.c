@@ -69,7 +69,7 @@ struct report_drops {
 	uint64_t total, no_time, overflow;
 	int64_t first, last;
 	/* input counters */
-	uint64_t records, flows, drops_seen, pv_denials, skipped, filtered;
+	uint64_t records, drops_seen, pv_denials, skipped, filtered;
 	uint64_t family_count[16];
 	uint64_t family_mcast[16];	/* of those, to multicast addresses */
 	uint64_t denylist;		/* drops by an explicit deny rule */
@@ -281,6 +281,12 @@ void
 report_drops_note_skipped(struct report_drops *d, uint64_t n)
 {
 	d->skipped += n;
+}
+
+void
+report_drops_note_records(struct report_drops *d, uint64_t n)
+{
+	d->records += n;
 }
 
 uint64_t
@@ -578,7 +584,6 @@ report_drops_add(struct report_drops *d, const struct flow_record *rec)
 	d->records++;
 	if (rec->kind != FLOW_EV_FLOW)
 		return 0;
-	d->flows++;
 	if (f->verdict != FLOW_DROPPED)
 		return 0;
 	if (f->event_type != 5)
@@ -1736,7 +1741,6 @@ report_drops_json(struct report_drops *d, enum report_drops_mode mode)
 		goto fail;
 	J(report_json_add(o, "input", x));
 	J(report_json_add_uint(x, "records", d->records));
-	J(report_json_add_uint(x, "flows", d->flows));
 	J(report_json_add_uint(x, "drops_seen", d->drops_seen));
 	J(report_json_add_uint(x, "drops_filtered_out", d->filtered));
 	J(report_json_add_uint(x, "policy_verdict_denials", d->pv_denials));

@@ -67,6 +67,12 @@ int report_drops_add(struct report_drops *d, const struct flow_record *rec);
 /* A line of input that could not be read (for the report's note). */
 void report_drops_note_skipped(struct report_drops *d, uint64_t n);
 
+/*
+ * Records read but not offered because they cannot be drops (a
+ * prefilter such as flow_quick.h skipped them): counted as input only.
+ */
+void report_drops_note_records(struct report_drops *d, uint64_t n);
+
 /* Drops counted (after filters). */
 uint64_t report_drops_total(const struct report_drops *d);
 
