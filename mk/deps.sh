@@ -24,6 +24,8 @@ for pair in $CMDS; do
 	cmd=${pair%%:*}; pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
+# GNU time for the benchmarks' max RSS (`time` alone is a shell keyword)
+[ -x /usr/bin/time ] || missing="$missing time"
 # libFuzzer/ASan runtime for clang (fuzz targets)
 [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
