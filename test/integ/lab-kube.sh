@@ -1,0 +1,227 @@
+#!/bin/sh
+# lab-kube: the kube module against the lab's API server, through
+# build/tools/kubectl-lite, compared with the real kubectl where both
+# can answer: list with small pages, selectors, 401/403/404 messages,
+# credentials (client cert, token, tokenFile, exec plugin re-run on
+# 401), TLS checks (tls-server-name, wrong CA), exec (exit codes,
+# stdout/stderr apart, stdin, a large binary stream byte for byte, a
+# missing binary), and deadlines on a stalled server.  Skips (77)
+# without root/netns.
+#
+# KUBE_TEST_EXEC_MB sets the size of the binary stream (default 50).
+set -u
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-build}
+TOOLS=${TOOLS:-$ROOT/$BUILD/tools}
+. "$ROOT/test/lab/testlib.sh"
+
+command -v kubectl >/dev/null 2>&1 || { echo "skipped: no kubectl"; exit 77; }
+command -v jq >/dev/null 2>&1 || { echo "skipped: no jq"; exit 77; }
+LAB_PAGE_SIZE=2
+export LAB_PAGE_SIZE
+lab_start kube
+
+KL=$TOOLS/kubectl-lite
+fails=0
+T=$LAB_HOME/t
+mkdir -p "$T"
+ok() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+# expect NAME FILE REGEX
+expect() {
+	if grep -Eq -- "$3" "$2"; then ok "$1"; else
+		fail "$1: no /$3/ in:"; sed 's/^/    /' "$2" | head -20
+	fi
+}
+kl() { timeout 120 "$KL" "$@"; }
+k() { timeout 120 kubectl "$@"; }
+names() { jq -r '[.items[] | "\(.metadata.namespace)/\(.metadata.name)"] | sort | join(" ")'; }
+
+# --- LIST with pages of 2, compared with kubectl ---------------------------
+kl get pods -A >"$T/lite.json" 2>"$T/err" || { fail "list pods -A"; cat "$T/err"; }
+k get pods -A -o json >"$T/kubectl.json"
+a=$(names <"$T/lite.json"); b=$(names <"$T/kubectl.json")
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "list pods -A (paged by 2) = kubectl" ||
+	fail "list pods -A: '$a' vs kubectl '$b'"
+[ "$(jq '.items | length' "$T/lite.json")" = 8 ] && ok "8 pods" ||
+	fail "pod count"
+a=$(jq -S '.items | sort_by(.metadata.namespace, .metadata.name)' "$T/lite.json" | sha256sum)
+b=$(jq -S '.items | sort_by(.metadata.namespace, .metadata.name)' "$T/kubectl.json" | sha256sum)
+[ "$a" = "$b" ] && ok "pod objects identical to kubectl's" ||
+	fail "pod objects differ from kubectl's"
+for r in services endpointslices networkpolicies ciliumnetworkpolicies \
+    ciliumendpoints; do
+	kl get "$r" -A >"$T/l" 2>"$T/err"; k get "$r" -A -o json >"$T/k" 2>&1
+	a=$(names <"$T/l"); b=$(names <"$T/k")
+	[ -n "$a" ] && [ "$a" = "$b" ] && ok "list $r -A = kubectl" ||
+		fail "list $r: '$a' vs '$b' $(cat "$T/err")"
+done
+kl get ccnp >"$T/l" && [ "$(jq -r '.items[0].metadata.name' "$T/l")" = allow-dns ] &&
+	ok "cluster-scoped list (ccnp)" || fail "list ccnp"
+kl get nodes >"$T/l" && [ "$(jq '.items | length' "$T/l")" = 2 ] &&
+	ok "list nodes" || fail "list nodes"
+
+# --- selectors ---------------------------------------------------------------
+for sel in 'app in (frontend,backend)' 'app!=db,tier' '!tier'; do
+	kl get pods -A -l "$sel" >"$T/l" 2>"$T/err"
+	k get pods -A -l "$sel" -o json >"$T/k"
+	a=$(names <"$T/l"); b=$(names <"$T/k")
+	[ "$a" = "$b" ] && ok "label selector '$sel' = kubectl ($a)" ||
+		fail "label selector '$sel': '$a' vs '$b' $(cat "$T/err")"
+done
+kl get pods -A --field-selector spec.nodeName=node2 >"$T/l"
+k get pods -A --field-selector spec.nodeName=node2 -o json >"$T/k"
+a=$(names <"$T/l"); b=$(names <"$T/k")
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "field selector = kubectl ($a)" ||
+	fail "field selector: '$a' vs '$b'"
+kl get pods -A --field-selector bogus.field=x >"$T/l" 2>"$T/err"
+expect "bad field selector: 400 message" "$T/err" \
+	'\[invalid input\] the API server refused to list pods in all namespaces: .*field label not supported'
+
+# --- errors ------------------------------------------------------------------
+kl -n demo get pod nope >"$T/l" 2>"$T/err"; rc=$?
+[ $rc = 1 ] && ok "404 exit 1" || fail "404 exit $rc"
+expect "404 message" "$T/err" '^kubectl-lite: \[not found\] pod demo/nope not found$'
+kl --context lab-viewer get pods -n kube-system >"$T/l" 2>"$T/err"
+expect "403 names verb, resource and namespace" "$T/err" \
+	'\[forbidden\] not allowed to list pods in namespace kube-system: RBAC must grant verb "list" on "pods" in namespace kube-system to user "lab-viewer"'
+kl --context lab-viewer get pods -n demo >"$T/l" 2>"$T/err" &&
+	ok "viewer may list demo" || fail "viewer list demo: $(cat "$T/err")"
+sed 's/^\(    token: \).*/\1not-a-valid-token/' "$KUBECONFIG" >"$T/badtok"
+kl --kubeconfig "$T/badtok" --context lab-token get pods >"$T/l" 2>"$T/err"
+expect "401 message" "$T/err" '\[authentication failed\] the API server .* rejected the bearer token of user "lab-token" \(context "lab-token"\) with 401'
+if grep -q not-a-valid-token "$T/err"; then fail "401: token in message"; else ok "401: no token in message"; fi
+
+# --- credentials ----------------------------------------------------------------
+ca=$(awk '/certificate-authority-data/ { print $2; exit }' "$KUBECONFIG")
+mkcfg() { # mkcfg FILE USER-YAML [CLUSTER-EXTRA]
+	{
+		echo "apiVersion: v1"; echo "kind: Config"
+		echo "current-context: t"
+		echo "clusters:"; echo "- name: c"; echo "  cluster:"
+		echo "    server: ${SERVER:-$LAB_SERVER}"
+		[ -n "${3:-}" ] && printf '%s\n' "$3" ||
+			echo "    certificate-authority-data: $ca"
+		echo "users:"; echo "- name: u"; echo "  user:"
+		printf '%s\n' "$2"
+		echo "contexts:"; echo "- name: t"
+		echo "  context: {cluster: c, user: u, namespace: demo}"
+	} >"$1"
+}
+cp "$LAB_STATE/token-admin" "$T/tokfile"
+mkcfg "$T/kc-tokfile" "    tokenFile: tokfile"
+kl --kubeconfig "$T/kc-tokfile" get pods >"$T/l" 2>"$T/err" &&
+	[ "$(jq '.items | length' "$T/l")" = 3 ] && ok "tokenFile (relative path)" ||
+	fail "tokenFile: $(cat "$T/err")"
+# exec plugin: the first run hands out a bad token, the second a good
+# one: the 401 must make the client run it again, once.
+cat >"$T/plugin" <<EOF
+#!/bin/sh
+n=\$(cat "$T/plugin-runs" 2>/dev/null || echo 0); n=\$((n + 1))
+echo \$n >"$T/plugin-runs"
+tok=\$(cat "$LAB_STATE/token-admin")
+[ \$n = 1 ] && tok=stale-token
+printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
+EOF
+chmod +x "$T/plugin"
+mkcfg "$T/kc-plugin" "    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: ./plugin"
+kl --kubeconfig "$T/kc-plugin" get pods >"$T/l" 2>"$T/err" &&
+	[ "$(jq '.items | length' "$T/l")" = 3 ] && [ "$(cat "$T/plugin-runs")" = 2 ] &&
+	ok "exec plugin re-run once on 401" ||
+	fail "exec plugin: runs $(cat "$T/plugin-runs" 2>/dev/null) $(cat "$T/err")"
+mkcfg "$T/kc-noplugin" "    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: cilkit-no-such-plugin
+      installHint: install it with apt"
+kl --kubeconfig "$T/kc-noplugin" get pods >"$T/l" 2>"$T/err"
+expect "missing plugin: install hint" "$T/err" 'cilkit-no-such-plugin" of user "u" was not found in PATH; install it with apt'
+# tls-server-name: the certificate is for localhost and 127.0.0.1
+mkcfg "$T/kc-tsn" "    tokenFile: tokfile" "    certificate-authority-data: $ca
+    tls-server-name: localhost"
+kl --kubeconfig "$T/kc-tsn" get pods >"$T/l" 2>"$T/err" &&
+	ok "tls-server-name localhost" || fail "tls-server-name: $(cat "$T/err")"
+mkcfg "$T/kc-tsn2" "    tokenFile: tokfile" "    certificate-authority-data: $ca
+    tls-server-name: wrong.example"
+kl --kubeconfig "$T/kc-tsn2" get pods >"$T/l" 2>"$T/err"
+expect "wrong tls-server-name refused" "$T/err" \
+	'\[connection failed\] the TLS certificate of the API server .* was not accepted .*tls-server-name of cluster "c"'
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/other.key" -out "$T/other.crt" -subj /CN=other -days 1 \
+	>/dev/null 2>&1
+mkcfg "$T/kc-ca" "    tokenFile: tokfile" "    certificate-authority: other.crt"
+kl --kubeconfig "$T/kc-ca" get pods >"$T/l" 2>"$T/err"
+expect "wrong CA refused" "$T/err" 'was not accepted .*check certificate-authority of cluster "c" in '
+mkcfg "$T/kc-insecure" "    tokenFile: tokfile" "    insecure-skip-tls-verify: true"
+kl --kubeconfig "$T/kc-insecure" get pods >"$T/l" 2>"$T/err" &&
+	ok "insecure-skip-tls-verify works" || fail "insecure: $(cat "$T/err")"
+expect "insecure warns" "$T/err" 'warning: TLS certificate checks are off'
+
+# --- exec ----------------------------------------------------------------------
+kl -n demo exec frontend -- sh -c 'echo out; echo err >&2; exit 7' \
+	>"$T/out" 2>"$T/err"; rc=$?
+[ $rc = 7 ] && ok "exec exit code 7" || fail "exec exit code: $rc"
+[ "$(cat "$T/out")" = out ] && [ "$(cat "$T/err")" = err ] &&
+	ok "stdout and stderr apart" || fail "streams: '$(cat "$T/out")' '$(cat "$T/err")'"
+kl -n demo exec frontend -- ip -4 -o addr show eth0 >"$T/out" 2>"$T/err"
+k exec -n demo frontend -- ip -4 -o addr show eth0 >"$T/kout" 2>&1
+cmp -s "$T/out" "$T/kout" && expect "exec runs in the pod's netns" "$T/out" '10\.0\.1\.10/32' ||
+	fail "exec ip addr differs from kubectl's: $(cat "$T/out" "$T/err" "$T/kout")"
+kl -n demo exec frontend -- cilkit-nonexistent >"$T/out" 2>"$T/err"; rc=$?
+[ $rc = 125 ] && ok "missing binary: exit 125" || fail "missing binary rc $rc"
+expect "missing binary: message" "$T/err" '\[not found\] exec of cilkit-nonexistent in pod demo/frontend failed: .*executable file not found'
+kl -n demo exec nope -- true >"$T/out" 2>"$T/err"
+expect "exec in a missing pod" "$T/err" '\[not found\] pod demo/nope not found'
+kl --context lab-viewer -n demo exec frontend -- true >"$T/out" 2>"$T/err"
+expect "exec 403 names pods/exec" "$T/err" \
+	'\[forbidden\] not allowed to exec in pod demo/frontend: RBAC must grant verb "get" .* on "pods/exec" in namespace demo to user "lab-viewer"'
+head -c 300000 /dev/urandom >"$T/in"
+a=$(kl -n demo exec -i frontend -- sha256sum <"$T/in" | cut -d' ' -f1)
+b=$(sha256sum <"$T/in" | cut -d' ' -f1)
+[ "$a" = "$b" ] && ok "stdin 300 kB byte for byte, EOF delivered" ||
+	fail "stdin: $a vs $b"
+MB=${KUBE_TEST_EXEC_MB:-50}
+head -c $((MB * 1048576)) /dev/urandom >"$T/big"
+t0=$(date +%s)
+# The lab's API server pumps upgraded TLS connections slowly (about
+# 0.2 MB/s; the real kubectl is no faster against it), hence the
+# generous limit.
+timeout 900 "$KL" -n demo exec frontend -- cat "$T/big" >"$T/big.out" \
+	2>"$T/err"; rc=$?
+t1=$(date +%s)
+a=$(sha256sum <"$T/big" | cut -d' ' -f1); b=$(sha256sum <"$T/big.out" | cut -d' ' -f1)
+[ $rc = 0 ] && [ "$a" = "$b" ] &&
+	ok "exec: $MB MB of binary stdout identical (sha256), exit 0, $((t1 - t0)) s" ||
+	fail "exec $MB MB: rc $rc, $(wc -c <"$T/big.out") bytes, $(cat "$T/err")"
+rm -f "$T/big" "$T/big.out"
+
+# --- deadlines -------------------------------------------------------------------
+t0=$(date +%s)
+kl -n demo exec --deadline 2000 frontend -- sleep 30 >"$T/out" 2>"$T/err"; rc=$?
+t1=$(date +%s)
+[ $rc = 125 ] && [ $((t1 - t0)) -le 5 ] && ok "exec deadline (2 s) honoured" ||
+	fail "exec deadline: rc $rc after $((t1 - t0)) s"
+expect "exec deadline message" "$T/err" '\[timed out\] exec in pod demo/frontend did not finish within 2000 ms'
+# a stalled server: stop the API server process mid-exec
+kl -n demo exec --deadline 3000 frontend -- sleep 30 >"$T/out" 2>"$T/err" &
+p=$!
+sleep 1
+kill -STOP "$LAB_APISERVER_PID"
+t0=$(date +%s)
+wait $p; rc=$?
+t1=$(date +%s)
+[ $rc = 125 ] && [ $((t1 - t0)) -le 5 ] && ok "stalled exec: deadline honoured" ||
+	fail "stalled exec: rc $rc after $((t1 - t0)) s"
+t0=$(date +%s)
+kl --timeout 2000 get pods -A >"$T/out" 2>"$T/err"; rc=$?
+t1=$(date +%s)
+kill -CONT "$LAB_APISERVER_PID"
+[ $rc = 1 ] && [ $((t1 - t0)) -le 6 ] && ok "stalled GET: timeout honoured ($((t1 - t0)) s)" ||
+	fail "stalled GET: rc $rc after $((t1 - t0)) s"
+expect "stalled GET message" "$T/err" '\[timed out\] the API server .* did not answer list pods in all namespaces in time'
+kl get pods -A >"$T/out" 2>"$T/err" && ok "server usable again" ||
+	fail "after SIGCONT: $(cat "$T/err")"
+
+echo "$fails failures"
+[ $fails -eq 0 ]
