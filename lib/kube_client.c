@@ -319,7 +319,7 @@ kube_client_setup_handle(struct kube_client *c, void *curl,
 	struct kube_config *cfg = c->cfg;
 	CURL *h = curl;
 	struct curl_blob blob;
-	const char *token = NULL;
+	char *token = NULL;
 	char *url = NULL, *line = NULL, **g;
 	int r;
 
@@ -374,7 +374,7 @@ kube_client_setup_handle(struct kube_client *c, void *curl,
 		}
 	}
 	if (cfg->auth == KUBE_AUTH_TOKEN || cfg->auth == KUBE_AUTH_EXEC) {
-		r = kube_config_token(cfg, force_reload, &token, errbuf,
+		r = kube_config_token_dup(cfg, force_reload, &token, errbuf,
 		    errlen);
 		if (r < 0)
 			return r;
@@ -391,7 +391,10 @@ kube_client_setup_handle(struct kube_client *c, void *curl,
 		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	if (token != NULL) {
-		if (asprintf(&line, "Authorization: Bearer %s", token) < 0)
+		r = asprintf(&line, "Authorization: Bearer %s", token);
+		explicit_bzero(token, strlen(token));
+		free(token);
+		if (r < 0)
 			return CILKIT_ENOMEM;
 		*headers = curl_slist_append(*headers, line);
 		explicit_bzero(line, strlen(line));

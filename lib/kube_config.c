@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -1526,8 +1527,45 @@ out:
 	return r;
 }
 
+/*
+ * Clients in several threads may share one config (cilium_agent runs
+ * one exec per agent): token re-reads and plugin runs are serialised.
+ */
+static pthread_mutex_t token_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int token_locked(struct kube_config *c, bool force_reload,
+    const char **token, char *errbuf, size_t errlen);
+
 int
 kube_config_token(struct kube_config *c, bool force_reload,
+    const char **token, char *errbuf, size_t errlen)
+{
+	int r;
+
+	pthread_mutex_lock(&token_mu);
+	r = token_locked(c, force_reload, token, errbuf, errlen);
+	pthread_mutex_unlock(&token_mu);
+	return r;
+}
+
+int
+kube_config_token_dup(struct kube_config *c, bool force_reload,
+    char **token, char *errbuf, size_t errlen)
+{
+	const char *t = NULL;
+	int r;
+
+	*token = NULL;
+	pthread_mutex_lock(&token_mu);
+	r = token_locked(c, force_reload, &t, errbuf, errlen);
+	if (r == 0 && t != NULL && (*token = strdup(t)) == NULL)
+		r = CILKIT_ENOMEM;
+	pthread_mutex_unlock(&token_mu);
+	return r;
+}
+
+static int
+token_locked(struct kube_config *c, bool force_reload,
     const char **token, char *errbuf, size_t errlen)
 {
 	char *nt = NULL, eb[CILKIT_ERRBUF_SIZE];

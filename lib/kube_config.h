@@ -137,6 +137,13 @@ int kube_config_token(struct kube_config *cfg, bool force_reload,
     const char **token, char *errbuf, size_t errlen);
 
 /*
+ * The same, returning a copy (caller frees; NULL for none): safe when
+ * clients in several threads share cfg.
+ */
+int kube_config_token_dup(struct kube_config *cfg, bool force_reload,
+    char **token, char *errbuf, size_t errlen);
+
+/*
  * Run the exec credential plugin now (kubernetes-api.md section 2) and
  * cache its credential in cfg->exec.  Used by kube_config_token and by
  * the client for certificate credentials.  Returns 0 or a negative enum
