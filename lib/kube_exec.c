@@ -315,11 +315,12 @@ kube_exec_parse_status(const char *json, size_t len, int *exit_code,
 		r = 0;
 		goto out;
 	}
-	if (strcmp(reason, "NonZeroExitCode") == 0 &&
-	    json_object_object_get_ex(o, "details", &d) &&
-	    json_object_object_get_ex(d, "causes", &causes) &&
-	    json_object_is_type(causes, json_type_array)) {
-		n = json_object_array_length(causes);
+	if (strcmp(reason, "NonZeroExitCode") == 0) {
+		n = 0;
+		if (json_object_object_get_ex(o, "details", &d) &&
+		    json_object_object_get_ex(d, "causes", &causes) &&
+		    json_object_is_type(causes, json_type_array))
+			n = json_object_array_length(causes);
 		for (i = 0; i < n; i++) {
 			cause = json_object_array_get_idx(causes, i);
 			if (!json_object_object_get_ex(cause, "reason", &cr) ||
