@@ -8,6 +8,11 @@
  *       [--chunk-size N]       JSON: the object, or {"items":[...]}
  *   exec [-c CONTAINER] [-i] [--deadline MS] [--idle MS] POD -- CMD...
  *       stdout/stderr streamed; exits with the command's exit code
+ *   agents [--monitor] [--node N]... [--agent-ns NS] [--reorder MS]
+ *       [--deadline MS] [-- ARGS...]
+ *       flows from the Cilium agents (hubble observe ARGS -o jsonpb,
+ *       or cilium-dbg monitor ARGS -j), merged by time, on stdout
+ *   agent-pod NODE             the agent pod's name on NODE
  *   config                     the resolved config (no secrets)
  *
  * Errors: "kubectl-lite: MESSAGE" on stderr and exit 125 (exec) or 1.
@@ -24,10 +29,12 @@
 
 #include <json-c/json.h>
 
+#include "cilium_agent.h"
 #include "cilkit.h"
 #include "kube_client.h"
 #include "kube_config.h"
 #include "kube_exec.h"
+#include "kube_objects.h"
 
 static volatile sig_atomic_t stop;
 
@@ -248,6 +255,67 @@ main(int argc, char **argv)
 			    (unsigned long long)res.stdout_bytes,
 			    (unsigned long long)res.stderr_bytes,
 			    res.exit_code);
+	} else if (strcmp(cmd, "agents") == 0) {
+		static const struct option agopts[] = {
+			{ "monitor", no_argument, NULL, 'm' },
+			{ "node", required_argument, NULL, 'N' },
+			{ "agent-ns", required_argument, NULL, 'S' },
+			{ "reorder", required_argument, NULL, 'R' },
+			{ "deadline", required_argument, NULL, 'd' },
+			{ NULL, 0, NULL, 0 },
+		};
+		struct cilium_agent_opts ao = { 0 };
+		struct cilium_agent_stream *st;
+		const char *nodes[64];
+		size_t nn = 0;
+		unsigned long long nrec = 0;
+		char buf[65536];
+		size_t got;
+		FILE *fp;
+
+		while ((ch = getopt_long(argc, argv, "", agopts, NULL)) !=
+		    -1) {
+			switch (ch) {
+			case 'm': ao.tool = CILIUM_AGENT_MONITOR; break;
+			case 'N': if (nn < 63) nodes[nn++] = optarg; break;
+			case 'S': ao.ns = optarg; break;
+			case 'R': ao.reorder_ms = strtol(optarg, NULL, 10);
+				break;
+			case 'd': ao.timeout_ms = strtol(optarg, NULL, 10);
+				break;
+			default: usage();
+			}
+		}
+		nodes[nn] = NULL;
+		ao.nodes = nn > 0 ? nodes : NULL;
+		ao.args = (const char *const *)&argv[optind];
+		ao.cancel = &stop;
+		r = cilium_agent_open(cl, &ao, &st, &fp, eb, sizeof(eb));
+		if (r < 0) {
+			rc = fail(1, r, eb);
+			goto out;
+		}
+		fprintf(stderr, "kubectl-lite: asking %d agent%s\n", r,
+		    r == 1 ? "" : "s");
+		while ((got = fread(buf, 1, sizeof(buf), fp)) > 0)
+			if (write_all(1, (uint8_t *)buf, got) < 0)
+				break;
+		r = cilium_agent_close(st, fp, &nrec, eb, sizeof(eb));
+		fprintf(stderr, "kubectl-lite: %llu records\n", nrec);
+		rc = r < 0 ? fail(1, r, eb) : 0;
+	} else if (strcmp(cmd, "agent-pod") == 0) {
+		char name[256];
+
+		if (argc < 2)
+			usage();
+		r = kube_find_agent_pod(cl, argv[1], name, sizeof(name), eb,
+		    sizeof(eb));
+		if (r < 0) {
+			rc = fail(1, r, eb);
+			goto out;
+		}
+		printf("%s\n", name);
+		rc = 0;
 	} else {
 		usage();
 	}
