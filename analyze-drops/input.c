@@ -2,7 +2,9 @@
  * input.c - analyze-drops' inputs: open each --input (or stdin), sniff
  * flow lines vs. cilium monitor output vs. things we cannot read, feed
  * the records to the aggregation, and report skipped lines.  With no
- * input and a terminal on stdin, run `hubble observe` (no shell).
+ * input and a terminal on stdin, run `hubble observe` (no shell) when
+ * it is on PATH, else ask the Cilium agents in the cluster through the
+ * Kubernetes API (lib/cilium_agent.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cilium_agent.h"
 #include "cilium_monitor.h"
 #include "cilkit.h"
 #include "cilkit_lines.h"
@@ -22,6 +25,8 @@
 #include "exitcodes.h"
 #include "flow_quick.h"
 #include "flow_read.h"
+#include "kube_client.h"
+#include "kube_config.h"
 #include "report.h"
 #include "report_drops.h"
 
@@ -320,6 +325,120 @@ run_hubble(const struct report_drops_opts *o, struct report_drops *d,
 	return status;
 }
 
+static volatile sig_atomic_t agents_stop;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	agents_stop = 1;
+}
+
+/*
+ * No local hubble: run `hubble observe --type drop -o jsonpb ...` in the
+ * Cilium agent pods through the API server, on the nodes that matter
+ * (--node, else the nodes running pods of -n, else all), merged by time.
+ */
+static int
+run_agents(const struct analyze_inputs *in,
+    const struct report_drops_opts *o, struct report_drops *d,
+    size_t *n_read)
+{
+	struct kube_config_opts co = { 0 };
+	struct kube_config *cfg = NULL;
+	struct kube_client *cl = NULL;
+	struct cilium_agent_opts ao = { 0 };
+	struct cilium_agent_stream *st;
+	struct sigaction sa, old_int, old_term;
+	char since[48], until[48], eb[CILKIT_ERRBUF_SIZE], node[256];
+	const char *args[16], *nodes[2];
+	unsigned long long nrec = 0;
+	int n = 0, r, status;
+	FILE *fp;
+
+	co.kubeconfig = in->kubeconfig;
+	co.context = in->context;
+	if ((r = kube_config_load(&co, &cfg, eb, sizeof(eb))) < 0) {
+		cli_warnx("no input: give flows with --input FILE or on stdin, "
+		    "e.g.\n"
+		    "  hubble observe --type drop -o jsonpb --since 5m | "
+		    "analyze-drops\n"
+		    "  kubectl -n kube-system exec ds/cilium -- cilium-dbg "
+		    "monitor -t drop | analyze-drops\n"
+		    "(hubble is not on PATH, and the cluster cannot be asked: "
+		    "%s)", eb);
+		return r == CILKIT_ENOTFOUND ? CILKIT_EXIT_USAGE :
+		    CILKIT_EXIT_CLUSTER;
+	}
+	if (cfg->warning != NULL)
+		cli_warnx("warning: %s", cfg->warning);
+	if ((r = kube_client_new(cfg, &cl, eb, sizeof(eb))) < 0) {
+		cli_warnx("%s", eb);
+		kube_config_free(cfg);
+		return CILKIT_EXIT_CLUSTER;
+	}
+	args[n++] = "--type";
+	args[n++] = "drop";
+	if (o->since_ns != 0) {
+		report_format_time(o->since_ns, 9, since, sizeof(since));
+		args[n++] = "--since";
+		args[n++] = since;
+	} else {
+		args[n++] = "--all";
+	}
+	if (o->until_ns != 0) {
+		report_format_time(o->until_ns, 9, until, sizeof(until));
+		args[n++] = "--until";
+		args[n++] = until;
+	}
+	if (o->namespace != NULL) {
+		args[n++] = "--namespace";
+		args[n++] = o->namespace;
+	}
+	args[n] = NULL;
+	ao.tool = CILIUM_AGENT_HUBBLE;
+	ao.args = args;
+	if (o->node != NULL) {
+		/* "cluster/node" names the node as hubble does */
+		const char *slash = strchr(o->node, '/');
+
+		snprintf(node, sizeof(node), "%s", slash ? slash + 1 : o->node);
+		nodes[0] = node;
+		nodes[1] = NULL;
+		ao.nodes = nodes;
+	} else {
+		ao.ns = o->namespace;
+	}
+	ao.timeout_ms = 5 * 60 * 1000;
+	ao.cancel = &agents_stop;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	r = cilium_agent_open(cl, &ao, &st, &fp, eb, sizeof(eb));
+	if (r < 0) {
+		cli_warnx("cannot ask the Cilium agents: %s", eb);
+		status = CILKIT_EXIT_CLUSTER;
+		goto out;
+	}
+	status = read_stream(fp, "cilium agents", d, n_read);
+	r = cilium_agent_close(st, fp, &nrec, eb, sizeof(eb));
+	if (r < 0) {
+		cli_warnx("hubble observe in the Cilium agents failed:\n%s",
+		    eb);
+		status = r == CILKIT_EINTR ? CILKIT_EXIT_INTERRUPTED :
+		    CILKIT_EXIT_CLUSTER;
+	}
+	if (agents_stop)
+		status = CILKIT_EXIT_INTERRUPTED;
+out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	kube_client_free(cl);
+	kube_config_free(cfg);
+	return status;
+}
+
 /*
  * Whether stdin is something to read: a pipe or a file.  A terminal,
  * a closed stdin and character devices such as /dev/null (what cron
@@ -359,14 +478,7 @@ analyze_read_all(struct analyze_inputs *in,
 			return read_stream(stdin, "<stdin>", d, &in->n_read);
 		if (on_path("hubble"))
 			return run_hubble(o, d, &in->n_read);
-		cli_warnx("no input: give flows with --input FILE or on stdin, "
-		    "e.g.\n"
-		    "  hubble observe --type drop -o jsonpb --since 5m | "
-		    "analyze-drops\n"
-		    "  kubectl -n kube-system exec ds/cilium -- cilium-dbg "
-		    "monitor -t drop | analyze-drops\n"
-		    "(hubble is not on PATH, so it could not be run for you)");
-		return CILKIT_EXIT_USAGE;
+		return run_agents(in, o, d, &in->n_read);
 	}
 	for (i = 0; i < in->n; i++) {
 		if (strcmp(in->paths[i], "-") == 0) {

@@ -42,7 +42,9 @@ static const char help_text[] =
 "                         Without it, stdin is read when it is a pipe or\n"
 "                         a file; otherwise (a terminal, /dev/null under\n"
 "                         cron) `hubble observe --type drop -o jsonpb` is\n"
-"                         run when hubble is on PATH.\n"
+"                         run when hubble is on PATH, else in the Cilium\n"
+"                         agent pods through the Kubernetes API (the nodes\n"
+"                         of --node, else of -n's pods, else all).\n"
 "                         Flow lines (hubble observe -o jsonpb/json, Hubble\n"
 "                         exporter files) and cilium monitor output (text\n"
 "                         or -j) are told apart automatically.\n"
@@ -69,8 +71,7 @@ static const char help_text[] =
 "      --top N            entries in each top list (default 10)\n"
 "      --max-drops N      exit 1 when more than N drops were counted\n"
 "\n"
-"Cluster (accepted for compatibility; used when analyze-drops reads\n"
-"from the cluster itself):\n"
+"Cluster (used when the agents are asked):\n"
 "      --context NAME     kubeconfig context\n"
 "      --kubeconfig FILE  kubeconfig file (default $KUBECONFIG)\n"
 "\n"
@@ -79,7 +80,8 @@ static const char help_text[] =
 "\n"
 "Exit status: 0 report printed; 1 more drops than --max-drops; 2 usage\n"
 "error, unreadable input or skipped input lines (the report still counts\n"
-"every good line); 3 hubble failed.  See analyze-drops(1).\n";
+"every good line); 3 hubble failed or the cluster could not be asked;\n"
+"6 interrupted.  See analyze-drops(1).\n";
 
 enum {
 	OPT_SINCE = 256, OPT_UNTIL, OPT_REASON, OPT_POD, OPT_NODE,
