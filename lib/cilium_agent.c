@@ -76,7 +76,8 @@ struct cilium_agent_stream {
 	bool merger_started;
 	struct run *runs;
 	size_t nruns;
-	struct cilium_agent_opts o;
+	struct cilium_agent_opts o;	/* args point into argcopy */
+	char **argcopy;
 };
 
 static long long
@@ -488,7 +489,8 @@ merger(void *arg)
 			    s->bytes < HOLD_MAX)
 				continue;
 		}
-		qsort(s->items, s->n, sizeof(*s->items), cmp_item);
+		if (s->n > 1)
+			qsort(s->items, s->n, sizeof(*s->items), cmp_item);
 		k = s->n;
 		if (!done && s->o.reorder_ms > 0) {
 			cutoff = mono_ms() - s->o.reorder_ms;
@@ -546,6 +548,9 @@ stream_free(struct cilium_agent_stream *s)
 	}
 	for (i = 0; i < s->n; i++)
 		free(s->items[i].line);
+	for (i = 0; s->argcopy != NULL && s->argcopy[i] != NULL; i++)
+		free(s->argcopy[i]);
+	free(s->argcopy);
 	free(s->items);
 	free(s->runs);
 	if (s->wfd >= 0)
@@ -589,6 +594,21 @@ cilium_agent_open(struct kube_client *c, const struct cilium_agent_opts *o,
 	s->wfd = -1;
 	s->o = *o;
 	s->ext_cancel = o->cancel;
+	/* the caller's arguments may go away once we return */
+	for (i = 0; o->args != NULL && o->args[i] != NULL; i++)
+		;
+	if ((s->argcopy = calloc(i + 1, sizeof(char *))) == NULL) {
+		r = CILKIT_ENOMEM;
+		goto fail;
+	}
+	for (i = 0; o->args != NULL && o->args[i] != NULL; i++)
+		if ((s->argcopy[i] = strdup(o->args[i])) == NULL) {
+			r = CILKIT_ENOMEM;
+			goto fail;
+		}
+	s->o.args = (const char *const *)s->argcopy;
+	s->o.nodes = NULL;	/* used only here */
+	s->o.ns = NULL;
 	if ((s->runs = calloc((size_t)np + 1, sizeof(*s->runs))) == NULL) {
 		r = CILKIT_ENOMEM;
 		goto fail;

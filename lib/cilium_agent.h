@@ -76,7 +76,8 @@ struct cilium_agent_opts {
 struct cilium_agent_stream;
 
 /*
- * Start asking the agents.  On success returns the number of agents
+ * Start asking the agents (o and what it points to are copied or used
+ * only during the call).  On success returns the number of agents
  * asked, *fp is the read side of the merged flow-line stream (read it
  * to EOF, or stop early: closing it stops the agents), and *out must be
  * passed to cilium_agent_close.  Fails with CILKIT_ENOTFOUND when no
