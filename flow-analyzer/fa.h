@@ -45,6 +45,8 @@ struct fa_opts {
 	bool quiet;		/* --quiet: no warnings per bad line */
 	struct flow_filter *filter;
 	const char *since, *until;	/* as given, for hubble */
+	const char *context;		/* --context, for the agents */
+	const char *kubeconfig;		/* --kubeconfig */
 };
 
 /* An opened input whose first bytes were read for sniffing. */

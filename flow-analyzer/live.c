@@ -1,7 +1,9 @@
 /*
  * live.c - flow-analyzer --live: follow a growing exporter file across
  * rotation (tail -F), or run `hubble observe --follow -o jsonpb` (no
- * shell), feed the analysis as lines arrive, keep the report current
+ * shell; in the Cilium agent pods through the Kubernetes API when there
+ * is no local hubble), feed the analysis as lines arrive, keep the
+ * report current
  * (redrawn on a terminal, served over HTTP with --visualize) and write
  * the final report when Ctrl-C (SIGINT) or SIGTERM ends the run.
  */
@@ -21,6 +23,7 @@
 
 #include <json-c/json.h>
 
+#include "cilium_agent.h"
 #include "cilkit.h"
 #include "cli.h"
 #include "exitcodes.h"
@@ -30,6 +33,8 @@
 #include "flow_read.h"
 #include "flow_stats.h"
 #include "flow_stats_out.h"
+#include "kube_client.h"
+#include "kube_config.h"
 #include "live_server.h"
 
 volatile int fa_stop;
@@ -279,6 +284,93 @@ spawn_hubble(const struct fa_opts *o, int *fd)
 	return pid;
 }
 
+/* The cluster side of --live: the agents' hubble, merged by time. */
+struct agents {
+	struct kube_config *cfg;
+	struct kube_client *cl;
+	struct cilium_agent_stream *st;
+	FILE *fp;
+};
+
+/* Live records are held this long to merge the agents in time order. */
+#define FA_REORDER_MS	1000
+
+static int
+open_agents(const struct fa_opts *o, struct agents *a)
+{
+	struct kube_config_opts co = { 0 };
+	struct cilium_agent_opts ao = { 0 };
+	const char *const *ns;
+	char **argv, eb[CILKIT_ERRBUF_SIZE];
+	size_t i, k = 0, nns;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	co.kubeconfig = o->kubeconfig;
+	co.context = o->context;
+	if ((r = kube_config_load(&co, &a->cfg, eb, sizeof(eb))) < 0) {
+		cli_warnx("--live needs --input FILE --follow, hubble on PATH, "
+		    "or a cluster to ask: %s", eb);
+		return r == CILKIT_ENOTFOUND ? CILKIT_EXIT_USAGE :
+		    CILKIT_EXIT_CLUSTER;
+	}
+	if (a->cfg->warning != NULL)
+		cli_warnx("warning: %s", a->cfg->warning);
+	if ((r = kube_client_new(a->cfg, &a->cl, eb, sizeof(eb))) < 0) {
+		cli_warnx("%s", eb);
+		return CILKIT_EXIT_CLUSTER;
+	}
+	/* hubble's arguments without "hubble observe" and "-o jsonpb" */
+	if ((argv = hubble_argv(o)) == NULL)
+		return CILKIT_EXIT_IO;
+	for (i = 2; argv[i] != NULL; i++) {
+		if (strcmp(argv[i], "-o") == 0 && argv[i + 1] != NULL &&
+		    strcmp(argv[i + 1], "jsonpb") == 0) {
+			i++;
+			continue;
+		}
+		argv[k++] = argv[i];
+	}
+	argv[k] = NULL;
+	ao.tool = CILIUM_AGENT_HUBBLE;
+	ao.args = (const char *const *)argv;
+	/* one namespace: only the nodes that run its pods */
+	ns = flow_filter_values(o->filter, FLOW_FILTER_NAMESPACE, &nns);
+	if (nns == 1)
+		ao.ns = ns[0];
+	ao.reorder_ms = FA_REORDER_MS;
+	ao.cancel = (const volatile sig_atomic_t *)&fa_stop;
+	r = cilium_agent_open(a->cl, &ao, &a->st, &a->fp, eb, sizeof(eb));
+	free(argv);
+	if (r < 0) {
+		cli_warnx("cannot ask the Cilium agents: %s", eb);
+		return CILKIT_EXIT_CLUSTER;
+	}
+	if (!o->quiet)
+		cli_warnx("following hubble in %d Cilium agent pod%s", r,
+		    r == 1 ? "" : "s");
+	return CILKIT_EXIT_OK;
+}
+
+/* Stop the agents; an exit code for their failures. */
+static int
+close_agents(struct agents *a, bool stopped)
+{
+	char eb[CILKIT_ERRBUF_SIZE];
+	int r = 0, rc = CILKIT_EXIT_OK;
+
+	if (a->st != NULL)
+		r = cilium_agent_close(a->st, a->fp, NULL, eb, sizeof(eb));
+	if (r < 0 && !stopped) {
+		cli_warnx("hubble in the Cilium agents failed:\n%s", eb);
+		rc = CILKIT_EXIT_REMOTE;
+	}
+	kube_client_free(a->cl);
+	kube_config_free(a->cfg);
+	memset(a, 0, sizeof(*a));
+	return rc;
+}
+
 /* For tail -F: has path been replaced or truncated under us? */
 static int
 follow_check(const char *path, int fd, off_t pos)
@@ -312,15 +404,14 @@ fa_live_run(const struct fa_opts *o)
 	ssize_t r;
 	int rc = CILKIT_EXIT_OK, st, chk;
 	char eb[CILKIT_ERRBUF_SIZE];
+	struct agents ag;
+	bool use_agents;
 
 	memset(&ls, 0, sizeof(ls));
+	memset(&ag, 0, sizeof(ag));
 	ls.fd = -1;
 	ls.quiet = o->quiet;
-	if (!follow && !hubble_on_path()) {
-		cli_warnx("--live needs --input FILE --follow, or hubble on "
-		    "PATH");
-		return CILKIT_EXIT_USAGE;
-	}
+	use_agents = !follow && !hubble_on_path();
 	if ((ls.scratch = flow_scratch_new()) == NULL) {
 		cli_warnx("out of memory");
 		return CILKIT_EXIT_IO;
@@ -359,6 +450,13 @@ fa_live_run(const struct fa_opts *o)
 			rc = CILKIT_EXIT_USAGE;
 			goto out;
 		}
+	} else if (use_agents) {
+		if ((rc = open_agents(o, &ag)) != CILKIT_EXIT_OK) {
+			(void)close_agents(&ag, true);
+			goto out;
+		}
+		ls.name = "cilium agents";
+		ls.fd = fileno(ag.fp);
 	} else {
 		ls.name = "hubble";
 		child = spawn_hubble(o, &ls.fd);
@@ -445,6 +543,12 @@ fa_live_run(const struct fa_opts *o)
 				rc = CILKIT_EXIT_REMOTE;
 			}
 		}
+	}
+	if (use_agents && ag.st != NULL) {
+		ls.fd = -1;	/* closed with the stream */
+		st = close_agents(&ag, fa_stop != 0);
+		if (rc == CILKIT_EXIT_OK)
+			rc = st;
 	}
 	if (ls.bad > 10 && !o->quiet)
 		cli_warnx("%" PRIu64 " lines skipped in all", ls.bad);

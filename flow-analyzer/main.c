@@ -31,16 +31,18 @@ static const char synopsis[] =
     "       [--since TIME] [--until TIME] [-e json|csv|html|flows]\n"
     "       [-o FILE] [--visualize] [--format html|dot|text]\n"
     "       [--listen ADDR:PORT] [--top N] [--filter BPF]\n"
-    "       [--color WHEN]";
+    "       [--color WHEN] [--context NAME] [--kubeconfig FILE]";
 
 enum {
 	OPT_POD = 256, OPT_FROM_POD, OPT_TO_POD, OPT_VERDICT, OPT_PROTOCOL,
 	OPT_PORT, OPT_SINCE, OPT_UNTIL, OPT_LABEL, OPT_VISUALIZE, OPT_FORMAT,
-	OPT_LISTEN, OPT_TOP, OPT_JSON, OPT_BPF, OPT_COLOR,
+	OPT_LISTEN, OPT_TOP, OPT_JSON, OPT_BPF, OPT_COLOR, OPT_CONTEXT,
+	OPT_KUBECONFIG,
 };
 
 static const struct option longopts[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "context", required_argument, NULL, OPT_CONTEXT },
 	{ "export", required_argument, NULL, 'e' },
 	{ "filter", required_argument, NULL, OPT_BPF },
 	{ "follow", no_argument, NULL, 'f' },
@@ -49,6 +51,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "input", required_argument, NULL, 'i' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "live", no_argument, NULL, 'l' },
@@ -85,8 +88,12 @@ help(void)
 "                        rotation (like tail -F); implies --live\n"
 "  -l, --live            stream flows and keep the report current:\n"
 "                        --input FILE --follow, else `hubble observe\n"
-"                        --follow -o jsonpb` when hubble is on PATH;\n"
-"                        Ctrl-C ends with the final report\n"
+"                        --follow -o jsonpb` when hubble is on PATH,\n"
+"                        else the same in the Cilium agent pods through\n"
+"                        the Kubernetes API; Ctrl-C ends with the final\n"
+"                        report\n"
+"      --context NAME    kubeconfig context (for the agents)\n"
+"      --kubeconfig FILE kubeconfig (default $KUBECONFIG, ~/.kube/config)\n"
 "Filters (values of one filter OR-ed, different filters AND-ed):\n"
 "  -n, --namespace NS    source or destination namespace\n"
 "      --pod [NS/]POD    pod name prefix on either side (NS default:\n"
@@ -343,6 +350,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_VISUALIZE:
 			o.visualize = true;
+			break;
+		case OPT_CONTEXT:
+			o.context = optarg;
+			break;
+		case OPT_KUBECONFIG:
+			o.kubeconfig = optarg;
 			break;
 		case OPT_FORMAT:
 			o.format = parse_format(optarg);
