@@ -69,7 +69,8 @@ struct cilium_agent_stream {
 	size_t n, cap, bytes;
 	unsigned long long seq, nrec;
 	int running;
-	volatile sig_atomic_t stop;
+	volatile sig_atomic_t stop;	/* agents must stop */
+	volatile sig_atomic_t gone;	/* the reader went away */
 	const volatile sig_atomic_t *ext_cancel;
 	int wfd;
 	pthread_t merger;
@@ -444,7 +445,7 @@ write_items(struct cilium_agent_stream *s, struct item *v, size_t n)
 	ssize_t w;
 
 	for (i = 0; i < n; i++) {
-		for (off = 0; !s->stop && off < v[i].len; off += (size_t)w) {
+		for (off = 0; !s->gone && off < v[i].len; off += (size_t)w) {
 			w = send(s->wfd, v[i].line + off, v[i].len - off,
 			    MSG_NOSIGNAL);
 			if (w < 0 && errno == EINTR) {
@@ -452,7 +453,9 @@ write_items(struct cilium_agent_stream *s, struct item *v, size_t n)
 				continue;
 			}
 			if (w <= 0) {
-				s->stop = 1;	/* the reader went away */
+				/* the reader went away: stop the agents */
+				s->gone = 1;
+				s->stop = 1;
 				break;
 			}
 		}
@@ -481,9 +484,9 @@ merger(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
+			/* on a cancel the agents stop; what they sent is
+			 * still written (a final report wants it) */
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-			if (stopping(s))
-				s->stop = 1;
 			done = s->running == 0;
 			if (!done && s->o.reorder_ms == 0 &&
 			    s->bytes < HOLD_MAX)
