@@ -400,20 +400,28 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 		    ST_SKIP, "skipped (offline: --manifests, no cluster)");
 		add_step(r, "Hubble flow", ST_SKIP, "skipped (offline)");
 	} else if (spod >= 0) {
+		struct live_target lt;
+		struct policy_pod_info pi;
 		char dip[64] = "";
 
+		memset(&lt, 0, sizeof(lt));
+		lt.port = c->port;
+		lt.proto = c->proto;
+		lt.pod = tg[0].end.pod;
+		lt.pod_port = tg[0].port;
+		if (lt.pod >= 0) {
+			policy_db_pod_info(db, lt.pod, &pi);
+			lt.pod_ip = pi.ip;
+		}
 		if (svc >= 0 && si.cluster_ip != NULL)
 			snprintf(dip, sizeof(dip), "%s", si.cluster_ip);
-		else if (tg[0].end.pod >= 0) {
-			struct policy_pod_info pi;
-
-			policy_db_pod_info(db, tg[0].end.pod, &pi);
-			snprintf(dip, sizeof(dip), "%s", pi.ip ? pi.ip : "");
-		} else {
+		else if (lt.pod_ip != NULL)
+			snprintf(dip, sizeof(dip), "%s", lt.pod_ip);
+		else if (tg[0].end.pod < 0)
 			ip_str(tg[0].end.family, tg[0].end.ip, dip,
 			    sizeof(dip));
-		}
-		tester_live_probe(t, spod, dip, c->port, c->proto, r);
+		lt.ip = dip;
+		tester_live_probe(t, spod, &lt, r);
 	} else {
 		add_step(r, "Probe", ST_SKIP, "skipped (the source is an "
 		    "address, not a pod to run it in)");

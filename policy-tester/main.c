@@ -236,7 +236,8 @@ main(int argc, char **argv)
 	    one.port == 0)
 		cli_usage_error("--port is needed for %s",
 		    policy_proto_name(one.proto));
-	t.utf8 = cli_use_utf8(stdout);
+	/* ✓/✗ on a UTF-8 terminal; logs and pipes get ASCII */
+	t.utf8 = cli_use_utf8(stdout) && isatty(STDOUT_FILENO);
 	t.offline = nman > 0;
 
 	if ((rc = policy_db_new(&t.db, &po, eb, sizeof(eb))) < 0)

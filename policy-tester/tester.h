@@ -73,8 +73,18 @@ int tester_live_load(struct tester *t, char *errbuf, size_t errlen);
  * live.c: probe and Hubble steps for a check whose policy verdict is in
  * r; adds steps to r.  src_pod/dst are as resolved by tester_check.
  */
-void tester_live_probe(struct tester *t, int src_pod, const char *dst_ip,
-    int port, int proto, struct tresult *r);
+struct live_target {
+	const char *ip;		/* what the probe connects to (pod or
+				 * cluster IP, or an address) */
+	int port;		/* its port (the service port for a service) */
+	int proto;		/* enum policy_proto */
+	int pod;		/* backend pod after service translation, -1 */
+	const char *pod_ip;	/* its IP, or NULL */
+	int pod_port;		/* its (target) port */
+};
+
+void tester_live_probe(struct tester *t, int src_pod,
+    const struct live_target *dst, struct tresult *r);
 void tester_live_close(struct tester *t);
 
 #endif /* CILKIT_TESTER_H */
