@@ -215,10 +215,18 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 		int b;
 
 		policy_db_service_info(db, svc, &si);
-		if (si.cluster_ip != NULL && si.name != NULL)
+		if (si.cluster_ip != NULL && si.name != NULL) {
 			add_step(r, "DNS resolution", ST_OK, "%s.%s.svc."
 			    "cluster.local -> %s", si.name, si.ns,
 			    si.cluster_ip);
+			if (!t->offline && t->verbose && spod >= 0) {
+				char fq[600];
+
+				snprintf(fq, sizeof(fq), "%s.%s.svc.cluster."
+				    "local", si.name, si.ns);
+				tester_live_dns(t, spod, fq, si.cluster_ip, r);
+			}
+		}
 		else if (si.name != NULL)
 			add_step(r, "DNS resolution", ST_INFO, "%s.%s.svc."
 			    "cluster.local: headless, resolves to the pod "
@@ -277,11 +285,18 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 		ntg = 1;
 		s = policy_db_pod_service(db, dp);
 		if (s >= 0 && policy_db_service_info(db, s, &si) == 0 &&
-		    si.cluster_ip != NULL)
+		    si.cluster_ip != NULL) {
 			add_step(r, "DNS resolution", ST_OK, "%s.%s.svc."
 			    "cluster.local -> %s", si.name, si.ns,
 			    si.cluster_ip);
-		else
+			if (!t->offline && t->verbose && spod >= 0) {
+				char fq[600];
+
+				snprintf(fq, sizeof(fq), "%s.%s.svc.cluster."
+				    "local", si.name, si.ns);
+				tester_live_dns(t, spod, fq, si.cluster_ip, r);
+			}
+		} else
 			add_step(r, "DNS resolution", ST_SKIP, "skipped (no "
 			    "service selects %s/%s; pod IP %s)", pi.ns,
 			    pi.name, pi.ip ? pi.ip : "unknown");

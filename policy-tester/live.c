@@ -633,3 +633,59 @@ tester_live_probe(struct tester *t, int src_pod, const struct live_target *d,
 		    "nc or busybox" : "nc, curl, bash or busybox");
 	hubble_step(t, src_pod, d, r);
 }
+
+void
+tester_live_dns(struct tester *t, int src_pod, const char *name,
+    const char *want_ip, struct tresult *r)
+{
+	static const char *const tools[][4] = {
+		{ "getent", "hosts", NULL, NULL },
+		{ "nslookup", NULL, NULL, NULL },
+		{ "busybox", "nslookup", NULL, NULL },
+	};
+	struct policy_pod_info si;
+	char eb[CILKIT_ERRBUF_SIZE], *buf = malloc(OUT_CAP + 1);
+	struct outbuf out;
+	double ms;
+	int code;
+	size_t k;
+
+	if (buf == NULL)
+		return;
+	out.buf = buf;
+	policy_db_pod_info(t->db, src_pod, &si);
+	for (k = 0; k < sizeof(tools) / sizeof(tools[0]); k++) {
+		const char *argv[5];
+		size_t n = 0;
+		enum run_rc rr;
+
+		while (n < 3 && tools[k][n] != NULL) {
+			argv[n] = tools[k][n];
+			n++;
+		}
+		argv[n++] = name;
+		argv[n] = NULL;
+		rr = run(t, si.ns, si.name, argv, NULL, 20000, &code, &out, &ms,
+		    eb, sizeof(eb));
+		if (rr == RUN_MISSING)
+			continue;
+		if (rr == RUN_ERROR) {
+			add_step(r, "DNS in the pod", ST_SKIP, "skipped (exec "
+			    "failed: %s)", eb);
+			goto out;
+		}
+		if (code == 0 && want_ip != NULL && strstr(out.buf, want_ip))
+			add_step(r, "DNS in the pod", ST_OK, "%s -> %s (%s in "
+			    "%s/%s)", name, want_ip, argv[0], si.ns, si.name);
+		else
+			add_step(r, "DNS in the pod", ST_FAIL, "%s does not "
+			    "resolve to %s inside %s/%s (%s exit %d)", name,
+			    want_ip ? want_ip : "?", si.ns, si.name, argv[0],
+			    code);
+		goto out;
+	}
+	add_step(r, "DNS in the pod", ST_SKIP, "skipped: no getent, nslookup "
+	    "or busybox in the container");
+out:
+	free(buf);
+}

@@ -31,7 +31,7 @@ struct tester {
 
 enum step_status { ST_OK = 0, ST_FAIL, ST_SKIP, ST_INFO };
 
-#define MAX_STEPS	6
+#define MAX_STEPS	8
 #define TEXT_LEN	2048
 
 struct step {
@@ -85,6 +85,9 @@ struct live_target {
 
 void tester_live_probe(struct tester *t, int src_pod,
     const struct live_target *dst, struct tresult *r);
+/* live.c: resolve name inside the source pod (--verbose); adds a step. */
+void tester_live_dns(struct tester *t, int src_pod, const char *name,
+    const char *want_ip, struct tresult *r);
 void tester_live_close(struct tester *t);
 
 #endif /* CILKIT_TESTER_H */
