@@ -15,6 +15,7 @@
 struct flow_filter;
 struct flow_stats;
 struct flow_record;
+struct flow_scratch;
 
 enum fa_export {
 	FA_EXPORT_NONE = 0,	/* the text report */
@@ -83,6 +84,16 @@ void fa_sink_set_flush(struct fa_sink *s, bool flush);
 FILE *fa_open_output(const struct fa_opts *o);
 /* Close what fa_open_output opened; a failed close turns rc into I/O. */
 int fa_close_output(const struct fa_opts *o, FILE *fp, int rc);
+
+/*
+ * Parse one line (no newline) of input name at line lineno: a UTF-8
+ * BOM on line 1 is skipped, blank lines give 0, an over-long line and
+ * a bad line give a negative cilkit_err with "NAME:LINE: problem" in
+ * eb, a record gives 1.
+ */
+int fa_parse_line(struct flow_scratch *sc, const char *p, size_t n,
+    const char *name, uint64_t lineno, struct flow_record *rec, char *eb,
+    size_t el);
 
 /* Stop flag set by SIGINT/SIGTERM in live mode. */
 extern volatile int fa_stop;

@@ -3,8 +3,11 @@
  * feed the analysis (lib/flow_stats.c) and the per-flow exports (csv,
  * flows), then write the report in the chosen format.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +28,9 @@
 
 /* Messages about bad lines before going quiet (the count is kept). */
 #define FA_MAX_LINE_WARNINGS	10
+/* Regular files at least this big are analyzed by several threads. */
+#define FA_PARALLEL_MIN		((off_t)16 << 20)
+#define FA_MAX_THREADS		8
 
 struct fa_sink {
 	const struct fa_opts *o;
@@ -343,6 +349,309 @@ fa_close_output(const struct fa_opts *o, FILE *fp, int rc)
 }
 
 int
+fa_parse_line(struct flow_scratch *sc, const char *p, size_t n,
+    const char *name, uint64_t lineno, struct flow_record *rec,
+    char *eb, size_t el)
+{
+	char msg[CILKIT_ERRBUF_SIZE];
+	size_t i;
+	int k;
+
+	if (lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			break;
+	if (i == n)
+		return 0;	/* blank */
+	if (n > FLOW_READ_MAX_LINE)
+		return cilkit_fail(eb, el, CILKIT_ETOOBIG, "%s:%" PRIu64
+		    ": line longer than %zu bytes, skipped", name, lineno,
+		    (size_t)FLOW_READ_MAX_LINE);
+	msg[0] = '\0';
+	k = flow_parse_line(sc, p, n, rec, msg, sizeof(msg));
+	if (k < 0)
+		return cilkit_fail(eb, el, k, "%s:%" PRIu64 ": %s", name,
+		    lineno, msg);
+	return 1;
+}
+
+/*
+ * The parallel path: a big regular file is cut at line boundaries into
+ * one byte range per thread; each thread reads its range with pread()
+ * in blocks (memory stays flat), parses and analyzes it into its own
+ * flow_stats, and the parts are merged in order.  Only for the report
+ * outputs (csv and flows keep input order).
+ */
+struct fa_worker {
+	const struct fa_opts *o;
+	const char *name;
+	int fd;
+	off_t start, end;	/* byte range, cut at line boundaries */
+	struct flow_stats *st;
+	uint64_t lines, good, bad, matched;
+	uint64_t warn_line[FA_MAX_LINE_WARNINGS];
+	char warn[FA_MAX_LINE_WARNINGS][CILKIT_ERRBUF_SIZE];
+	size_t nwarn;
+	int err;
+	char errmsg[CILKIT_ERRBUF_SIZE];
+};
+
+/* One line of a worker's range. */
+static void
+worker_line(struct fa_worker *w, struct flow_scratch *sc, const char *p,
+    size_t n)
+{
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+	int k;
+
+	w->lines++;
+	/* no name here: main adds it with the global line number */
+	k = fa_parse_line(sc, p, n, "", w->lines, &rec, eb, sizeof(eb));
+	if (k == 0)
+		return;
+	if (k < 0) {
+		if (w->nwarn < FA_MAX_LINE_WARNINGS) {
+			const char *m = strchr(eb + 1, ':');
+
+			w->warn_line[w->nwarn] = w->lines;
+			/* drop the ":LINE: " prefix made above */
+			snprintf(w->warn[w->nwarn++], sizeof(w->warn[0]), "%s",
+			    m != NULL && m[1] == ' ' ? m + 2 : eb);
+		}
+		w->bad++;
+		return;
+	}
+	w->good++;
+	if (rec.kind != FLOW_EV_FLOW) {
+		flow_stats_add_other(w->st, rec.kind,
+		    rec.other.num_events_lost);
+		return;
+	}
+	if (!flow_filter_match(w->o->filter, &rec.flow))
+		return;
+	w->matched++;
+	k = flow_stats_add(w->st, &rec.flow, rec.node_name, w->errmsg,
+	    sizeof(w->errmsg));
+	if (k < 0)
+		w->err = k;
+}
+
+#define FA_BLOCK	((size_t)1 << 20)
+
+static void *
+worker_run(void *arg)
+{
+	struct fa_worker *w = arg;
+	struct flow_scratch *sc;
+	char *buf = NULL, *p, *nl, *nb;
+	size_t cap = FA_BLOCK, fill = 0, want;
+	off_t at = w->start;
+	ssize_t r;
+	bool skipping = false;
+
+	if ((sc = flow_scratch_new()) == NULL ||
+	    (buf = malloc(cap)) == NULL) {
+		w->err = CILKIT_ENOMEM;
+		snprintf(w->errmsg, sizeof(w->errmsg), "out of memory");
+		goto out;
+	}
+	while (w->err == 0) {
+		want = cap - fill;
+		if ((off_t)want > w->end - at)
+			want = (size_t)(w->end - at);
+		r = 0;
+		if (want > 0) {
+			r = pread(w->fd, buf + fill, want, at);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				w->err = CILKIT_EIO;
+				snprintf(w->errmsg, sizeof(w->errmsg),
+				    "%s: read error: %s", w->name,
+				    strerror(errno));
+				break;
+			}
+			at += r;
+			fill += (size_t)r;
+		}
+		p = buf;
+		while ((nl = memchr(p, '\n', fill - (size_t)(p - buf))) !=
+		    NULL) {
+			if (skipping) {
+				skipping = false;
+				w->lines++;
+			} else {
+				worker_line(w, sc, p, (size_t)(nl - p));
+			}
+			p = nl + 1;
+		}
+		fill -= (size_t)(p - buf);
+		memmove(buf, p, fill);
+		if (r == 0) {		/* end of the range */
+			if (fill > 0 && !skipping)
+				worker_line(w, sc, buf, fill);
+			break;
+		}
+		if (fill == cap) {
+			/* a line longer than the buffer: grow to the cap */
+			if (cap > FLOW_READ_MAX_LINE) {
+				if (!skipping) {
+					/* skipped like the reader does; the
+					 * line is counted at its end */
+					if (w->nwarn < FA_MAX_LINE_WARNINGS) {
+						w->warn_line[w->nwarn] =
+						    w->lines + 1;
+						snprintf(w->warn[w->nwarn++],
+						    sizeof(w->warn[0]),
+						    "line longer than %zu "
+						    "bytes, skipped",
+						    (size_t)FLOW_READ_MAX_LINE);
+					}
+					w->bad++;
+					skipping = true;
+				}
+				fill = 0;
+				continue;
+			}
+			if ((nb = realloc(buf, cap * 2)) == NULL) {
+				w->err = CILKIT_ENOMEM;
+				snprintf(w->errmsg, sizeof(w->errmsg),
+				    "out of memory");
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+out:
+	free(buf);
+	flow_scratch_free(sc);
+	return NULL;
+}
+
+/* First offset after the newline at or after off, or size. */
+static off_t
+next_line(int fd, off_t off, off_t size)
+{
+	char b[65536], *nl;
+	ssize_t r;
+
+	while (off < size) {
+		r = pread(fd, b, sizeof(b), off);
+		if (r <= 0)
+			return size;
+		if ((nl = memchr(b, '\n', (size_t)r)) != NULL)
+			return off + (nl - b) + 1;
+		off += r;
+	}
+	return size;
+}
+
+/* How many threads for in; 1 means the plain streaming path. */
+static int
+parallel_threads(const struct fa_opts *o, const struct fa_input *in,
+    struct stat *sb)
+{
+	const char *env = getenv("FLOW_ANALYZER_THREADS");
+	long ncpu;
+	int n;
+
+	if (o->export_fmt == FA_EXPORT_CSV || o->export_fmt == FA_EXPORT_FLOWS)
+		return 1;
+	if (in->fp == stdin || fstat(fileno(in->fp), sb) < 0 ||
+	    !S_ISREG(sb->st_mode) || sb->st_size <= 0)
+		return 1;
+	if (env != NULL && env[0] >= '1' && env[0] <= '9') {
+		n = atoi(env);
+		return n > FA_MAX_THREADS ? FA_MAX_THREADS : n;
+	}
+	if (sb->st_size < FA_PARALLEL_MIN)
+		return 1;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 2)
+		return 1;
+	return ncpu > FA_MAX_THREADS ? FA_MAX_THREADS : (int)ncpu;
+}
+
+/*
+ * Analyze one input with nt threads into s.  Returns 0, or -1 after a
+ * message (the caller then falls back or fails).
+ */
+static int
+parallel_input(struct fa_sink *s, const struct fa_opts *o,
+    struct fa_input *in, int nt, const struct stat *sb, uint64_t *good,
+    uint64_t *bad, bool *fatal)
+{
+	struct fa_worker *w;
+	pthread_t tid[FA_MAX_THREADS];
+	char eb[CILKIT_ERRBUF_SIZE];
+	off_t size = sb->st_size, at = 0, cut;
+	uint64_t before = 0;
+	size_t i, j;
+	int started = 0, fd = fileno(in->fp);
+
+	if ((w = calloc((size_t)nt, sizeof(*w))) == NULL)
+		return -1;
+	for (i = 0; i < (size_t)nt; i++) {
+		cut = i + 1 == (size_t)nt ? size :
+		    next_line(fd, size / nt * (off_t)(i + 1), size);
+		if (cut < at)
+			cut = at;
+		w[i].o = o;
+		w[i].name = in->name;
+		w[i].fd = fd;
+		w[i].start = at;
+		w[i].end = cut;
+		at = cut;
+		if ((w[i].st = flow_stats_new()) == NULL) {
+			for (j = 0; j < i; j++)
+				flow_stats_free(w[j].st);
+			free(w);
+			return -1;
+		}
+	}
+	for (i = 0; i < (size_t)nt; i++) {
+		if (pthread_create(&tid[i], NULL, worker_run, &w[i]) != 0)
+			break;
+		started++;
+	}
+	for (i = (size_t)started; i < (size_t)nt; i++)
+		worker_run(&w[i]);	/* no thread: run it here */
+	for (i = 0; i < (size_t)started; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < (size_t)nt; i++) {
+		for (j = 0; j < w[i].nwarn; j++)
+			if (!o->quiet && *bad + j < FA_MAX_LINE_WARNINGS)
+				cli_warnx("%s:%" PRIu64 ": %s (line skipped)",
+				    in->name, before + w[i].warn_line[j],
+				    w[i].warn[j]);
+		before += w[i].lines;
+		*good += w[i].good;
+		*bad += w[i].bad;
+		s->matched += w[i].matched;
+		if (w[i].err < 0) {
+			cli_warnx("%s", w[i].errmsg);
+			*fatal = true;
+			continue;
+		}
+		eb[0] = '\0';
+		if (!*fatal &&
+		    flow_stats_merge(s->st, w[i].st, eb, sizeof(eb)) < 0) {
+			cli_warnx("%s", eb[0] ? eb : "out of memory");
+			*fatal = true;
+		}
+	}
+	for (i = 0; i < (size_t)nt; i++)
+		flow_stats_free(w[i].st);
+	free(w);
+	return 0;
+}
+
+int
 fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 {
 	struct flow_reader *r;
@@ -361,8 +670,19 @@ fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 		return fa_close_output(o, out, CILKIT_EXIT_IO);
 	}
 	for (i = 0; i < n && rc == CILKIT_EXIT_OK; i++) {
+		struct stat sb;
+		bool fatal = false;
+		int nt;
+
 		if (in[i].format == FLOW_FMT_EMPTY)
 			continue;
+		nt = parallel_threads(o, &in[i], &sb);
+		if (nt > 1 && parallel_input(s, o, &in[i], nt, &sb, &good,
+		    &bad, &fatal) == 0) {
+			if (fatal)
+				rc = CILKIT_EXIT_IO;
+			continue;
+		}
 		r = flow_reader_new_prefixed(in[i].fp, in[i].name,
 		    in[i].head, in[i].n_head);
 		if (r == NULL) {

@@ -93,19 +93,16 @@ line(struct lsrc *ls, struct fa_sink *sink, const char *p, size_t n)
 	int k;
 
 	ls->lineno++;
-	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
-		n--;
-	if (n == 0)
-		return;
-	k = flow_parse_line(ls->scratch, p, n, &rec, eb, sizeof(eb));
+	k = fa_parse_line(ls->scratch, p, n, ls->name, ls->lineno, &rec, eb,
+	    sizeof(eb));
 	if (k < 0) {
 		if (!ls->quiet && ls->bad < 10)
-			cli_warnx("%s:%" PRIu64 ": %s (line skipped)",
-			    ls->name, ls->lineno, eb);
+			cli_warnx("%s (line skipped)", eb);
 		ls->bad++;
 		return;
 	}
-	fa_sink_record(sink, &rec);
+	if (k > 0)
+		fa_sink_record(sink, &rec);
 }
 
 /*

@@ -132,6 +132,35 @@ idmap_get(struct idmap *m, int64_t id, int32_t *out)
 	return 0;
 }
 
+/*
+ * "a/b" (sep '/' and b non-NULL) or "a" into buf, cut to len - 1
+ * bytes; snprintf without the format parsing, which the per-flow path
+ * cannot afford.  Returns the length written.
+ */
+static size_t
+join(char *buf, size_t len, const char *a, char sep, const char *b)
+{
+	size_t n = 0, k;
+
+	if (len == 0)
+		return 0;
+	k = strlen(a);
+	if (k > len - 1)
+		k = len - 1;
+	memcpy(buf, a, k);
+	n = k;
+	if (b != NULL && n < len - 1) {
+		buf[n++] = sep;
+		k = strlen(b);
+		if (k > len - 1 - n)
+			k = len - 1 - n;
+		memcpy(buf + n, b, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
 static bool
 in_alphabet(char c)
 {
@@ -193,10 +222,13 @@ flow_stats_pod_workload(const char *pod, char *buf, size_t len)
 	} else {
 		goto keep;
 	}
-	snprintf(buf, len, "%.*s", (int)n, pod);
+	if (n > len - 1)
+		n = len - 1;
+	memcpy(buf, pod, n);
+	buf[n] = '\0';
 	return true;
 keep:
-	snprintf(buf, len, "%s", pod);
+	join(buf, len, pod, 0, NULL);
 	return false;
 }
 
@@ -241,18 +273,18 @@ flow_stats_node_name(const struct flow_endpoint *ep,
 
 	if (ep->n_workloads > 0 && nonempty(ep->workloads[0].name)) {
 		if (nonempty(ns))
-			snprintf(buf, len, "%s/%s", ns, ep->workloads[0].name);
+			join(buf, len, ns, '/', ep->workloads[0].name);
 		else
-			snprintf(buf, len, "%s", ep->workloads[0].name);
+			join(buf, len, ep->workloads[0].name, 0, NULL);
 		return FLOW_NODE_WORKLOAD;
 	}
 	if (nonempty(ep->pod_name)) {
 		stripped = flow_stats_pod_workload(ep->pod_name, wl,
 		    sizeof(wl));
 		if (nonempty(ns))
-			snprintf(buf, len, "%s/%s", ns, wl);
+			join(buf, len, ns, '/', wl);
 		else
-			snprintf(buf, len, "%s", wl);
+			join(buf, len, wl, 0, NULL);
 		return stripped ? FLOW_NODE_WORKLOAD : FLOW_NODE_POD;
 	}
 	res = flow_reserved_identity_name(ep->identity);
@@ -260,26 +292,26 @@ flow_stats_node_name(const struct flow_endpoint *ep,
 		res = reserved_label(ep);
 	if (res != NULL && strncmp(res, "world", 5) == 0 && n_names > 0 &&
 	    nonempty(names[0])) {
-		snprintf(buf, len, "%s", names[0]);
+		join(buf, len, names[0], 0, NULL);
 		return FLOW_NODE_DNS;
 	}
 	if (res != NULL) {
-		snprintf(buf, len, "%s", res);
+		join(buf, len, res, 0, NULL);
 		return FLOW_NODE_RESERVED;
 	}
 	if (svc != NULL && nonempty(svc->name)) {
 		if (nonempty(svc->namespace))
-			snprintf(buf, len, "%s/%s", svc->namespace, svc->name);
+			join(buf, len, svc->namespace, '/', svc->name);
 		else
-			snprintf(buf, len, "%s", svc->name);
+			join(buf, len, svc->name, 0, NULL);
 		return FLOW_NODE_SERVICE;
 	}
 	if (n_names > 0 && nonempty(names[0])) {
-		snprintf(buf, len, "%s", names[0]);
+		join(buf, len, names[0], 0, NULL);
 		return FLOW_NODE_DNS;
 	}
 	if ((fq = fqdn_label(ep)) != NULL && nonempty(fq)) {
-		snprintf(buf, len, "%s", fq);
+		join(buf, len, fq, 0, NULL);
 		return FLOW_NODE_DNS;
 	}
 	if (ep->identity != 0) {
@@ -287,10 +319,10 @@ flow_stats_node_name(const struct flow_endpoint *ep,
 		return FLOW_NODE_IDENTITY;
 	}
 	if (nonempty(ip)) {
-		snprintf(buf, len, "%s", ip);
+		join(buf, len, ip, 0, NULL);
 		return FLOW_NODE_IP;
 	}
-	snprintf(buf, len, "unknown");
+	join(buf, len, "unknown", 0, NULL);
 	return FLOW_NODE_UNKNOWN;
 }
 
@@ -577,27 +609,31 @@ l7_add(struct flow_stats_l7 *l7, const struct flow *f)
 }
 
 static void
-reason_add(struct flow_stats_edge *e, uint32_t code)
+reason_add(struct flow_stats_edge *e, uint32_t code, uint64_t n)
 {
 	size_t i;
 
 	for (i = 0; i < e->n_reasons; i++)
 		if (e->reasons[i].code == code) {
-			e->reasons[i].count++;
+			e->reasons[i].count += n;
 			return;
 		}
 	if (e->n_reasons < FLOW_STATS_MAX_REASONS - 1 ||
 	    (code == 0 && e->n_reasons < FLOW_STATS_MAX_REASONS)) {
 		e->reasons[e->n_reasons].code = code;
-		e->reasons[e->n_reasons++].count = 1;
+		e->reasons[e->n_reasons++].count = n;
 		return;
 	}
-	reason_add(e, 0);	/* the last slot is "other" */
+	reason_add(e, 0, n);	/* the last slot is "other" */
 }
 
-/* Put t into the series, doubling the interval until it fits. */
+/*
+ * Put n flows (nd dropped) at time t into the series, doubling the
+ * interval until t fits and until the step is at least min_step.
+ */
 static void
-series_add(struct flow_stats *st, int64_t t, bool dropped)
+series_add_n(struct flow_stats *st, int64_t t, uint64_t n, uint64_t nd,
+    int64_t min_step)
 {
 	int64_t idx, nb, lo, off;
 	size_t i;
@@ -609,7 +645,7 @@ series_add(struct flow_stats *st, int64_t t, bool dropped)
 		st->ts_base_ns = t - t % st->ts_step_ns;
 	}
 	for (;;) {
-		if (t >= st->ts_base_ns) {
+		if (t >= st->ts_base_ns && st->ts_step_ns >= min_step) {
 			idx = (t - st->ts_base_ns) / st->ts_step_ns;
 			if (idx < FLOW_STATS_NBUCKETS)
 				break;
@@ -626,8 +662,8 @@ series_add(struct flow_stats *st, int64_t t, bool dropped)
 				    (FLOW_STATS_NBUCKETS / 2) * nb;
 		}
 		{
-			uint64_t nt[FLOW_STATS_NBUCKETS] = { 0 };
-			uint64_t nd[FLOW_STATS_NBUCKETS] = { 0 };
+			uint64_t tt[FLOW_STATS_NBUCKETS] = { 0 };
+			uint64_t td[FLOW_STATS_NBUCKETS] = { 0 };
 
 			for (i = 0; i < FLOW_STATS_NBUCKETS; i++) {
 				int64_t bt = st->ts_base_ns +
@@ -638,18 +674,23 @@ series_add(struct flow_stats *st, int64_t t, bool dropped)
 					j = 0;
 				if (j >= FLOW_STATS_NBUCKETS)
 					j = FLOW_STATS_NBUCKETS - 1;
-				nt[j] += st->ts_total[i];
-				nd[j] += st->ts_dropped[i];
+				tt[j] += st->ts_total[i];
+				td[j] += st->ts_dropped[i];
 			}
-			memcpy(st->ts_total, nt, sizeof(nt));
-			memcpy(st->ts_dropped, nd, sizeof(nd));
+			memcpy(st->ts_total, tt, sizeof(tt));
+			memcpy(st->ts_dropped, td, sizeof(td));
 		}
 		st->ts_base_ns = lo;
 		st->ts_step_ns = nb;
 	}
-	st->ts_total[idx]++;
-	if (dropped)
-		st->ts_dropped[idx]++;
+	st->ts_total[idx] += n;
+	st->ts_dropped[idx] += nd;
+}
+
+static void
+series_add(struct flow_stats *st, int64_t t, bool dropped)
+{
+	series_add_n(st, t, 1, dropped ? 1 : 0, 0);
 }
 
 int
@@ -732,35 +773,37 @@ flow_stats_add(struct flow_stats *st, const struct flow *f,
 		st->nodes[ai].dropped++;
 		if (bi != ai)
 			st->nodes[bi].dropped++;
-		reason_add(e, f->drop_reason);
+		reason_add(e, f->drop_reason, 1);
 	}
 	if (f->l4 == FLOW_L4_TCP && (f->tcp_flags & FLOW_TCP_RST)) {
 		e->tcp_resets++;
 		st->tcp_resets++;
 	}
-	if (bsvc->name != NULL && bsvc->name[0] != '\0') {
-		if (bsvc->namespace != NULL && bsvc->namespace[0] != '\0')
-			snprintf(sname, sizeof(sname), "%s/%s",
-			    bsvc->namespace, bsvc->name);
-		else
-			snprintf(sname, sizeof(sname), "%s", bsvc->name);
-		if (e->service == NULL) {
-			int64_t id = intern(st, sname, errbuf, errlen);
+	if (e->service == NULL && nonempty(bsvc->name)) {
+		int64_t id;
 
-			if (id < 0)
-				return (int)id;
-			e->service = report_intern_str(st->priv->in, id);
-		}
-	} else {
-		snprintf(sname, sizeof(sname), "%s", st->nodes[bi].name);
+		if (nonempty(bsvc->namespace))
+			join(sname, sizeof(sname), bsvc->namespace, '/',
+			    bsvc->name);
+		else
+			join(sname, sizeof(sname), bsvc->name, 0, NULL);
+		if ((id = intern(st, sname, errbuf, errlen)) < 0)
+			return (int)id;
+		e->service = report_intern_str(st->priv->in, id);
 	}
 
 	if (port != 0) {
-		char pk[32];
+		char pk[32], num[8];
+		int k = 7;
+		unsigned v = port;
 
-		snprintf(pk, sizeof(pk), "%s/%u",
-		    flow_l4_name(f->l4) ? flow_l4_name(f->l4) : "?",
-		    (unsigned)port);
+		num[7] = '\0';
+		do {
+			num[--k] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0 && k > 0);
+		join(pk, sizeof(pk), flow_l4_name(f->l4) ? flow_l4_name(f->l4) :
+		    "?", '/', num + k);
 		c = count_get(st, &st->priv->port_ids, &st->ports,
 		    &st->n_ports, &st->priv->ports_cap, pk, errbuf, errlen);
 		if (c == NULL)
@@ -782,6 +825,16 @@ flow_stats_add(struct flow_stats *st, const struct flow *f,
 		return 0;
 	if (l7_add(&e->l7, f) < 0)
 		goto nomem;
+	/* the destination service, else the destination node */
+	if (nonempty(bsvc->name)) {
+		if (nonempty(bsvc->namespace))
+			join(sname, sizeof(sname), bsvc->namespace, '/',
+			    bsvc->name);
+		else
+			join(sname, sizeof(sname), bsvc->name, 0, NULL);
+	} else {
+		join(sname, sizeof(sname), st->nodes[bi].name, 0, NULL);
+	}
 	if ((svc = service_get(st, sname, errbuf, errlen)) == NULL)
 		goto nomem;
 	if (l7_add(&svc->l7, f) < 0)
@@ -826,6 +879,189 @@ flow_stats_add_other(struct flow_stats *st, int kind, uint64_t lost)
 		st->lost_events += lost;
 	else
 		st->other_records++;
+}
+
+static int
+l7_merge(struct flow_stats_l7 *d, const struct flow_stats_l7 *s)
+{
+	d->requests += s->requests;
+	d->responses += s->responses;
+	d->http_responses += s->http_responses;
+	d->http_4xx += s->http_4xx;
+	d->http_5xx += s->http_5xx;
+	d->dns_responses += s->dns_responses;
+	d->dns_errors += s->dns_errors;
+	d->kafka_responses += s->kafka_responses;
+	d->kafka_errors += s->kafka_errors;
+	if (s->latency_max_ns > d->latency_max_ns)
+		d->latency_max_ns = s->latency_max_ns;
+	if (s->latency == NULL)
+		return 0;
+	if (d->latency == NULL &&
+	    (d->latency = report_quantile_new(FLOW_STATS_LATENCY_ERR)) == NULL)
+		return CILKIT_ENOMEM;
+	return report_quantile_merge(d->latency, s->latency);
+}
+
+static void
+span_merge(int64_t *dfirst, int64_t *dlast, int64_t first, int64_t last)
+{
+	if (first != 0 && (*dfirst == 0 || first < *dfirst))
+		*dfirst = first;
+	if (last > *dlast)
+		*dlast = last;
+}
+
+int
+flow_stats_merge(struct flow_stats *dst, const struct flow_stats *src,
+    char *errbuf, size_t errlen)
+{
+	struct flow_stats_priv *p = dst->priv;
+	const struct flow_stats_node *sn;
+	const struct flow_stats_edge *se;
+	struct flow_stats_node *dn;
+	struct flow_stats_edge *de;
+	struct flow_stats_service *sv;
+	struct flow_stats_dns *dd;
+	struct flow_stats_count *c;
+	char key[ST_NAME_MAX + 2];
+	int64_t id, nid;
+	int32_t idx, *map = NULL;
+	size_t i, j;
+	int rc = CILKIT_ENOMEM;
+
+	dst->flows += src->flows;
+	dst->lost_events += src->lost_events;
+	dst->other_records += src->other_records;
+	span_merge(&dst->first_ns, &dst->last_ns, src->first_ns, src->last_ns);
+	for (i = 0; i < FLOW_STATS_NVERDICT; i++)
+		dst->verdict[i] += src->verdict[i];
+	for (i = 0; i < 8; i++)
+		dst->l4[i] += src->l4[i];
+	for (i = 0; i < 4; i++)
+		dst->l7[i] += src->l7[i];
+	for (i = 0; i < 3; i++)
+		dst->direction[i] += src->direction[i];
+	dst->replies += src->replies;
+	dst->tcp_resets += src->tcp_resets;
+	dst->http_4xx += src->http_4xx;
+	dst->http_5xx += src->http_5xx;
+	dst->http_responses += src->http_responses;
+	dst->dns_errors += src->dns_errors;
+	dst->dns_responses += src->dns_responses;
+	for (i = 0; i < FLOW_STATS_NBUCKETS; i++)
+		if (src->ts_total[i] > 0)
+			series_add_n(dst, src->ts_base_ns + (int64_t)i *
+			    src->ts_step_ns, src->ts_total[i],
+			    src->ts_dropped[i], src->ts_step_ns);
+
+	/* nodes: by kind and name, as node_get keys them */
+	if ((map = calloc(src->n_nodes + 1, sizeof(*map))) == NULL)
+		goto out;
+	for (i = 0; i < src->n_nodes; i++) {
+		sn = &src->nodes[i];
+		snprintf(key, sizeof(key), "%c|%s", 'a' + sn->kind, sn->name);
+		if ((id = intern(dst, key, errbuf, errlen)) < 0) {
+			rc = (int)id;
+			goto out;
+		}
+		if (idmap_get(&p->node_ids, id, &idx) < 0)
+			goto out;
+		if (idx < 0) {
+			if (grow(&dst->nodes, &p->nodes_cap, dst->n_nodes,
+			    sizeof(*dn)) < 0)
+				goto out;
+			dn = &dst->nodes[dst->n_nodes];
+			memset(dn, 0, sizeof(*dn));
+			if ((nid = intern(dst, sn->name, errbuf, errlen)) < 0) {
+				rc = (int)nid;
+				goto out;
+			}
+			dn->name = report_intern_str(p->in, nid);
+			dn->kind = sn->kind;
+			if (sn->namespace != NULL) {
+				if ((nid = intern(dst, sn->namespace, errbuf,
+				    errlen)) < 0) {
+					rc = (int)nid;
+					goto out;
+				}
+				dn->namespace = report_intern_str(p->in, nid);
+			}
+			idx = (int32_t)dst->n_nodes++;
+			p->node_ids.v[id] = idx;
+		}
+		dn = &dst->nodes[idx];
+		dn->sent += sn->sent;
+		dn->received += sn->received;
+		dn->dropped += sn->dropped;
+		if (sn->identity != 0)
+			dn->identity = sn->identity;
+		map[i] = idx;
+	}
+
+	for (i = 0; i < src->n_edges; i++) {
+		se = &src->edges[i];
+		de = edge_get(dst, (uint32_t)map[se->src],
+		    (uint32_t)map[se->dst], se->proto, se->port);
+		if (de == NULL)
+			goto out;
+		if (de->service == NULL && se->service != NULL) {
+			if ((id = intern(dst, se->service, errbuf, errlen)) < 0) {
+				rc = (int)id;
+				goto out;
+			}
+			de->service = report_intern_str(p->in, id);
+		}
+		de->flows += se->flows;
+		de->replies += se->replies;
+		for (j = 0; j < FLOW_STATS_NVERDICT; j++)
+			de->verdict[j] += se->verdict[j];
+		span_merge(&de->first_ns, &de->last_ns, se->first_ns,
+		    se->last_ns);
+		de->tcp_resets += se->tcp_resets;
+		for (j = 0; j < se->n_reasons; j++)
+			reason_add(de, se->reasons[j].code,
+			    se->reasons[j].count);
+		if (l7_merge(&de->l7, &se->l7) < 0)
+			goto out;
+	}
+	for (i = 0; i < src->n_services; i++) {
+		sv = service_get(dst, src->services[i].name, errbuf, errlen);
+		if (sv == NULL || l7_merge(&sv->l7, &src->services[i].l7) < 0)
+			goto out;
+	}
+	for (i = 0; i < src->n_dns; i++) {
+		if ((dd = dns_get(dst, src->dns[i].query, errbuf,
+		    errlen)) == NULL)
+			goto out;
+		dd->queries += src->dns[i].queries;
+		dd->responses += src->dns[i].responses;
+		dd->errors += src->dns[i].errors;
+		for (j = 0; j < 16; j++)
+			dd->rcode[j] += src->dns[i].rcode[j];
+	}
+	for (i = 0; i < src->n_ports; i++) {
+		c = count_get(dst, &p->port_ids, &dst->ports, &dst->n_ports,
+		    &p->ports_cap, src->ports[i].name, errbuf, errlen);
+		if (c == NULL)
+			goto out;
+		c->count += src->ports[i].count;
+	}
+	for (i = 0; i < src->n_k8s_nodes; i++) {
+		c = count_get(dst, &p->k8s_ids, &dst->k8s_nodes,
+		    &dst->n_k8s_nodes, &p->k8s_cap, src->k8s_nodes[i].name,
+		    errbuf, errlen);
+		if (c == NULL)
+			goto out;
+		c->count += src->k8s_nodes[i].count;
+	}
+	rc = 0;
+out:
+	free(map);
+	if (rc == CILKIT_ENOMEM && errbuf != NULL && errlen > 0 &&
+	    errbuf[0] == '\0')
+		cilkit_fail(errbuf, errlen, rc, "out of memory");
+	return rc;
 }
 
 int64_t

@@ -40,7 +40,7 @@ struct report_quantile;
 /* Verdict slots: the proto numbers 0..7, then "any other number". */
 #define FLOW_STATS_NVERDICT	9
 /* Distinct drop reasons kept per edge; more are counted as code 0. */
-#define FLOW_STATS_MAX_REASONS	8
+#define FLOW_STATS_MAX_REASONS	16
 /*
  * Relative error of the latency percentiles: a reported p50/p90/p99 is
  * within 1% of the exact value at that rank (report_quantile.h).
@@ -168,6 +168,18 @@ void flow_stats_free(struct flow_stats *st);
  */
 int flow_stats_add(struct flow_stats *st, const struct flow *f,
     const char *node_name, char *errbuf, size_t errlen);
+
+/*
+ * Add everything counted in src to dst (for analyses run in parallel
+ * over parts of the input).  The result is what adding all flows to
+ * dst would have given, except that node indexes differ, the time
+ * series may use a coarser interval, and on an edge with more than
+ * FLOW_STATS_MAX_REASONS distinct drop reasons which of them end up
+ * in "other" depends on the order.  Returns 0 or a negative
+ * cilkit_err with a message.
+ */
+int flow_stats_merge(struct flow_stats *dst, const struct flow_stats *src,
+    char *errbuf, size_t errlen);
 
 /* Account a non-flow record (lost events are summed). */
 void flow_stats_add_other(struct flow_stats *st, int kind,

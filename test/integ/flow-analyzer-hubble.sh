@@ -62,4 +62,30 @@ for f in "$DIR"/*.json "$DIR"/*.log; do
 		{ echo "FAIL $name: csv has $lines lines"; fail=1; }
 done
 [ $n -gt 0 ] || { echo "no hubble JSON files"; exit 77; }
+
+# The parallel path (several threads over byte ranges of a file) gives
+# the same report as one thread, bad lines and an over-long line
+# included, with the same messages and line numbers (the time series may
+# get a coarser interval: only its total is compared).
+D="$DIR/cilium-hubble-otel_testdata_basic-sample-400-tcp-flows.json"
+U="$DIR/cilium-hubble-otel_testdata_basic-sample-400-udp-flows.json"
+{ head -50 "$D"; echo '{"flow": broken'; sed -n 51,300p "$D"; echo 'not json'
+  head -c 4300000 /dev/zero | tr '\0' x; echo; sed -n 301,400p "$D"; cat "$U"
+} >"$tmp/mixed.json"
+norm='.time_series |= ([.buckets[].flows] | add) | del(.nodes) | .edges |= map(del(.source, .destination)) | .top_talkers |= sort_by(.name) | .top_destinations |= sort_by(.name) | .services |= sort_by(.name) | .dns |= sort_by(.query)'
+for t in 1 2 3 7; do
+	FLOW_ANALYZER_THREADS=$t "$FA" -i "$tmp/mixed.json" --json \
+	    >"$tmp/par$t.json" 2>"$tmp/par$t.err"
+	jq -S "$norm" "$tmp/par$t.json" >"$tmp/par$t.norm"
+done
+for t in 2 3 7; do
+	cmp -s "$tmp/par1.norm" "$tmp/par$t.norm" ||
+		{ echo "FAIL $t threads: report differs"; diff "$tmp/par1.norm" "$tmp/par$t.norm" | head; fail=1; }
+	cmp -s "$tmp/par1.err" "$tmp/par$t.err" ||
+		{ echo "FAIL $t threads: messages differ"; cat "$tmp/par$t.err"; fail=1; }
+done
+grep -q 'mixed.json:51: ' "$tmp/par1.err" && grep -q 'mixed.json:303: line longer' "$tmp/par1.err" ||
+	{ echo "FAIL bad-line messages:"; cat "$tmp/par1.err"; fail=1; }
+[ "$(jq .summary.flows "$tmp/par1.json")" = 800 ] || { echo "FAIL mixed: flow count"; fail=1; }
+echo "ok parallel path = one thread (2, 3, 7 threads, bad lines)"
 exit $fail

@@ -389,6 +389,69 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* Merging halves gives what one pass over everything gives. */
+START_TEST(test_merge)
+{
+	struct flow_stats *all = flow_stats_new(), *a = flow_stats_new();
+	struct flow_stats *b = flow_stats_new();
+	char eb[CILKIT_ERRBUF_SIZE];
+	struct json_object *ja, *jm;
+	struct flow f;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < 3000; i++) {
+		mk(&f, i % 3 == 0, i % 7 == 0 ? FLOW_DROPPED : FLOW_FORWARDED,
+		    1700000000000000000LL + (int64_t)i * 2000000000LL);
+		if (i % 7 == 0)
+			f.drop_reason = 130 + (uint32_t)(i % 5);
+		if (i % 5 == 0)
+			f.dst.pod_name = i % 2 ? "db-1" : "cache-x2k9p";
+		if (i % 4 == 1) {
+			f.has_l7 = true;
+			f.l7.type = FLOW_L7_RESPONSE;
+			f.l7.kind = FLOW_L7_HTTP;
+			f.l7.http.code = i % 8 == 1 ? 500 : 200;
+			f.l7.latency_ns = 1000 + i * 997 % 100000;
+		}
+		ck_assert_int_eq(flow_stats_add(all, &f, "n1", eb,
+		    sizeof(eb)), 0);
+		ck_assert_int_eq(flow_stats_add(i < 1700 ? a : b, &f,
+		    i % 2 ? "n1" : "n2", eb, sizeof(eb)), 0);
+	}
+	ck_assert_int_eq(flow_stats_merge(a, b, eb, sizeof(eb)), 0);
+	ck_assert_uint_eq(a->flows, all->flows);
+	ck_assert_uint_eq(a->n_nodes, all->n_nodes);
+	ck_assert_uint_eq(a->n_edges, all->n_edges);
+	ck_assert_uint_eq(a->n_ports, all->n_ports);
+	ck_assert_uint_eq(a->http_5xx, all->http_5xx);
+	ck_assert_uint_eq(a->first_ns, all->first_ns);
+	ck_assert_uint_eq(a->last_ns, all->last_ns);
+	/* same edges, same numbers: compare the JSON edge lists */
+	ja = flow_stats_json(all, 0);
+	jm = flow_stats_json(a, 0);
+	if (getenv("DUMP")) {
+		puts(json_object_to_json_string(ja));
+		puts(json_object_to_json_string(jm));
+	}
+	ck_assert(strcmp(json_object_to_json_string(json_object_object_get(
+	    jm, "edges")), json_object_to_json_string(json_object_object_get(
+	    ja, "edges"))) == 0);
+	ck_assert(strcmp(json_object_to_json_string(json_object_object_get(
+	    jm, "services")), json_object_to_json_string(
+	    json_object_object_get(ja, "services"))) == 0);
+	json_object_put(ja);
+	json_object_put(jm);
+	for (i = 0; i < FLOW_STATS_NBUCKETS; i++)
+		sum += a->ts_total[i];
+	ck_assert_uint_eq(sum, 3000);
+	ck_assert_int_eq(a->ts_step_ns, all->ts_step_ns);
+	flow_stats_free(all);
+	flow_stats_free(a);
+	flow_stats_free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -408,6 +471,7 @@ main(void)
 	tcase_add_test(tc, test_dns_errors);
 	tcase_add_test(tc, test_series);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_merge);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
