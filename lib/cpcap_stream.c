@@ -334,6 +334,12 @@ cpcap_stream_offset(const struct cpcap_stream *s)
 }
 
 int
+cpcap_stream_tsprec(const struct cpcap_stream *s)
+{
+	return s->info.tsprec;
+}
+
+int
 cpcap_stream_started(const struct cpcap_stream *s)
 {
 	return s->started;

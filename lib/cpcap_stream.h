@@ -68,6 +68,8 @@ int cpcap_stream_end(struct cpcap_stream *s, char *errbuf, size_t errlen);
 /* Whole records delivered, and stream bytes consumed so far. */
 uint64_t cpcap_stream_records(const struct cpcap_stream *s);
 uint64_t cpcap_stream_offset(const struct cpcap_stream *s);
+/* The stream's timestamp precision (valid once started). */
+int cpcap_stream_tsprec(const struct cpcap_stream *s);
 /* Whether the global header was seen. */
 int cpcap_stream_started(const struct cpcap_stream *s);
 
