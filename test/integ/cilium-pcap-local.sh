@@ -54,7 +54,10 @@ traffic() {
 	bg_pids="$bg_pids $udp_srv"
 	ip netns exec "$CP_PODB" socat -u TCP-LISTEN:8080,reuseaddr OPEN:/dev/null &
 	tcp_srv=$!
-	sleep 0.3
+	i=0
+	until inb ss -ltn | grep -q ':8080 ' && inb ss -lun | grep -q ':9999 '; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
 	inb ping -c 4 -i 0.1 -W 1 "$CP_IPA" >/dev/null || echo "ping B->A failed"
 	inb ping -6 -c 3 -i 0.1 -W 1 "$CP_IP6A" >/dev/null || echo "ping6 B->A failed"
 	for i in 1 2 3 4 5; do
@@ -71,14 +74,14 @@ traffic() {
 # --- one run of traffic, six captures at once -------------------------
 ips="--ip $CP_IPA --ip $CP_IP6A"
 for ifc in pod any cilium_host cilium_net; do
-	ip netns exec "$CP_NODE" "$PCAP" --local $ips -i $ifc --duration 5 -o "$T/$ifc.pcap" \
+	ip netns exec "$CP_NODE" "$PCAP" --local $ips -i $ifc --duration 8 -o "$T/$ifc.pcap" \
 	    -v 2>"$T/$ifc.err" &
 	echo $! >"$T/$ifc.pid"
 done
-ip netns exec "$CP_NODE" "$PCAP" --local $ips -i any --filter udp --duration 5 \
+ip netns exec "$CP_NODE" "$PCAP" --local $ips -i any --filter udp --duration 8 \
     -o "$T/udp.pcap" 2>"$T/udp.err" &
 echo $! >"$T/udp.pid"
-ip netns exec "$CP_NODE" "$PCAP" --local $ips -i pod -c 3 --duration 5 icmp \
+ip netns exec "$CP_NODE" "$PCAP" --local $ips -i pod -c 3 --duration 8 icmp \
     -o "$T/count.pcap" 2>"$T/count.err" &
 echo $! >"$T/count.pid"
 for c in pod any cilium_host cilium_net udp count; do
@@ -164,9 +167,9 @@ innode "$PCAP" --local --ip "$CP_IPA" -i pod --duration 1 -q -o "$T/umask.pcap"
 umask 022
 
 # stdout: a pipe is used when no -o is given; '-' too; never a TTY.
-innode "$PCAP" --local --ip "$CP_IPA" -i pod --duration 2 -q icmp 2>"$T/pipe.err" |
+innode "$PCAP" --local --ip "$CP_IPA" -i pod --duration 3 icmp 2>"$T/pipe.err" |
     cat >"$T/pipe.pcap" &
-sleep 0.5
+cp_wait_started "$T/pipe.err"
 inb ping -c 2 -i 0.1 "$CP_IPA" >/dev/null
 wait
 tshark_clean "$T/pipe.pcap" && expect_count "$T/pipe.pcap" icmp 4 "stdout pipe without -o"
