@@ -969,6 +969,11 @@ kube_list(struct kube_client *c, const struct kube_resource *res,
 		}
 		free(cont);
 		cont = NULL;
+		if (o->rv_out != NULL && o->rv_cap > 0 &&
+		    json_object_object_get_ex(page, "metadata", &meta) &&
+		    jstr(meta, "resourceVersion") != NULL)
+			snprintf(o->rv_out, o->rv_cap, "%s",
+			    jstr(meta, "resourceVersion"));
 		if (json_object_object_get_ex(page, "metadata", &meta) &&
 		    jstr(meta, "continue") != NULL &&
 		    jstr(meta, "continue")[0] != '\0' &&
@@ -995,4 +1000,216 @@ fail:
 	json_object_put(page);
 	json_object_put(arr);
 	return r;
+}
+
+/* ---- watch ---- */
+
+struct watch_ctx {
+	struct kube_client *c;
+	struct json_tokener *tok;
+	kube_watch_cb cb;
+	void *arg;
+	size_t in_event;	/* bytes of the event being parsed */
+	bool stop, expired;
+	int err;
+	char msg[CILKIT_ERRBUF_SIZE];
+	/* a non-200 answer is collected for its Status */
+	long status;
+	char *ebody;
+	size_t elen;
+};
+
+static int
+watch_event(struct watch_ctx *w, struct json_object *ev)
+{
+	const char *type = jstr(ev, "type");
+	struct json_object *obj = NULL;
+	char clean[240];
+
+	if (type == NULL || !json_object_object_get_ex(ev, "object", &obj) ||
+	    !json_object_is_type(obj, json_type_object)) {
+		w->err = cilkit_fail(w->msg, sizeof(w->msg), CILKIT_EPROTO,
+		    "the API server sent a watch event without a type or an "
+		    "object");
+		return -1;
+	}
+	if (strcmp(type, "ERROR") == 0) {
+		struct json_object *code;
+
+		if (json_object_object_get_ex(obj, "code", &code) &&
+		    json_object_get_int(code) == 410) {
+			w->expired = true;
+			return -1;
+		}
+		clean_text(jstr(obj, "message"), clean, sizeof(clean));
+		w->err = cilkit_fail(w->msg, sizeof(w->msg), CILKIT_EPROTO,
+		    "the watch ended with an error from the API server: %s",
+		    clean[0] ? clean : "no message");
+		return -1;
+	}
+	if (w->cb(w->arg, type, obj) != 0) {
+		w->stop = true;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+watch_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct watch_ctx *w = arg;
+	size_t n = size * nmemb, off = 0;
+	struct json_object *ev;
+	enum json_tokener_error je;
+	long st = 0;
+
+	curl_easy_getinfo(w->c->h, CURLINFO_RESPONSE_CODE, &st);
+	if (st != 200) {
+		/* an error Status: keep (a bounded part of) the body */
+		char *nb;
+
+		w->status = st;
+		if (w->elen + n > 65536)
+			return n;
+		if ((nb = realloc(w->ebody, w->elen + n + 1)) == NULL)
+			return 0;
+		w->ebody = nb;
+		memcpy(w->ebody + w->elen, ptr, n);
+		w->elen += n;
+		w->ebody[w->elen] = '\0';
+		return n;
+	}
+	/* consecutive JSON values; newlines between them are not needed */
+	while (off < n) {
+		size_t chunk = n - off;
+
+		while (w->in_event == 0 && off < n &&
+		    (ptr[off] == '\n' || ptr[off] == '\r' || ptr[off] == ' '))
+			off++;
+		if (off >= n)
+			break;
+		chunk = n - off;
+		if (chunk > INT32_MAX)
+			chunk = INT32_MAX;
+		ev = json_tokener_parse_ex(w->tok, ptr + off, (int)chunk);
+		je = json_tokener_get_error(w->tok);
+		if (ev == NULL && je == json_tokener_continue) {
+			w->in_event += chunk;
+			if (w->in_event > KUBE_WATCH_MAX_EVENT) {
+				w->err = cilkit_fail(w->msg, sizeof(w->msg),
+				    CILKIT_ETOOBIG, "a watch event is larger "
+				    "than %zu bytes", KUBE_WATCH_MAX_EVENT);
+				return 0;
+			}
+			return n;
+		}
+		if (ev == NULL) {
+			w->err = cilkit_fail(w->msg, sizeof(w->msg),
+			    CILKIT_EPROTO, "the API server's watch stream is "
+			    "not JSON (%s)", json_tokener_error_desc(je));
+			return 0;
+		}
+		off += (size_t)json_tokener_get_parse_end(w->tok);
+		json_tokener_reset(w->tok);
+		w->in_event = 0;
+		if (watch_event(w, ev) < 0) {
+			json_object_put(ev);
+			return 0;	/* stops the transfer */
+		}
+		json_object_put(ev);
+	}
+	return n;
+}
+
+int
+kube_watch(struct kube_client *c, const struct kube_resource *res,
+    const char *ns, const struct kube_watch_opts *opts, kube_watch_cb cb,
+    void *arg, char *errbuf, size_t errlen)
+{
+	static const struct kube_watch_opts defopts;
+	const struct kube_watch_opts *o = opts != NULL ? opts : &defopts;
+	struct curl_slist *hdrs = NULL;
+	struct watch_ctx w;
+	char path[8192], ts[24], cerr[CURL_ERROR_SIZE];
+	struct json_object *body;
+	size_t n;
+	long tmo = o->timeout_s > 0 ? o->timeout_s : 300;
+	int r, attempt;
+	CURLcode rc;
+
+	if ((r = kube_resource_path(c, res, ns, NULL, NULL, path,
+	    sizeof(path), errbuf, errlen)) < 0)
+		return r;
+	n = strlen(path);
+	snprintf(ts, sizeof(ts), "%ld", tmo);
+	if ((r = append_param(c->h, path, sizeof(path), &n, "watch",
+	    "true")) < 0 ||
+	    (o->label_selector != NULL && (r = append_param(c->h, path,
+	    sizeof(path), &n, "labelSelector", o->label_selector)) < 0) ||
+	    (o->field_selector != NULL && (r = append_param(c->h, path,
+	    sizeof(path), &n, "fieldSelector", o->field_selector)) < 0) ||
+	    (o->resource_version != NULL && (r = append_param(c->h, path,
+	    sizeof(path), &n, "resourceVersion", o->resource_version)) < 0) ||
+	    (o->bookmarks && (r = append_param(c->h, path, sizeof(path), &n,
+	    "allowWatchBookmarks", "true")) < 0) ||
+	    (r = append_param(c->h, path, sizeof(path), &n, "timeoutSeconds",
+	    ts)) < 0)
+		return cilkit_fail(errbuf, errlen, r, "watch selector too long");
+	for (attempt = 0; attempt < 2; attempt++) {
+		memset(&w, 0, sizeof(w));
+		w.c = c;
+		w.cb = cb;
+		w.arg = arg;
+		if ((w.tok = json_tokener_new_ex(128)) == NULL)
+			return CILKIT_ENOMEM;
+		curl_easy_reset(c->h);
+		hdrs = curl_slist_append(NULL, "Accept: application/json");
+		r = kube_client_setup_handle(c, c->h, path, &hdrs, attempt > 0,
+		    errbuf, errlen);
+		if (r < 0) {
+			curl_slist_free_all(hdrs);
+			json_tokener_free(w.tok);
+			return r;
+		}
+		curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, watch_write);
+		curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &w);
+		curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, cerr);
+		/* the server ends the stream after timeoutSeconds */
+		curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, (tmo + 30) * 1000L);
+		curl_easy_setopt(c->h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c->h, CURLOPT_XFERINFOFUNCTION, xferinfo);
+		curl_easy_setopt(c->h, CURLOPT_XFERINFODATA, c);
+		cerr[0] = '\0';
+		rc = curl_easy_perform(c->h);
+		curl_slist_free_all(hdrs);
+		json_tokener_free(w.tok);
+		if (w.status == 401 && attempt == 0 && c->cfg->auth !=
+		    KUBE_AUTH_NONE && (c->cfg->token_file != NULL ||
+		    c->cfg->auth == KUBE_AUTH_EXEC)) {
+			free(w.ebody);
+			continue;
+		}
+		break;
+	}
+	if (w.status != 0 && w.status != 200) {
+		body = parse_json(w.ebody, w.elen);
+		r = kube_status_error(c, w.status, body, "watch", res, ns,
+		    NULL, errbuf, errlen);
+		json_object_put(body);
+		free(w.ebody);
+		return r;
+	}
+	free(w.ebody);
+	if (w.expired)
+		return KUBE_WATCH_EXPIRED;
+	if (w.stop)
+		return 0;
+	if (w.err < 0)
+		return cilkit_fail(errbuf, errlen, w.err, "%s", w.msg);
+	if (rc == CURLE_OK)
+		return 0;
+	if (cerr[0] == '\0')
+		snprintf(cerr, sizeof(cerr), "%s", curl_easy_strerror(rc));
+	return curl_error(c, rc, cerr, "watch", res->plural, errbuf, errlen);
 }

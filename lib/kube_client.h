@@ -82,6 +82,10 @@ struct kube_list_opts {
 	const char *field_selector;	/* "spec.nodeName=n1", or NULL */
 	unsigned limit;			/* page size; 0: KUBE_DEFAULT_PAGE */
 	size_t max_items;		/* stop after this many; 0: no cap */
+	/* when not NULL: gets the list's metadata.resourceVersion, the
+	 * point a following kube_watch starts from */
+	char *rv_out;
+	size_t rv_cap;
 };
 
 /*
@@ -94,6 +98,38 @@ struct kube_list_opts {
 int kube_list(struct kube_client *c, const struct kube_resource *res,
     const char *ns, const struct kube_list_opts *opts,
     struct json_object **items, char *errbuf, size_t errlen);
+
+/*
+ * WATCH (kubernetes-api.md 4.4): a stream of self-delimiting JSON
+ * events.  cb gets each event's type ("ADDED", "MODIFIED", "DELETED",
+ * "BOOKMARK") and object (borrowed for the call); a non-zero return
+ * stops the watch.  ERROR events end the watch.
+ */
+typedef int (*kube_watch_cb)(void *arg, const char *type,
+    struct json_object *obj);
+
+struct kube_watch_opts {
+	const char *label_selector;
+	const char *field_selector;
+	const char *resource_version;	/* from a LIST; NULL: now */
+	long timeout_s;			/* server-side end, 0: 300 s */
+	bool bookmarks;			/* allowWatchBookmarks */
+};
+
+/* Largest single watch event accepted. */
+#define KUBE_WATCH_MAX_EVENT	((size_t)64 << 20)
+/* kube_watch's return when the resourceVersion is too old (410). */
+#define KUBE_WATCH_EXPIRED	1
+
+/*
+ * Watch res in ns (NULL: all namespaces / cluster scope).  Returns 0
+ * when the server ended the stream (timeoutSeconds) or cb asked to stop,
+ * KUBE_WATCH_EXPIRED when the resourceVersion is too old (list again),
+ * or a negative enum cilkit_err (CILKIT_EINTR on the cancel flag).
+ */
+int kube_watch(struct kube_client *c, const struct kube_resource *res,
+    const char *ns, const struct kube_watch_opts *opts, kube_watch_cb cb,
+    void *arg, char *errbuf, size_t errlen);
 
 /*
  * Raw GET of an API path ("/version", "/apis/cilium.io"), with query.

@@ -78,6 +78,21 @@ kl get pods -A --field-selector bogus.field=x >"$T/l" 2>"$T/err"
 expect "bad field selector: 400 message" "$T/err" \
 	'\[invalid input\] the API server refused to list pods in all namespaces: .*field label not supported'
 
+# --- watch --------------------------------------------------------------------
+t0=$(date +%s)
+kl watch pods -n demo --timeout-seconds 2 >"$T/w" 2>"$T/err"; rc=$?
+t1=$(date +%s)
+[ $rc = 0 ] && [ "$(sort "$T/w" | tr '\n' ' ')" = "ADDED demo/backend ADDED demo/db ADDED demo/frontend " ] &&
+	[ $((t1 - t0)) -le 6 ] && ok "watch: an ADDED per pod, ends after timeoutSeconds" ||
+	fail "watch: rc $rc after $((t1 - t0)) s: $(cat "$T/w" "$T/err")"
+kl watch pods -A -l app=backend --from-list --timeout-seconds 1 >"$T/w" 2>"$T/err"; rc=$?
+[ $rc = 0 ] && [ ! -s "$T/w" ] && grep -q 'listed 1, resourceVersion [0-9]' "$T/err" &&
+	ok "watch from the list's resourceVersion: no replay" ||
+	fail "watch from list: rc $rc $(cat "$T/w" "$T/err")"
+kl --context lab-viewer watch pods -n kube-system --timeout-seconds 1 >"$T/w" 2>"$T/err"
+grep -q '\[forbidden\] not allowed to watch pods in namespace kube-system: RBAC must grant verb "watch"' "$T/err" &&
+	ok "watch 403 names the watch verb" || fail "watch 403: $(cat "$T/err")"
+
 # --- errors ------------------------------------------------------------------
 kl -n demo get pod nope >"$T/l" 2>"$T/err"; rc=$?
 [ $rc = 1 ] && ok "404 exit 1" || fail "404 exit $rc"
@@ -184,10 +199,7 @@ b=$(sha256sum <"$T/in" | cut -d' ' -f1)
 MB=${KUBE_TEST_EXEC_MB:-50}
 head -c $((MB * 1048576)) /dev/urandom >"$T/big"
 t0=$(date +%s)
-# The lab's API server pumps upgraded TLS connections slowly (about
-# 0.2 MB/s; the real kubectl is no faster against it), hence the
-# generous limit.
-timeout 900 "$KL" -n demo exec frontend -- cat "$T/big" >"$T/big.out" \
+timeout 300 "$KL" -n demo exec frontend -- cat "$T/big" >"$T/big.out" \
 	2>"$T/err"; rc=$?
 t1=$(date +%s)
 a=$(sha256sum <"$T/big" | cut -d' ' -f1); b=$(sha256sum <"$T/big.out" | cut -d' ' -f1)

@@ -13,6 +13,10 @@
  *       flows from the Cilium agents (hubble observe ARGS -o jsonpb,
  *       or cilium-dbg monitor ARGS -j), merged by time, on stdout
  *   agent-pod NODE             the agent pod's name on NODE
+ *   watch RESOURCE [-A] [-l SEL] [--field-selector SEL]
+ *       [--from-list] [--timeout-seconds N]
+ *       one "TYPE NS/NAME" line per event; --from-list lists first
+ *       and watches from the list's resourceVersion
  *   config                     the resolved config (no secrets)
  *
  * Errors: "kubectl-lite: MESSAGE" on stderr and exit 125 (exec) or 1.
@@ -81,6 +85,22 @@ err_cb(void *arg, const uint8_t *buf, size_t len)
 {
 	(void)arg;
 	return write_all(2, buf, len);
+}
+
+static int
+watch_cb(void *arg, const char *type, struct json_object *obj)
+{
+	struct json_object *md, *ns = NULL, *name = NULL;
+
+	(void)arg;
+	if (json_object_object_get_ex(obj, "metadata", &md)) {
+		json_object_object_get_ex(md, "namespace", &ns);
+		json_object_object_get_ex(md, "name", &name);
+	}
+	printf("%s %s%s%s\n", type, ns ? json_object_get_string(ns) : "",
+	    ns ? "/" : "", name ? json_object_get_string(name) : "?");
+	fflush(stdout);
+	return 0;
 }
 
 static void
@@ -303,6 +323,65 @@ main(int argc, char **argv)
 		r = cilium_agent_close(st, fp, &nrec, eb, sizeof(eb));
 		fprintf(stderr, "kubectl-lite: %llu records\n", nrec);
 		rc = r < 0 ? fail(1, r, eb) : 0;
+	} else if (strcmp(cmd, "watch") == 0) {
+		static const struct option wopts[] = {
+			{ "all-namespaces", no_argument, NULL, 'A' },
+			{ "selector", required_argument, NULL, 'l' },
+			{ "field-selector", required_argument, NULL, 'f' },
+			{ "from-list", no_argument, NULL, 'F' },
+			{ "timeout-seconds", required_argument, NULL, 't' },
+			{ "namespace", required_argument, NULL, 'n' },
+			{ NULL, 0, NULL, 0 },
+		};
+		struct kube_watch_opts wo = { 0 };
+		const struct kube_resource *res;
+		char rv[64] = "";
+		bool all = false, from_list = false;
+
+		while ((ch = getopt_long(argc, argv, "Al:n:", wopts, NULL)) !=
+		    -1) {
+			switch (ch) {
+			case 'A': all = true; break;
+			case 'l': wo.label_selector = optarg; break;
+			case 'f': wo.field_selector = optarg; break;
+			case 'F': from_list = true; break;
+			case 't': wo.timeout_s = strtol(optarg, NULL, 10);
+				break;
+			case 'n': set_ns(cfg, optarg); break;
+			default: usage();
+			}
+		}
+		if (optind >= argc ||
+		    (res = kube_resource_find(argv[optind])) == NULL)
+			usage();
+		if (from_list) {
+			struct kube_list_opts lo = { 0 };
+			struct json_object *items = NULL;
+
+			lo.label_selector = wo.label_selector;
+			lo.field_selector = wo.field_selector;
+			lo.rv_out = rv;
+			lo.rv_cap = sizeof(rv);
+			r = kube_list(cl, res, all || !res->namespaced ? NULL :
+			    cfg->ns, &lo, &items, eb, sizeof(eb));
+			json_object_put(items);
+			if (r < 0) {
+				rc = fail(1, r, eb);
+				goto out;
+			}
+			fprintf(stderr, "kubectl-lite: listed %d, "
+			    "resourceVersion %s\n", r, rv);
+			wo.resource_version = rv;
+		}
+		r = kube_watch(cl, res, all || !res->namespaced ? NULL :
+		    cfg->ns, &wo, watch_cb, NULL, eb, sizeof(eb));
+		if (r < 0) {
+			rc = fail(1, r, eb);
+			goto out;
+		}
+		if (r == KUBE_WATCH_EXPIRED)
+			fprintf(stderr, "kubectl-lite: watch expired\n");
+		rc = r == KUBE_WATCH_EXPIRED ? 3 : 0;
 	} else if (strcmp(cmd, "agent-pod") == 0) {
 		char name[256];
 
