@@ -127,6 +127,13 @@ if grep -q "$(printf '\033')" "$tmp/out"; then
 fi
 grep -q 'a/bad?\[2Jname' "$tmp/out" || fail "sanitized name missing"
 
+# --- a pcap is refused with a pointer to flow-analyzer
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' \
+    >"$tmp/x.pcap"
+expect 2 "$AD" -i "$tmp/x.pcap"
+grep -q 'x.pcap: this is a packet capture' "$tmp/err" || fail "pcap message"
+[ -s "$tmp/out" ] && fail "pcap: report printed"
+
 # --- a flow with nothing but the verdict still counts
 printf '{"flow":{"verdict":"DROPPED"}}\n' >"$tmp/bare.json"
 expect 0 "$AD" -i "$tmp/bare.json" --json
