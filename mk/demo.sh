@@ -29,7 +29,7 @@ run "$BIN/analyze-drops" -i "$out/flows.json"
 run "$BIN/analyze-drops" -i "$out/flows.json" -n payments \
     --reason "Policy denied" --detail --top 5
 run "$BIN/analyze-drops" -i "$out/flows.json" --summary --max-drops 100
-echo "(exit status 1 = more drops than --max-drops: the cron job's signal)"
+echo "(status 1 means more drops than --max-drops: the signal for cron)"
 
 echo
 echo "demo: more to try:"
