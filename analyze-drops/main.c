@@ -147,8 +147,9 @@ parse_time_opt(const char *opt, const char *arg, int64_t now, int64_t *out,
 	if (report_parse_time(arg, now, out, eb, sizeof(eb)) != 0)
 		cli_usage_error("%s: %s", opt, eb);
 	*relative = report_parse_duration(arg, &d, NULL, 0) == 0;
+	/* "--since 90y" reaches before 1970: it means everything. */
 	if (*out <= 0)
-		cli_usage_error("%s '%s' is before 1970", opt, arg);
+		*out = 1;
 }
 
 int

@@ -145,6 +145,8 @@ grep -q '^Time Range: Last 5 minutes (no drops seen)$' "$tmp/out" ||
 	fail "--since 5m: $(grep 'Time Range' "$tmp/out")"
 expect 0 "$AD" -i "$MIXED" --since 10000d --json
 [ "$(jq .total_drops "$tmp/out")" = 8 ] || fail "--since 10000d"
+expect 0 "$AD" -i "$MIXED" --since 36500d --json	# reaches before 1970
+[ "$(jq .total_drops "$tmp/out")" = 8 ] || fail "--since 36500d"
 
 # --- --max-drops
 expect 0 "$AD" -i "$tmp/bare.json" --max-drops 1
