@@ -405,9 +405,9 @@ run_agent(void *arg)
 		eo.timeout_ms = s->o.timeout_ms;
 		r->llen = 0;
 		r->rc = kube_exec(r->cl, &eo, &res, r->err, sizeof(r->err));
-		if (!(r->rc == CILKIT_ENOTFOUND && t + 1 < nt &&
-		    strstr(r->err, "not found") != NULL &&
-		    strstr(r->err, "pod ") == NULL))
+		/* cilium-dbg missing from the image: try cilium */
+		if (!(r->rc == CILKIT_EIO && t + 1 < nt &&
+		    strstr(r->err, "not found") != NULL))
 			break;
 	}
 	/* a last line without its newline */

@@ -349,8 +349,12 @@ kube_exec_parse_status(const char *json, size_t len, int *exit_code,
 		    "the exec status is neither Success nor Failure");
 		goto out;
 	}
-	r = cilkit_fail(errbuf, errlen, strstr(msg, "not found") != NULL ?
-	    CILKIT_ENOTFOUND : CILKIT_EIO, "%s",
+	/* a missing container is "not found"; a command that could not
+	 * start (missing executable included) is an I/O error */
+	r = cilkit_fail(errbuf, errlen, strstr(msg, "not found") != NULL &&
+	    strstr(msg, "executable") == NULL &&
+	    strcasestr(msg, "no such file") == NULL ? CILKIT_ENOTFOUND :
+	    CILKIT_EIO, "%s",
 	    clean[0] ? clean : "the command failed without a message");
 out:
 	json_object_put(o);

@@ -61,7 +61,8 @@ struct kube_exec_result {
  * CILKIT_EAUTH, CILKIT_ETIMEOUT (deadline or liveness), CILKIT_EINTR
  * (cancel flag set or a callback asked to stop), CILKIT_ECONN,
  * CILKIT_EPROTO (the server broke the protocol), CILKIT_EIO (the
- * command could not start: the Status message says why).
+ * command could not start, e.g. "executable file not found in $PATH":
+ * the Status message is in errbuf).
  * The client's cancel flag (kube_client_set_cancel) is honoured.
  */
 int kube_exec(struct kube_client *c, const struct kube_exec_opts *o,

@@ -185,7 +185,7 @@ cmp -s "$T/out" "$T/kout" && expect "exec runs in the pod's netns" "$T/out" '10\
 	fail "exec ip addr differs from kubectl's: $(cat "$T/out" "$T/err" "$T/kout")"
 kl -n demo exec frontend -- cilkit-nonexistent >"$T/out" 2>"$T/err"; rc=$?
 [ $rc = 125 ] && ok "missing binary: exit 125" || fail "missing binary rc $rc"
-expect "missing binary: message" "$T/err" '\[not found\] exec of cilkit-nonexistent in pod demo/frontend failed: .*executable file not found'
+expect "missing binary: message" "$T/err" '\[I/O error\] exec of cilkit-nonexistent in pod demo/frontend failed: .*executable file not found'
 kl -n demo exec nope -- true >"$T/out" 2>"$T/err"
 expect "exec in a missing pod" "$T/err" '\[not found\] pod demo/nope not found'
 kl --context lab-viewer -n demo exec frontend -- true >"$T/out" 2>"$T/err"

@@ -304,6 +304,9 @@ static const struct status_case status_cases[] = {
 	{ "{\"status\":\"Failure\",\"message\":\"container \\\"x\\\" not "
 	  "found in pod\",\"reason\":\"InternalError\"}", CILKIT_ENOTFOUND, -1,
 	  "container \"x\" not found" },
+	{ "{\"status\":\"Failure\",\"message\":\"OCI runtime exec failed: "
+	  "exec: \\\"nope\\\": executable file not found in $PATH\",\"reason\":"
+	  "\"InternalError\"}", CILKIT_EIO, -1, "executable file not found" },
 	{ "{\"status\":\"Failure\",\"message\":\"boom\\u001b[31m\"}",
 	  CILKIT_EIO, -1, "boom?[31m" },
 	{ "{\"status\":\"Weird\"}", CILKIT_EPROTO, -1, "neither" },
