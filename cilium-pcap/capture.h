@@ -54,11 +54,12 @@ int cp_finish(const struct cp_opts *o, int end, const struct cpcap_stats *st,
     const char *why);
 
 /*
- * Create the output (o->output, "-" for stdout) for linktype/snaplen;
+ * Create the output (o->output, "-" for stdout) for linktype, snaplen
+ * and timestamp precision (CPCAP_TS_*);
  * on failure print why and return the exit status, else 0.
  */
 int cp_open_output(const struct cp_opts *o, int linktype, uint32_t snaplen,
-    struct cpcap_writer **wp);
+    int tsprec, struct cpcap_writer **wp);
 
 /* Local capture with libpcap on this host; returns the exit status. */
 int cp_local(struct cp_opts *o);

@@ -94,7 +94,7 @@ cp_local(struct cp_opts *o)
 		    CILKIT_EXIT_USAGE : CILKIT_EXIT_IO;
 	}
 	if ((rc = cp_open_output(o, cpcap_capture_linktype(c),
-	    cpcap_capture_snaplen(c), &w)) != 0) {
+	    cpcap_capture_snaplen(c), CPCAP_TS_USEC, &w)) != 0) {
 		cpcap_capture_close(c);
 		return rc;
 	}

@@ -199,13 +199,13 @@ cp_finish(const struct cp_opts *o, int end, const struct cpcap_stats *st,
 
 int
 cp_open_output(const struct cp_opts *o, int linktype, uint32_t snaplen,
-    struct cpcap_writer **wp)
+    int tsprec, struct cpcap_writer **wp)
 {
 	char eb[CILKIT_ERRBUF_SIZE];
 	int rc;
 
 	rc = cpcap_writer_open(wp, o->output, o->force ? CPCAP_W_FORCE : 0,
-	    linktype, snaplen, CPCAP_TS_USEC, eb, sizeof(eb));
+	    linktype, snaplen, tsprec, eb, sizeof(eb));
 	if (rc == 0)
 		return 0;
 	cli_warnx("%s", eb);
