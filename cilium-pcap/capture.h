@@ -64,6 +64,12 @@ int cp_open_output(const struct cp_opts *o, int linktype, uint32_t snaplen,
 /* Local capture with libpcap on this host; returns the exit status. */
 int cp_local(struct cp_opts *o);
 
+/*
+ * Fill o->ips from the API (pod o->pod); 0 or an exit status, with the
+ * reason printed.
+ */
+int cp_lookup_pod_ips(struct cp_opts *o);
+
 /* Capture through the cluster API; returns the exit status. */
 int cp_remote(struct cp_opts *o);
 

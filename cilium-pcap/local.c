@@ -71,10 +71,8 @@ cp_local(struct cp_opts *o)
 	struct cpcap_stats st;
 	int end, rc;
 
-	if (o->nips == 0) {
-		cli_warnx("local mode needs the pod's IP: give --ip ADDR");
-		return CILKIT_EXIT_USAGE;
-	}
+	if (o->nips == 0 && (rc = cp_lookup_pod_ips(o)) != 0)
+		return rc;
 	if ((rc = cp_resolve_local(o, iface, sizeof(iface), filter,
 	    sizeof(filter))) != 0)
 		return rc;

@@ -566,6 +566,55 @@ list_targets(struct kube_client *cl, struct cp_opts *o, const char *ns,
 }
 
 int
+cp_lookup_pod_ips(struct cp_opts *o)
+{
+	struct kube_config_opts co;
+	struct kube_config *cfg = NULL;
+	struct kube_client *cl = NULL;
+	struct kube_objlist l;
+	char eb[CILKIT_ERRBUF_SIZE];
+	const struct kube_pod *p;
+	size_t i;
+	int n, rc;
+
+	memset(&co, 0, sizeof(co));
+	co.kubeconfig = o->kubeconfig;
+	co.context = o->context;
+	co.ns = o->ns;
+	if ((rc = kube_config_load(&co, &cfg, eb, sizeof(eb))) < 0) {
+		cli_warnx("local mode needs the pod's IP: give --ip ADDR, or "
+		    "a kubeconfig to look it up (%s)", eb);
+		return CILKIT_EXIT_USAGE;
+	}
+	rc = CILKIT_EXIT_CLUSTER;
+	if (kube_client_new(cfg, &cl, eb, sizeof(eb)) < 0) {
+		cli_warnx("%s", eb);
+		goto out;
+	}
+	kube_client_set_cancel(cl, &cp_stop);
+	if ((n = list_targets(cl, o, o->ns != NULL ? o->ns : cfg->ns,
+	    &l)) < 0) {
+		rc = -n;
+		goto out;
+	}
+	p = &l.u.pods[0];
+	for (i = 0; i < p->nips && o->nips < CP_MAX_IPS; i++)
+		if (cpcap_addr_parse(p->ips[i], o->ips[o->nips],
+		    sizeof(o->ips[0]), eb, sizeof(eb)) > 0)
+			o->nips++;
+	if (o->nips == 0)
+		cli_warnx("pod %s/%s has no IP address yet", p->ns ? p->ns :
+		    "", p->name);
+	else
+		rc = 0;
+	kube_objlist_free(&l);
+out:
+	kube_client_free(cl);
+	kube_config_free(cfg);
+	return rc;
+}
+
+int
 cp_remote(struct cp_opts *o)
 {
 	struct kube_config_opts co;
