@@ -44,9 +44,9 @@ wait_started() {
 		[ $i -gt 150 ] && { fail "capture did not start: $(cat "$1")"; return 1; }
 		sleep 0.1
 	done
-	# tcpdump in the agent needs a moment after the exec starts.
-	sleep 1.5
 }
+# tcpdump in the agent needs a moment after the exec starts.
+settle() { sleep 1.5; }
 
 # frontend -> backend TCP 8080 (allowed), frontend -> coredns UDP 53
 # (echoed), frontend -> crawler ICMP (allowed), fixed source ports.
@@ -64,14 +64,15 @@ traffic() {
 
 # --- every interface type, one traffic run -----------------------------
 for ifc in pod any cilium_host cilium_net; do
-	"$PCAP" --pod demo/frontend -i $ifc --duration 10 -o "$T/$ifc.pcap" \
+	"$PCAP" --pod demo/frontend -i $ifc --duration 12 -o "$T/$ifc.pcap" \
 	    -v 2>"$T/$ifc.err" &
 	echo $! >"$T/$ifc.pid"
 done
-"$PCAP" --pod frontend -n demo -i pod --filter udp --duration 10 \
+"$PCAP" --pod frontend -n demo -i pod --filter udp --duration 12 \
     -o "$T/udp.pcap" 2>"$T/udp.err" &
 echo $! >"$T/udp.pid"
 for c in pod any cilium_host cilium_net udp; do wait_started "$T/$c.err"; done
+settle
 traffic 41001
 grep -q 'backend 8080' "$T/http.out" || fail "HTTP to backend: $(cat "$T/http.out")"
 for c in pod any cilium_host cilium_net udp; do
@@ -122,6 +123,7 @@ expect_count "$T/udp.pcap" "!udp" 0 "--filter udp: anything else"
     -v 2>"$T/sel.err" &
 pid=$!
 wait_started "$T/sel.err"
+settle
 for i in 1 2 3; do
 	printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec "$FE" \
 	    socat -t 2 - TCP:10.0.2.20:8080,sourceport=4101$i >/dev/null 2>&1
@@ -146,6 +148,7 @@ else fail "selector: not time-ordered"; fi
 "$PCAP" --pod demo/frontend -i pod --duration 8 2>"$T/fa.err" |
     "$BIN/flow-analyzer" >"$T/fa.out" 2>&1 &
 wait_started "$T/fa.err"
+settle
 traffic 41005
 wait
 grep -Eq 'tcp +10\.0\.1\.10:41005 +10\.0\.2\.20:8080' "$T/fa.out" &&
@@ -161,7 +164,7 @@ bg_pids="$bg_pids $flood"
 "$PCAP" --pod demo/frontend -i pod --duration 30 -o "$T/int.pcap" 2>"$T/int.err" &
 pid=$!
 wait_started "$T/int.err"
-sleep 1
+settle
 kill -INT $pid
 wait $pid
 rc=$?
