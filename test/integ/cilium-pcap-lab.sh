@@ -176,6 +176,16 @@ sleep 2
 left=$(for p in $(ip netns pids "$NODE1"); do cat /proc/$p/comm 2>/dev/null; done | grep -c tcpdump)
 [ "$left" = 0 ] && ok "SIGINT: no tcpdump left in the agent" ||
     fail "SIGINT: $left tcpdump still running in node1"
+# A reader that goes away: exit 4, and the agent's tcpdump ends too.
+{ "$PCAP" --pod demo/frontend -i pod --duration 20 -q -o - 2>"$T/epipe.err"
+  echo $? >"$T/epipe.rc"; } | head -c 100 >/dev/null
+rc=$(cat "$T/epipe.rc")
+[ "$rc" = 4 ] && grep -q 'Broken pipe' "$T/epipe.err" && ok "broken pipe: exit 4" ||
+    fail "broken pipe: rc $rc $(cat "$T/epipe.err")"
+sleep 2
+left=$(for p in $(ip netns pids "$NODE1"); do cat /proc/$p/comm 2>/dev/null; done | grep -c tcpdump)
+[ "$left" = 0 ] && ok "broken pipe: no tcpdump left in the agent" ||
+    fail "broken pipe: $left tcpdump still running in node1"
 kill $flood 2>/dev/null
 
 # --- local mode with the pod's address from the API ----------------------
