@@ -3,7 +3,8 @@
 # build/tools/kubectl-lite, compared with the real kubectl where both
 # can answer: list with small pages, selectors, 401/403/404 messages,
 # credentials (client cert, token, tokenFile, exec plugin re-run on
-# 401), TLS checks (tls-server-name, wrong CA), exec (exit codes,
+# 401, exec plugin client certificate), proxy-url (a CONNECT proxy for
+# REST and exec), TLS checks (tls-server-name, wrong CA), exec (exit codes,
 # stdout/stderr apart, stdin, a large binary stream byte for byte, a
 # missing binary), and deadlines on a stalled server.  Skips (77)
 # without root/netns.
@@ -146,6 +147,27 @@ kl --kubeconfig "$T/kc-plugin" get pods >"$T/l" 2>"$T/err" &&
 	[ "$(jq '.items | length' "$T/l")" = 3 ] && [ "$(cat "$T/plugin-runs")" = 2 ] &&
 	ok "exec plugin re-run once on 401" ||
 	fail "exec plugin: runs $(cat "$T/plugin-runs" 2>/dev/null) $(cat "$T/err")"
+# a plugin that answers with a client certificate (PEM, not base64)
+python3 - "$LAB_STATE/admin.crt" "$LAB_STATE/admin.key" >"$T/cred.json" <<'EOF'
+import json, sys
+print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1",
+    "kind": "ExecCredential", "status": {
+    "clientCertificateData": open(sys.argv[1]).read(),
+    "clientKeyData": open(sys.argv[2]).read()}}))
+EOF
+printf '#!/bin/sh\ncat "%s"\n' "$T/cred.json" >"$T/certplugin"
+chmod +x "$T/certplugin"
+mkcfg "$T/kc-certplugin" "    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      interactiveMode: Never
+      command: ./certplugin"
+kl --kubeconfig "$T/kc-certplugin" get pods -n kube-system >"$T/l" 2>"$T/err" &&
+	[ "$(jq '.items | length' "$T/l")" = 3 ] &&
+	ok "exec plugin client certificate (admin)" ||
+	fail "exec plugin cert: $(cat "$T/err")"
+kl --kubeconfig "$T/kc-certplugin" -n demo exec frontend -- true 2>"$T/err" &&
+	ok "exec plugin certificate used for pods/exec too" ||
+	fail "exec plugin cert exec: $(cat "$T/err")"
 mkcfg "$T/kc-noplugin" "    exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: cilkit-no-such-plugin
@@ -172,6 +194,70 @@ mkcfg "$T/kc-insecure" "    tokenFile: tokfile" "    insecure-skip-tls-verify: t
 kl --kubeconfig "$T/kc-insecure" get pods >"$T/l" 2>"$T/err" &&
 	ok "insecure-skip-tls-verify works" || fail "insecure: $(cat "$T/err")"
 expect "insecure warns" "$T/err" 'warning: TLS certificate checks are off'
+
+# --- proxy-url: an HTTP CONNECT proxy carries REST and exec ------------------
+cat >"$T/proxy.py" <<'EOF'
+import socket, sys, threading
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(16)
+open(sys.argv[1], "w").write(str(ls.getsockname()[1]))
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    finally:
+        try:
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+def handle(c):
+    req = b""
+    while b"\r\n\r\n" not in req:
+        d = c.recv(4096)
+        if not d:
+            return
+        req += d
+    line = req.split(b"\r\n")[0].decode()
+    meth, target = line.split()[:2]
+    with open(sys.argv[2], "a") as f:
+        f.write(line + "\n")
+    if meth != "CONNECT":
+        c.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+        return c.close()
+    host, port = target.rsplit(":", 1)
+    u = socket.create_connection((host, int(port)))
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+    pipe(c, u)
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
+EOF
+python3 "$T/proxy.py" "$T/proxy.port" "$T/proxy.log" &
+proxy_pid=$!
+trap 'kill "$proxy_pid" 2>/dev/null; lab_stop' EXIT
+i=0
+while [ ! -s "$T/proxy.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+mkcfg "$T/kc-proxy" "    tokenFile: tokfile" "    certificate-authority-data: $ca
+    proxy-url: http://127.0.0.1:$(cat "$T/proxy.port")"
+kl --kubeconfig "$T/kc-proxy" get pods >"$T/l" 2>"$T/err" &&
+	[ "$(jq '.items | length' "$T/l")" = 3 ] &&
+	grep -q "^CONNECT 127.0.0.1:" "$T/proxy.log" &&
+	ok "proxy-url: REST through the CONNECT proxy" ||
+	fail "proxy-url REST: $(cat "$T/err" "$T/proxy.log")"
+n0=$(wc -l <"$T/proxy.log")
+v=$(kl --kubeconfig "$T/kc-proxy" -n demo exec frontend -- echo via-proxy 2>"$T/err")
+[ "$v" = via-proxy ] && [ "$(wc -l <"$T/proxy.log")" -gt "$n0" ] &&
+	ok "proxy-url: exec through the CONNECT proxy" ||
+	fail "proxy-url exec: '$v' $(cat "$T/err")"
+kill "$proxy_pid" 2>/dev/null
+trap 'lab_stop' EXIT
 
 # --- exec ----------------------------------------------------------------------
 kl -n demo exec frontend -- sh -c 'echo out; echo err >&2; exit 7' \
