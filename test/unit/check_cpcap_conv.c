@@ -1,0 +1,423 @@
+/*
+ * check_cpcap_conv.c - conversation analysis on scripted segments: each
+ * table row is a little TCP exchange with the expected state, flags and
+ * counts (Wireshark's tcp.analysis rules, tcp-analysis.md), including
+ * the odd ones (lone RST, keep-alives, port reuse); then expiry and the
+ * table cap, ICMP linking, DNS pairing and the diagnosis sentences.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "cilkit.h"
+#include "cpcap_conv.h"
+#include "cpcap_report.h"
+#include "flow.h"
+#include "report_quantile.h"
+
+#define C	0	/* client 10.0.0.1:40000 */
+#define S	1	/* server 10.0.0.2:80 */
+#define F_S	FLOW_TCP_SYN
+#define F_A	FLOW_TCP_ACK
+#define F_SA	(FLOW_TCP_SYN | FLOW_TCP_ACK)
+#define F_R	FLOW_TCP_RST
+#define F_RA	(FLOW_TCP_RST | FLOW_TCP_ACK)
+#define F_FA	(FLOW_TCP_FIN | FLOW_TCP_ACK)
+#define F_PA	(FLOW_TCP_PSH | FLOW_TCP_ACK)
+#define MS	1000000ull
+
+struct seg {
+	int		 from;		/* C or S; -1 ends the list */
+	uint64_t	 t_ms;
+	uint16_t	 flags;
+	uint32_t	 seq, ack, len;
+	uint16_t	 win;
+};
+
+struct tcase_row {
+	const char	*name;
+	struct seg	 segs[24];
+	const char	*state;
+	int		 client;	/* expected client (C/S) */
+	bool		 guessed;
+	int		 nconv;		/* conversations produced */
+	uint32_t	 retrans, fast, spurious, dupacks, zerowin, resets,
+			 ooo, lost, keepalive;
+	uint32_t	 syns;
+	int		 rtt_ms;	/* handshake RTT, -1 none */
+};
+
+#define END	{ -1, 0, 0, 0, 0, 0, 0 }
+/* Client ISN 100, server ISN 500. */
+#define HS	{ C, 0, F_S, 100, 0, 0, 64000 }, \
+		{ S, 10, F_SA, 500, 101, 0, 64000 }, \
+		{ C, 20, F_A, 101, 501, 0, 64000 }
+
+static const struct tcase_row rows[] = {
+	{ "handshake-close", { HS,
+	  { C, 30, F_PA, 101, 501, 100, 64000 },
+	  { S, 40, F_A, 501, 201, 0, 64000 },
+	  { C, 50, F_FA, 201, 501, 0, 64000 },
+	  { S, 60, F_FA, 501, 202, 0, 64000 },
+	  { C, 70, F_A, 202, 502, 0, 64000 }, END },
+	  "closed", C, false, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 20 },
+	{ "syn-unanswered-x3", {
+	  { C, 0, F_S, 100, 0, 0, 64000 },
+	  { C, 1000, F_S, 100, 0, 0, 64000 },
+	  { C, 3000, F_S, 100, 0, 0, 64000 }, END },
+	  "syn-sent", C, false, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 3, -1 },
+	{ "refused", {
+	  { C, 0, F_S, 100, 0, 0, 64000 },
+	  { S, 1, F_RA, 0, 101, 0, 0 }, END },
+	  "refused", C, false, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, -1 },
+	{ "syn-then-own-rst", {
+	  { C, 0, F_S, 100, 0, 0, 64000 },
+	  { C, 5, F_R, 101, 0, 0, 0 }, END },
+	  "reset", C, false, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, -1 },
+	{ "half-open", {
+	  { C, 0, F_S, 100, 0, 0, 64000 },
+	  { S, 10, F_SA, 500, 101, 0, 64000 },
+	  { S, 1010, F_SA, 500, 101, 0, 64000 }, END },
+	  "half-open", C, false, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1 },
+	/* midstream: no SYN, the lower port is the guessed server */
+	{ "midstream-guess", {
+	  { S, 0, F_PA, 5000, 9000, 10, 64000 },
+	  { C, 1, F_A, 9000, 5010, 0, 64000 }, END },
+	  "open", C, true, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1 },
+	{ "lone-rst", { { S, 0, F_R, 5000, 0, 0, 0 }, END },
+	  "reset", C, true, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, -1 },
+	/* data, 3 dup ACKs, fast retransmission within 20 ms */
+	{ "fast-retransmit", { HS,
+	  { C, 30, F_PA, 101, 501, 100, 64000 },
+	  { C, 31, F_PA, 201, 501, 100, 64000 },
+	  { C, 32, F_PA, 301, 501, 100, 64000 },
+	  { C, 33, F_PA, 401, 501, 100, 64000 },
+	  { S, 40, F_A, 501, 201, 0, 64000 },
+	  { S, 41, F_A, 501, 201, 0, 64000 },
+	  { S, 42, F_A, 501, 201, 0, 64000 },
+	  { S, 43, F_A, 501, 201, 0, 64000 },
+	  { C, 44, F_PA, 201, 501, 100, 64000 },
+	  { S, 50, F_A, 501, 501, 0, 64000 }, END },
+	  "established", C, false, 1, 1, 1, 0, 3, 0, 0, 0, 0, 0, 1, 20 },
+	/* RTO retransmission after 1 s, then a spurious one of acked data */
+	{ "rto-and-spurious", { HS,
+	  { C, 30, F_PA, 101, 501, 100, 64000 },
+	  { C, 1030, F_PA, 101, 501, 100, 64000 },
+	  { S, 1040, F_A, 501, 201, 0, 64000 },
+	  { C, 2040, F_PA, 101, 501, 100, 64000 }, END },
+	  "established", C, false, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 1, 20 },
+	/* reordering: a hole filled within the 3 ms default threshold */
+	{ "out-of-order-and-gap", {
+	  { C, 0, F_PA, 101, 501, 100, 64000 },
+	  { C, 1, F_PA, 301, 501, 100, 64000 },
+	  { C, 2, F_PA, 201, 501, 100, 64000 }, END },
+	  "open", C, true, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, -1 },
+	{ "zero-window-and-keepalive", { HS,
+	  { C, 30, F_PA, 101, 501, 100, 64000 },
+	  { S, 40, F_A, 501, 201, 0, 0 },
+	  { S, 50, F_A, 501, 201, 0, 64000 },
+	  { C, 60000, F_A, 200, 501, 0, 64000 },
+	  { S, 60001, F_A, 501, 201, 0, 64000 }, END },
+	  "established", C, false, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 20 },
+	/* the same tuple reused with a new ISN: a second conversation */
+	{ "port-reuse", { HS,
+	  { C, 30, F_RA, 101, 501, 0, 0 },
+	  { C, 100, F_S, 7000, 0, 0, 64000 },
+	  { S, 110, F_SA, 9000, 7001, 0, 64000 },
+	  { C, 120, F_A, 7001, 9001, 0, 64000 }, END },
+	  "established", C, false, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 20 },
+};
+
+struct collect {
+	struct cpcap_conv last;
+	int n;
+	uint64_t ids[64];
+};
+
+static void
+collect(const struct cpcap_conv *c, void *arg)
+{
+	struct collect *col = arg;
+
+	if (col->n < 64)
+		col->ids[col->n] = c->id;
+	col->n++;
+	col->last = *c;
+}
+
+static void
+mkseg(struct cpcap_pkt *p, const struct seg *s)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+
+	memset(p, 0, sizeof(*p));
+	p->l3 = CPCAP_L3_IPV4;
+	p->t.af = 4;
+	p->t.proto = 6;
+	memcpy(p->t.src, s->from == C ? a : b, 4);
+	memcpy(p->t.dst, s->from == C ? b : a, 4);
+	p->t.sport = s->from == C ? 40000 : 80;
+	p->t.dport = s->from == C ? 80 : 40000;
+	p->t.has_ports = true;
+	p->l4_ok = true;
+	p->seq = s->seq;
+	p->ack = s->ack;
+	p->tcp_flags = s->flags;
+	p->seglen = s->len;
+	p->window = s->win;
+	p->l4_len = 20 + s->len;
+}
+
+START_TEST(test_tcp_rows)
+{
+	const struct tcase_row *r = &rows[_i];
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	const struct cpcap_conv *c = &col.last;
+	const struct seg *s;
+
+	memset(&col, 0, sizeof(col));
+	a = cpcap_analyzer_new(NULL, collect, &col);
+	ck_assert_ptr_nonnull(a);
+	for (s = r->segs; s->from >= 0; s++) {
+		mkseg(&p, s);
+		ck_assert_int_eq(cpcap_analyzer_add(a,
+		    1700000000000000000ull + s->t_ms * MS, 54 + s->len, &p),
+		    0);
+	}
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, r->nconv);
+	ck_assert_msg(strcmp(cpcap_state_name(c->state), r->state) == 0,
+	    "%s: state %s, want %s", r->name, cpcap_state_name(c->state),
+	    r->state);
+	/* endpoint 0 is 10.0.0.1:40000 (the lower address) */
+	ck_assert_int_eq(c->client, r->client);
+	ck_assert_int_eq(c->client_guessed, r->guessed);
+	ck_assert_uint_eq(CPCAP_BOTH(c, retransmissions), r->retrans);
+	ck_assert_uint_eq(CPCAP_BOTH(c, fast_retransmissions), r->fast);
+	ck_assert_uint_eq(CPCAP_BOTH(c, spurious_retransmissions),
+	    r->spurious);
+	ck_assert_uint_eq(CPCAP_BOTH(c, dup_acks), r->dupacks);
+	ck_assert_uint_eq(CPCAP_BOTH(c, zero_windows), r->zerowin);
+	ck_assert_uint_eq(CPCAP_BOTH(c, resets), r->resets);
+	ck_assert_uint_eq(CPCAP_BOTH(c, out_of_order), r->ooo);
+	ck_assert_uint_eq(CPCAP_BOTH(c, lost_segments), r->lost);
+	ck_assert_uint_eq(CPCAP_BOTH(c, keep_alives), r->keepalive);
+	ck_assert_uint_eq(c->syn_count, r->syns);
+	if (r->rtt_ms < 0)
+		ck_assert_int_lt(c->handshake_rtt_ns, 0);
+	else
+		ck_assert_int_eq(c->handshake_rtt_ns, (int64_t)r->rtt_ms *
+		    (int64_t)MS);
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
+/* Idle conversations are finished while reading; the table is capped. */
+START_TEST(test_expiry_and_cap)
+{
+	struct cpcap_conv_config cfg = { 0 };
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	struct seg s = { C, 0, F_S, 100, 0, 0, 64000 };
+	uint64_t t0 = 1700000000000000000ull;
+	int i;
+
+	memset(&col, 0, sizeof(col));
+	cfg.tcp_idle_ns = 10 * 1000 * MS;	/* 10 s */
+	cfg.max_live = 8;
+	a = cpcap_analyzer_new(&cfg, collect, &col);
+	ck_assert_ptr_nonnull(a);
+	/* 20 connection attempts 1 s apart from different ports */
+	for (i = 0; i < 20; i++) {
+		mkseg(&p, &s);
+		p.t.sport = (uint16_t)(40000 + i);
+		cpcap_analyzer_add(a, t0 + (uint64_t)i * 1000 * MS, 60, &p);
+		ck_assert_uint_le(cpcap_analyzer_live(a), 8);
+	}
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->evicted, 12);
+	ck_assert_int_eq(col.n, 12);
+	/* the oldest went first */
+	ck_assert_uint_eq(col.ids[0], 0);
+	/* 11 s of silence later: all idle ones expire on the next packet */
+	mkseg(&p, &s);
+	p.t.sport = 50000;
+	cpcap_analyzer_add(a, t0 + 31000 * MS, 60, &p);
+	ck_assert_uint_eq(cpcap_analyzer_live(a), 1);
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->expired, 8);
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, 21);
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->conversations, 21);
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
+/* ICMP unreachable links to the UDP conversation it quotes; DNS pairs. */
+START_TEST(test_icmp_and_dns)
+{
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	static const uint8_t cli[4] = { 10, 0, 0, 1 }, dns[4] = { 10, 0, 0, 53 };
+	static const uint8_t q[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0,
+	    0, 0, 3, 'f', 'o', 'o', 0, 0, 1, 0, 1 };
+	static const uint8_t r[] = { 0x12, 0x34, 0x81, 0x83, 0, 1, 0, 0, 0, 0,
+	    0, 0, 3, 'f', 'o', 'o', 0, 0, 1, 0, 1 };
+	uint64_t t0 = 1700000000000000000ull;
+	char text[512];
+
+	memset(&col, 0, sizeof(col));
+	a = cpcap_analyzer_new(NULL, collect, &col);
+	memset(&p, 0, sizeof(p));
+	p.t.af = 4;
+	p.t.proto = 17;
+	memcpy(p.t.src, cli, 4);
+	memcpy(p.t.dst, dns, 4);
+	p.t.sport = 33333;
+	p.t.dport = 53;
+	p.t.has_ports = true;
+	p.l4_ok = true;
+	p.payload = q;
+	p.payload_caplen = sizeof(q);
+	p.seglen = sizeof(q);
+	cpcap_analyzer_add(a, t0, 63, &p);
+	memcpy(p.t.src, dns, 4);
+	memcpy(p.t.dst, cli, 4);
+	p.t.sport = 53;
+	p.t.dport = 33333;
+	p.payload = r;
+	cpcap_analyzer_add(a, t0 + 7 * MS, 63, &p);
+	/* a port unreachable from the server quoting the query */
+	memset(&p, 0, sizeof(p));
+	p.t.af = 4;
+	p.t.proto = 1;
+	memcpy(p.t.src, dns, 4);
+	memcpy(p.t.dst, cli, 4);
+	p.l4_ok = true;
+	p.icmp_type = 3;
+	p.icmp_code = 3;
+	p.icmp_error = true;
+	p.quote.af = 4;
+	p.quote.proto = 17;
+	memcpy(p.quote.src, cli, 4);
+	memcpy(p.quote.dst, dns, 4);
+	p.quote.sport = 33333;
+	p.quote.dport = 53;
+	p.quote.has_ports = true;
+	cpcap_analyzer_add(a, t0 + 9 * MS, 70, &p);
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->icmp_errors_linked, 1);
+	ck_assert_uint_eq(report_quantile_count(
+	    cpcap_analyzer_dns_latency(a)), 1);
+	ck_assert(report_quantile_max(cpcap_analyzer_dns_latency(a)) > 6.9);
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, 2);	/* the UDP one and the ICMP one */
+	ck_assert_uint_eq(col.ids[0], 0);
+	/* collect keeps the last one finished: the ICMP conversation */
+	ck_assert_uint_eq(col.last.proto, 1);
+	cpcap_analyzer_free(a);
+
+	/* and the UDP conversation's diagnosis mentions both */
+	memset(&col, 0, sizeof(col));
+	a = cpcap_analyzer_new(NULL, collect, &col);
+	memset(&p, 0, sizeof(p));
+	p.t.af = 4;
+	p.t.proto = 17;
+	memcpy(p.t.src, cli, 4);
+	memcpy(p.t.dst, dns, 4);
+	p.t.sport = 33333;
+	p.t.dport = 53;
+	p.l4_ok = true;
+	p.payload = q;
+	p.payload_caplen = sizeof(q);
+	cpcap_analyzer_add(a, t0, 63, &p);
+	memcpy(p.t.src, dns, 4);
+	memcpy(p.t.dst, cli, 4);
+	p.t.sport = 53;
+	p.t.dport = 33333;
+	p.payload = r;
+	cpcap_analyzer_add(a, t0 + 7 * MS, 63, &p);
+	cpcap_analyzer_finish(a);
+	ck_assert_uint_eq(col.last.dns_errors, 1);
+	ck_assert_int_gt(cpcap_report_diagnose(&col.last, text,
+	    sizeof(text)), 0);
+	ck_assert_ptr_nonnull(strstr(text, "DNS NXDOMAIN for foo"));
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
+/* Diagnosis sentences for the failure states. */
+START_TEST(test_diagnose)
+{
+	struct cpcap_conv c;
+	char text[512];
+
+	memset(&c, 0, sizeof(c));
+	c.af = 4;
+	c.proto = 6;
+	c.addr[0][0] = 10; c.addr[0][3] = 5;
+	c.addr[1][0] = 10; c.addr[1][3] = 100;
+	c.port[0] = 43122;
+	c.port[1] = 8080;
+	c.client = 0;
+	c.rst_from = -1;
+	c.handshake_rtt_ns = -1;
+	c.state = CPCAP_ST_SYN_SENT;
+	c.syn_count = 3;
+	ck_assert_int_ge(cpcap_report_diagnose(&c, text, sizeof(text)), 80);
+	ck_assert_str_eq(text, "tcp 10.0.0.5:43122 -> 10.0.0.100:8080: SYN "
+	    "sent 3 times, no SYN-ACK: no response (likely dropped by policy "
+	    "or firewall)");
+	c.state = CPCAP_ST_REFUSED;
+	c.syn_count = 1;
+	cpcap_report_diagnose(&c, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "RST from server: connection "
+	    "refused"));
+	/* a healthy one says nothing */
+	c.state = CPCAP_ST_CLOSED;
+	ck_assert_int_eq(cpcap_report_diagnose(&c, text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "");
+	/* retransmission share and zero window time */
+	c.d[0].data_segments = 100;
+	c.d[0].retransmissions = 12;
+	c.d[1].zero_windows = 2;
+	c.d[1].first_zero_window_ns = 1700000403200000000ull; /* 22:20:03.2 */
+	cpcap_report_diagnose(&c, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "12% of segments retransmitted"));
+	ck_assert_ptr_nonnull(strstr(text, "zero window from server at "
+	    "22:20:03.2"));
+	/* a tiny buffer is never overrun */
+	ck_assert_int_gt(cpcap_report_diagnose(&c, text, 8), 0);
+	ck_assert_uint_le(strlen(text), 7);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("cpcap_conv");
+	TCase *tc = tcase_create("conv");
+
+	tcase_add_loop_test(tc, test_tcp_rows, 0,
+	    sizeof(rows) / sizeof(rows[0]));
+	tcase_add_test(tc, test_expiry_and_cap);
+	tcase_add_test(tc, test_icmp_and_dns);
+	tcase_add_test(tc, test_diagnose);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
