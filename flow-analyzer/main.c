@@ -293,6 +293,8 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			help();
+			flow_filter_free(o.filter);
+			free(inputs);
 			return cli_finish(CILKIT_EXIT_OK);
 		case 'i':
 			inputs[o.n_inputs++] = optarg;
@@ -315,6 +317,8 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			cli_print_version();
+			flow_filter_free(o.filter);
+			free(inputs);
 			return cli_finish(CILKIT_EXIT_OK);
 		case OPT_POD:
 			add_filter(&o, FLOW_FILTER_POD, optarg, "--pod");
