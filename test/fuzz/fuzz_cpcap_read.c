@@ -1,0 +1,62 @@
+/*
+ * fuzz_cpcap_read.c - libFuzzer target: a whole capture file (pcap or
+ * pcapng bytes) through the reader (with the sniffed prefix put back,
+ * as flow-analyzer does), the decoder, the analysis and the JSON report.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cilkit.h"
+#include "cpcap_conv.h"
+#include "cpcap_decode.h"
+#include "cpcap_read.h"
+#include "cpcap_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char eb[CILKIT_ERRBUF_SIZE];
+	struct cpcap_reader *r;
+	struct cpcap_analyzer *a;
+	struct cpcap_report *rep;
+	struct cpcap_report_input in;
+	struct cpcap_frame f;
+	struct cpcap_pkt p;
+	FILE *fp, *out;
+	size_t pre = size < 16 ? size : 16;
+
+	if (size == 0 || (fp = fmemopen((void *)(uintptr_t)(data + pre),
+	    size - pre > 0 ? size - pre : 1, "rb")) == NULL)
+		return 0;
+	if (size == pre)
+		fgetc(fp);	/* empty rest */
+	if ((r = cpcap_reader_open(fp, "fuzz", data, pre, eb,
+	    sizeof(eb))) == NULL)
+		return 0;
+	out = fopen("/dev/null", "w");
+	rep = cpcap_report_new(out, CPCAP_REPORT_JSON, 5, false);
+	a = cpcap_analyzer_new(NULL, cpcap_report_conv, rep);
+	if (out != NULL && rep != NULL && a != NULL) {
+		while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
+			cpcap_decode(cpcap_reader_dlt(r), f.data, f.caplen,
+			    f.wirelen, &p);
+			cpcap_analyzer_add(a, f.ts_ns, f.wirelen, &p);
+		}
+		cpcap_analyzer_finish(a);
+		memset(&in, 0, sizeof(in));
+		in.name = "fuzz";
+		in.format = cpcap_reader_format(r);
+		in.dlt = cpcap_reader_dlt(r);
+		cpcap_report_end(rep, a, &in, eb, sizeof(eb));
+	}
+	cpcap_analyzer_free(a);
+	cpcap_report_free(rep);
+	if (out != NULL)
+		fclose(out);
+	cpcap_reader_free(r);
+	return 0;
+}
