@@ -25,6 +25,9 @@
 #define NS_PER_MS	1000000.0
 #define NS_PER_SEC	UINT64_C(1000000000)
 
+/* Activity list reordering granularity (timeouts are minutes). */
+#define LRU_GRAIN_NS	UINT64_C(1000000000)
+
 /* Activity lists. */
 enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 
@@ -80,12 +83,6 @@ struct key {
 	uint16_t	 port[2];
 };
 
-static size_t
-alen(uint8_t af)
-{
-	return af == 6 ? 16 : 4;
-}
-
 /*
  * Build the canonical key of a packet's tuple; returns the index of the
  * sender in the key (0 or 1).
@@ -94,7 +91,7 @@ static int
 make_key(struct key *k, const struct cpcap_tuple *t, uint16_t sport,
     uint16_t dport)
 {
-	int c = memcmp(t->src, t->dst, alen(t->af));
+	int c = memcmp(t->src, t->dst, 16);
 
 	k->af = t->af;
 	k->proto = t->proto;
@@ -112,37 +109,45 @@ make_key(struct key *k, const struct cpcap_tuple *t, uint16_t sport,
 	return 1;
 }
 
+static uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * Addresses are compared and hashed as 16 bytes: an IPv4 address sits
+ * in the first 4 with zeros after it (the decoder clears the tuple).
+ */
 static uint32_t
 key_hash(const struct key *k)
 {
-	/* FNV-1a over the key's bytes, then a final avalanche. */
-	uint32_t h = 2166136261u;
-	size_t i, n = alen(k->af);
-	int e;
+	uint64_t h;
 
-	h = (h ^ k->af) * 16777619u;
-	h = (h ^ k->proto) * 16777619u;
-	for (e = 0; e < 2; e++) {
-		for (i = 0; i < n; i++)
-			h = (h ^ k->addr[e][i]) * 16777619u;
-		h = (h ^ (k->port[e] & 0xff)) * 16777619u;
-		h = (h ^ (k->port[e] >> 8)) * 16777619u;
-	}
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	h = load64(k->addr[0]) * UINT64_C(0x9E3779B97F4A7C15);
+	h ^= load64(k->addr[0] + 8) + (h << 6) + (h >> 2);
+	h ^= load64(k->addr[1]) * UINT64_C(0xC2B2AE3D27D4EB4F);
+	h ^= load64(k->addr[1] + 8) + (h << 6) + (h >> 2);
+	h ^= ((uint64_t)k->port[0] << 32 | (uint64_t)k->port[1] << 16 |
+	    (uint64_t)k->proto << 8 | k->af) * UINT64_C(0x165667B19E3779F9);
+	h ^= h >> 29;
+	h *= UINT64_C(0xBF58476D1CE4E5B9);
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 static bool
 key_eq(const struct key *k, const struct cpcap_conv *c)
 {
-	size_t n = alen(k->af);
-
-	return c->af == k->af && c->proto == k->proto &&
-	    c->port[0] == k->port[0] && c->port[1] == k->port[1] &&
-	    memcmp(c->addr[0], k->addr[0], n) == 0 &&
-	    memcmp(c->addr[1], k->addr[1], n) == 0;
+	return c->port[0] == k->port[0] && c->port[1] == k->port[1] &&
+	    c->proto == k->proto && c->af == k->af &&
+	    load64(c->addr[0]) == load64(k->addr[0]) &&
+	    load64(c->addr[0] + 8) == load64(k->addr[0] + 8) &&
+	    load64(c->addr[1]) == load64(k->addr[1]) &&
+	    load64(c->addr[1] + 8) == load64(k->addr[1] + 8);
 }
 
 /* ---- activity lists ---- */
@@ -165,6 +170,7 @@ static void
 lru_append(struct cpcap_analyzer *a, struct cpcap_conv *c, uint8_t list)
 {
 	c->lru = list;
+	c->lru_ns = c->last_ns;
 	c->lnext = NULL;
 	c->lprev = a->tail[list];
 	if (a->tail[list] != NULL)
@@ -260,8 +266,14 @@ expire(struct cpcap_analyzer *a)
 
 	for (l = 0; l < LRU_N; l++) {
 		to = lru_timeout(a, l);
-		while ((c = a->head[l]) != NULL && a->now > c->last_ns &&
-		    a->now - c->last_ns > to) {
+		while ((c = a->head[l]) != NULL && a->now > c->lru_ns &&
+		    a->now - c->lru_ns > to) {
+			if (a->now - c->last_ns <= to) {
+				/* active since its last move: requeue */
+				lru_unlink(a, c);
+				lru_append(a, c, l);
+				continue;
+			}
 			a->st.expired++;
 			conv_finish(a, c);
 		}
@@ -321,7 +333,6 @@ create(struct cpcap_analyzer *a, const struct key *k, uint32_t h,
     uint64_t ts)
 {
 	struct cpcap_conv *c;
-	size_t n = alen(k->af);
 	int e;
 
 	if (a->live >= a->cfg.max_live)
@@ -337,7 +348,7 @@ create(struct cpcap_analyzer *a, const struct key *k, uint32_t h,
 	c->af = k->af;
 	c->proto = k->proto;
 	for (e = 0; e < 2; e++) {
-		memcpy(c->addr[e], k->addr[e], n);
+		memcpy(c->addr[e], k->addr[e], 16);
 		c->port[e] = k->port[e];
 		c->seq[e].win_scale = -1;
 	}
@@ -851,9 +862,17 @@ cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
 		if ((sport == 53 || dport == 53) && p->payload != NULL)
 			dns_account(a, c, ts, p->payload, p->payload_caplen);
 	}
+	/*
+	 * Keep the activity lists in order lazily: a conversation moves to
+	 * its list's tail at most once per LRU_GRAIN of capture time, or
+	 * when its class changes (expire() requeues the rest), so that
+	 * most packets touch no other conversation's memory.
+	 */
 	list = lru_class(c);
-	lru_unlink(a, c);
-	lru_append(a, c, list);
+	if (list != c->lru || c->last_ns - c->lru_ns > LRU_GRAIN_NS) {
+		lru_unlink(a, c);
+		lru_append(a, c, list);
+	}
 	return 0;
 }
 

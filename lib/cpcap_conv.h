@@ -88,16 +88,32 @@ struct cpcap_tcpseq {
 #define CPCAP_QNAME_MAX		96
 
 struct cpcap_conv {
-	uint64_t	 id;		/* creation order, from 0 */
+	/*
+	 * Ordered by use: what every packet touches comes first (the
+	 * lookup key, then the TCP state and counters), so that a packet
+	 * costs few cache lines; ICMP and DNS details come last.
+	 */
+	struct cpcap_conv *hnext;	/* internal: hash chain */
+	uint32_t	 hash;
+	uint8_t		 lru;		/* internal: which activity list */
 	uint8_t		 af;		/* 4 or 6 */
 	uint8_t		 proto;		/* IP protocol */
-	uint8_t		 addr[2][16];	/* endpoint addresses */
+	uint8_t		 fin_mask;	/* bit i: endpoint i sent FIN */
 	uint16_t	 port[2];	/* ports; ICMP echo id in both */
-	int		 client;	/* index of the client endpoint */
+	uint8_t		 data_mask;	/* bit i: endpoint i sent data */
 	bool		 client_guessed;	/* no SYN seen: a best guess */
-	uint64_t	 first_ns, last_ns;
+	bool		 established;
+	uint8_t		 addr[2][16];	/* endpoint addresses */
+	uint64_t	 last_ns;
+	uint64_t	 lru_ns;	/* internal: last move to a list tail */
+	struct cpcap_conv *lprev, *lnext;	/* internal: activity list */
+	int		 client;	/* index of the client endpoint */
+	int		 rst_from;	/* endpoint of the first RST, -1 */
+	struct cpcap_tcpseq seq[2];
 	struct cpcap_dirstats d[2];
-	enum cpcap_state state;
+	/* internal: Wireshark's ts_first_rtt (out-of-order threshold) */
+	uint64_t	 first_rtt_ns;
+	uint64_t	 mru_syn_ns;
 
 	/* TCP handshake and ending */
 	int64_t		 handshake_rtt_ns;	/* -1: no complete handshake */
@@ -106,16 +122,15 @@ struct cpcap_conv {
 	uint64_t	 synack_ns;
 	uint32_t	 syn_count;		/* SYNs from the client */
 	uint32_t	 synack_count;
-	bool		 established;
-	int		 rst_from;		/* endpoint of the first RST, -1 */
 	uint64_t	 rst_ns;
-	uint8_t		 fin_mask;		/* bit i: endpoint i sent FIN */
-	uint8_t		 data_mask;		/* bit i: endpoint i sent data */
-	struct cpcap_tcpseq seq[2];
 
 	/* outermost tunnel of the packets (last seen) */
 	enum cpcap_tunnel tunnel;
 	uint32_t	 vni;
+
+	uint64_t	 id;		/* creation order, from 0 */
+	uint64_t	 first_ns;
+	enum cpcap_state state;
 
 	/* ICMP errors that quoted this conversation's packets */
 	uint32_t	 icmp_errors;
@@ -133,20 +148,11 @@ struct cpcap_conv {
 	/* DNS (UDP or TCP port 53) */
 	uint32_t	 dns_queries, dns_responses, dns_errors;
 	uint8_t		 dns_rcode;		/* last non-zero rcode */
+	uint8_t		 dns_npending;
 	char		 dns_qname[CPCAP_QNAME_MAX];	/* of that error */
 	uint16_t	 dns_pending_id[CPCAP_DNS_PENDING];
 	uint64_t	 dns_pending_ns[CPCAP_DNS_PENDING];
-	uint8_t		 dns_npending;
 	uint64_t	 dns_latency_max_ns;
-
-	/* internal: Wireshark's ts_first_rtt (out-of-order threshold) */
-	uint64_t	 first_rtt_ns;
-	uint64_t	 mru_syn_ns;
-	/* internal: hash chain and activity list */
-	struct cpcap_conv *hnext;
-	struct cpcap_conv *lprev, *lnext;
-	uint32_t	 hash;
-	uint8_t		 lru;		/* which activity list */
 };
 
 /* Totals over the whole capture. */

@@ -112,6 +112,8 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 			goto fail;
 		}
 		r->under = fp;
+		/* Fresh stream: a big buffer means few reads per packet. */
+		setvbuf(r->fp, NULL, _IOFBF, (size_t)1 << 20);
 	} else
 		r->fp = fp;
 	r->pc = pcap_fopen_offline_with_tstamp_precision(r->fp,
