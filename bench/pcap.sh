@@ -1,0 +1,52 @@
+#!/bin/sh
+# pcap analysis: flow-analyzer's full analysis (conversations, TCP
+# analysis, diagnosis, JSON report) against `tshark -q -z conv,tcp` and
+# `tcpdump -nn -r FILE` (text decode to /dev/null), on the same
+# generated capture in the same run: 5 million packets over 100,000
+# connections with RTO and fast retransmissions, dup ACKs, resets,
+# refused and unanswered SYNs (test/tools/gen-pcap.c).  Wall time and
+# max RSS of each; the file is made once under $BENCH_OUT and reused.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+OUT=${BENCH_OUT:-$ROOT/bench/out}
+PKTS=${PCAP_BENCH_PACKETS:-5000000}
+CONNS=${PCAP_BENCH_CONNS:-100000}
+FA="$ROOT/$BUILD/bin/flow-analyzer"
+GEN="$ROOT/$BUILD/tools/gen-pcap"
+CAP="$OUT/pcap-bench-$PKTS-$CONNS.pcap"
+mkdir -p "$OUT"
+[ -x "$FA" ] && [ -x "$GEN" ] || { echo "pcap bench: build first"; exit 1; }
+if [ ! -s "$CAP" ]; then
+	"$GEN" -n "$PKTS" -c "$CONNS" -p 2000 -o "$CAP.tmp" && mv "$CAP.tmp" "$CAP" || exit 1
+fi
+npk=$(capinfos -c -M "$CAP" 2>/dev/null | awk '/Number of packets/ {print $NF}')
+echo "capture: $CAP ($(du -m "$CAP" | cut -f1) MB, ${npk:-?} packets)"
+
+# run NAME CMD...: CPU seconds (user + system), wall seconds and max RSS
+# (KB) into $NAME_s / $NAME_wall / $NAME_kb.  Ratios use CPU time: the
+# build machine is shared, and wall time there measures the neighbours.
+run() {
+	name=$1; shift
+	/usr/bin/time -f '%e %U %S %M' -o "$OUT/time.$name" "$@" >"$OUT/out.$name" 2>"$OUT/err.$name"
+	rc=$?
+	set -- $(tail -1 "$OUT/time.$name")
+	cpu=$(echo "$2 $3" | awk '{ printf "%.2f", $1 + $2 }')
+	eval "${name}_s=$cpu ${name}_wall=$1 ${name}_kb=$4"
+	printf '%-12s %8.2f s CPU  %8.2f s wall  %6d MB max RSS  (exit %d)\n' "$name" "$cpu" "$1" $(($4 / 1024)) $rc
+}
+
+run fa "$FA" -i "$CAP" -e json
+run tshark tshark -r "$CAP" -q -z conv,tcp
+run tcpdump tcpdump -nn -r "$CAP"
+
+# Same conversations as tshark, as a sanity check of the timed run.
+nfa=$(jq '.totals.tcp' "$OUT/out.fa" 2>/dev/null)
+nts=$(grep -c '<->' "$OUT/out.tshark")
+live=$(jq '.totals.live_max' "$OUT/out.fa" 2>/dev/null)
+echo "conversations: flow-analyzer $nfa (live at most $live), tshark $nts"
+awk -v fa="$fa_s" -v ts="$tshark_s" -v td="$tcpdump_s" -v n="${npk:-0}" 'BEGIN {
+	if (fa <= 0) fa = 0.01
+	printf "flow-analyzer: %.1f Mpackets/s (CPU); %.0fx faster than tshark conv,tcp (goal 50x), %.0fx faster than tcpdump -nn (goal 10x)\n",
+	    n / fa / 1e6, ts / fa, td / fa
+}'
