@@ -343,6 +343,12 @@ get_enum(struct pctx *c, int which, int *out, bool *known)
 		if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
 			return rc;
 		e = flow_enum_parse(which, s, n);
+		if (e < 0 && n > 0 && n < 10 &&
+		    strspn(s, "0123456789") == n) {
+			/* a quoted number: the same value */
+			for (e = 0; *s != '\0'; s++)
+				e = e * 10 + (*s - '0');
+		}
 		if (known != NULL)
 			*known = e >= 0;
 		*out = e >= 0 ? e : 0;
@@ -1145,7 +1151,7 @@ kind_of(int ch)
 	}
 	if (ch == '-' || (ch >= '0' && ch <= '9'))
 		return "a number";
-	return NULL;
+	return "an invalid character";
 }
 
 /* "[PREFIX]path: message[, got KIND] (byte N)". */

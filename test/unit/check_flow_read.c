@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
@@ -30,6 +31,8 @@
 static const char *const hubble_files[] = {
 	HUB_10, HUB_DNS, HUB_HTTP, HUB_TCP, HUB_UDP, HUB_ICMP, HUB_EXPORT,
 };
+
+static void round_trip(const struct flow *f);
 
 static char *
 data_path(const char *name)
@@ -394,6 +397,363 @@ START_TEST(test_line)
 }
 END_TEST
 
+/* Every field of struct flow, proto names. */
+static const char full_proto[] =
+    "{\"flow\":{\"time\":\"2025-03-04T05:06:07.123456789Z\","
+    "\"uuid\":\"0b6f-uuid\",\"emitter\":{\"name\":\"Hubble\","
+    "\"version\":\"1.17.0\"},\"verdict\":\"DROPPED\",\"drop_reason\":133,"
+    "\"auth_type\":\"SPIRE\",\"ethernet\":{\"source\":\"aa:bb:cc:dd:ee:01\","
+    "\"destination\":\"aa:bb:cc:dd:ee:02\"},\"IP\":{\"source\":\"10.0.0.1\","
+    "\"source_xlated\":\"192.168.1.1\",\"destination\":\"10.0.0.2\","
+    "\"ipVersion\":\"IPv4\",\"encrypted\":true},"
+    "\"l4\":{\"TCP\":{\"source_port\":40000,\"destination_port\":8080,"
+    "\"flags\":{\"SYN\":true,\"ECE\":true,\"CWR\":true,\"NS\":true,"
+    "\"FIN\":false}}},\"tunnel\":{\"protocol\":\"GENEVE\",\"IP\":"
+    "{\"source\":\"172.18.0.2\"},\"l4\":{\"UDP\":{\"destination_port\":6081}},"
+    "\"vni\":2},\"source\":{\"ID\":77,\"identity\":16777259,"
+    "\"cluster_name\":\"c1\",\"namespace\":\"demo\",\"labels\":"
+    "[\"k8s:app=fe\",\"k8s:tier=web\"],\"pod_name\":\"fe-1\",\"workloads\":"
+    "[{\"name\":\"fe\",\"kind\":\"Deployment\"},{\"name\":\"fe-rs\","
+    "\"kind\":\"ReplicaSet\"}]},\"destination\":{\"identity\":9,"
+    "\"labels\":[\"reserved:world-ipv4\"]},\"Type\":\"L7\","
+    "\"node_name\":\"kind/w1\",\"node_labels\":[\"a=b\"],"
+    "\"source_names\":[\"fe.demo\"],\"destination_names\":[\"x.com\","
+    "\"y.com\"],\"l7\":{\"type\":\"RESPONSE\",\"latency_ns\":"
+    "\"18446744073709551615\",\"kafka\":{\"error_code\":-3,"
+    "\"api_version\":7,\"api_key\":\"produce\",\"correlation_id\":42,"
+    "\"topic\":\"t\"}},\"reply\":false,\"event_type\":{\"type\":1,"
+    "\"sub_type\":133},\"source_service\":{\"name\":\"fe\","
+    "\"namespace\":\"demo\"},\"destination_service\":{\"name\":\"be\","
+    "\"namespace\":\"demo2\"},\"traffic_direction\":\"EGRESS\","
+    "\"policy_match_type\":4,\"trace_observation_point\":\"TO_NETWORK\","
+    "\"trace_reason\":\"REPLY\",\"file\":{\"name\":\"bpf_lxc.c\","
+    "\"line\":1234},\"ip_trace_id\":{\"trace_id\":\"99\"},"
+    "\"drop_reason_desc\":\"POLICY_DENIED\",\"is_reply\":true,"
+    "\"debug_capture_point\":\"DBG_CAPTURE_DELIVERY\",\"interface\":"
+    "{\"index\":12,\"name\":\"eth0\"},\"proxy_port\":15001,"
+    "\"trace_context\":{\"parent\":{\"trace_id\":\"abc\"}},"
+    "\"sock_xlate_point\":\"SOCK_XLATE_POINT_PRE_DIRECTION_FWD\","
+    "\"socket_cookie\":\"123\",\"cgroup_id\":\"456\",\"Summary\":\"s\","
+    "\"extensions\":{\"@type\":\"type.googleapis.com/x\",\"v\":[1]},"
+    "\"egress_allowed_by\":[{\"name\":\"p1\",\"namespace\":\"demo\","
+    "\"labels\":[\"l\"],\"revision\":\"3\",\"kind\":\"CiliumNetworkPolicy\"}],"
+    "\"ingress_allowed_by\":[{\"name\":\"p2\"},{\"name\":\"p3\"}],"
+    "\"egress_denied_by\":[{\"name\":\"d1\",\"kind\":\"NetworkPolicy\"}],"
+    "\"ingress_denied_by\":[{\"name\":\"d2\",\"namespace\":\"n\"}],"
+    "\"policy_log\":[\"x\"],\"aggregate\":{\"ingress_flow_count\":2}},"
+    "\"node_name\":\"kind/w1\",\"time\":\"2025-03-04T05:06:07.123456789Z\"}";
+
+/* The same flow as protojson's lowerCamel json names and numeric enums. */
+static const char full_camel[] =
+    "{\"flow\":{\"time\":\"2025-03-04T06:06:07.123456789+01:00\","
+    "\"uuid\":\"0b6f-uuid\",\"verdict\":2,\"dropReason\":\"133\","
+    "\"ethernet\":{\"source\":\"aa:bb:cc:dd:ee:01\","
+    "\"destination\":\"aa:bb:cc:dd:ee:02\"},\"IP\":{\"source\":\"10.0.0.1\","
+    "\"sourceXlated\":\"192.168.1.1\",\"destination\":\"10.0.0.2\","
+    "\"ipVersion\":1,\"encrypted\":true},"
+    "\"l4\":{\"TCP\":{\"sourcePort\":\"40000\",\"destinationPort\":8080,"
+    "\"flags\":{\"SYN\":true,\"ECE\":true,\"CWR\":true,\"NS\":true}}},"
+    "\"tunnel\":{\"protocol\":2,\"vni\":\"2\"},\"source\":{\"ID\":77,"
+    "\"identity\":16777259,\"clusterName\":\"c1\",\"namespace\":\"demo\","
+    "\"labels\":[\"k8s:app=fe\",\"k8s:tier=web\"],\"podName\":\"fe-1\","
+    "\"workloads\":[{\"name\":\"fe\",\"kind\":\"Deployment\"},"
+    "{\"name\":\"fe-rs\",\"kind\":\"ReplicaSet\"}]},\"destination\":"
+    "{\"identity\":9,\"labels\":[\"reserved:world-ipv4\"]},\"Type\":2,"
+    "\"nodeName\":\"kind/w1\",\"sourceNames\":[\"fe.demo\"],"
+    "\"destinationNames\":[\"x.com\",\"y.com\"],\"l7\":{\"type\":2,"
+    "\"latencyNs\":18446744073709551615,\"kafka\":{\"errorCode\":-3,"
+    "\"apiVersion\":7,\"apiKey\":\"produce\",\"correlationId\":42,"
+    "\"topic\":\"t\"}},\"eventType\":{\"type\":1,\"subType\":133},"
+    "\"sourceService\":{\"name\":\"fe\",\"namespace\":\"demo\"},"
+    "\"destinationService\":{\"name\":\"be\",\"namespace\":\"demo2\"},"
+    "\"trafficDirection\":2,\"policyMatchType\":4,"
+    "\"traceObservationPoint\":11,\"traceReason\":3,\"file\":"
+    "{\"name\":\"bpf_lxc.c\",\"line\":1234},\"dropReasonDesc\":133,"
+    "\"isReply\":true,\"interface\":{\"index\":12,\"name\":\"eth0\"},"
+    "\"proxyPort\":15001,\"Summary\":\"s\",\"egressAllowedBy\":[{\"name\":"
+    "\"p1\",\"namespace\":\"demo\",\"kind\":\"CiliumNetworkPolicy\"}],"
+    "\"ingressAllowedBy\":[{\"name\":\"p2\"},{\"name\":\"p3\"}],"
+    "\"egressDeniedBy\":[{\"name\":\"d1\",\"kind\":\"NetworkPolicy\"}],"
+    "\"ingressDeniedBy\":[{\"name\":\"d2\",\"namespace\":\"n\"}]},"
+    "\"nodeName\":\"kind/w1\",\"time\":\"2025-03-04T05:06:07.123456789Z\"}";
+
+static void
+assert_full(const struct flow *f)
+{
+	ck_assert_int_eq(f->time_ns, t("2025-03-04T05:06:07.123456789Z"));
+	ck_assert_str_eq(f->uuid, "0b6f-uuid");
+	ck_assert_int_eq(f->verdict, FLOW_DROPPED);
+	ck_assert_uint_eq(f->drop_reason, 133);
+	ck_assert_str_eq(f->src_mac, "aa:bb:cc:dd:ee:01");
+	ck_assert_str_eq(f->dst_mac, "aa:bb:cc:dd:ee:02");
+	ck_assert_str_eq(f->src_ip, "10.0.0.1");
+	ck_assert_str_eq(f->src_ip_xlated, "192.168.1.1");
+	ck_assert_str_eq(f->dst_ip, "10.0.0.2");
+	ck_assert_int_eq(f->ip_version, 1);
+	ck_assert(f->ip_encrypted);
+	ck_assert_int_eq(f->l4, FLOW_L4_TCP);
+	ck_assert_uint_eq(f->sport, 40000);
+	ck_assert_uint_eq(f->dport, 8080);
+	ck_assert_uint_eq(f->tcp_flags, FLOW_TCP_SYN | FLOW_TCP_ECE |
+	    FLOW_TCP_CWR | FLOW_TCP_NS);
+	ck_assert_int_eq(f->tunnel_proto, 2);
+	ck_assert_uint_eq(f->tunnel_vni, 2);
+	ck_assert_uint_eq(f->src.id, 77);
+	ck_assert_uint_eq(f->src.identity, 16777259);
+	ck_assert_str_eq(f->src.cluster_name, "c1");
+	ck_assert_str_eq(f->src.namespace, "demo");
+	ck_assert_uint_eq(f->src.n_labels, 2);
+	ck_assert_str_eq(f->src.labels[1], "k8s:tier=web");
+	ck_assert_str_eq(f->src.pod_name, "fe-1");
+	ck_assert_uint_eq(f->src.n_workloads, 2);
+	ck_assert_str_eq(f->src.workloads[1].name, "fe-rs");
+	ck_assert_str_eq(f->src.workloads[1].kind, "ReplicaSet");
+	ck_assert_uint_eq(f->dst.identity, FLOW_ID_WORLD_IPV4);
+	ck_assert_str_eq(flow_reserved_identity_name(f->dst.identity),
+	    "world-ipv4");
+	ck_assert_int_eq(f->type, FLOW_TYPE_L7);
+	ck_assert_str_eq(f->node_name, "kind/w1");
+	ck_assert_uint_eq(f->n_src_names, 1);
+	ck_assert_str_eq(f->src_names[0], "fe.demo");
+	ck_assert_uint_eq(f->n_dst_names, 2);
+	ck_assert_str_eq(f->dst_names[1], "y.com");
+	ck_assert(f->has_l7);
+	ck_assert_int_eq(f->l7.type, FLOW_L7_RESPONSE);
+	ck_assert_uint_eq(f->l7.latency_ns, UINT64_MAX);
+	ck_assert_int_eq(f->l7.kind, FLOW_L7_KAFKA);
+	ck_assert_int_eq(f->l7.kafka.error_code, -3);
+	ck_assert_int_eq(f->l7.kafka.api_version, 7);
+	ck_assert_str_eq(f->l7.kafka.api_key, "produce");
+	ck_assert_int_eq(f->l7.kafka.correlation_id, 42);
+	ck_assert_str_eq(f->l7.kafka.topic, "t");
+	ck_assert_int_eq(f->is_reply, 1);	/* is_reply wins over reply */
+	ck_assert_int_eq(f->event_type, 1);
+	ck_assert_int_eq(f->event_subtype, 133);
+	ck_assert_str_eq(f->src_svc.name, "fe");
+	ck_assert_str_eq(f->dst_svc.namespace, "demo2");
+	ck_assert_int_eq(f->direction, FLOW_DIR_EGRESS);
+	ck_assert_uint_eq(f->policy_match_type, 4);
+	ck_assert_int_eq(f->obs_point, 11);
+	ck_assert_int_eq(f->trace_reason, 3);
+	ck_assert_str_eq(f->file_name, "bpf_lxc.c");
+	ck_assert_uint_eq(f->file_line, 1234);
+	ck_assert_uint_eq(f->iface_index, 12);
+	ck_assert_str_eq(f->iface_name, "eth0");
+	ck_assert_uint_eq(f->proxy_port, 15001);
+	ck_assert_str_eq(f->summary, "s");
+	ck_assert_uint_eq(f->egress_allowed_by.n, 1);
+	ck_assert_str_eq(f->egress_allowed_by.v[0].name, "p1");
+	ck_assert_str_eq(f->egress_allowed_by.v[0].namespace, "demo");
+	ck_assert_str_eq(f->egress_allowed_by.v[0].kind,
+	    "CiliumNetworkPolicy");
+	ck_assert_uint_eq(f->ingress_allowed_by.n, 2);
+	ck_assert_str_eq(f->ingress_allowed_by.v[1].name, "p3");
+	ck_assert_ptr_null(f->ingress_allowed_by.v[1].namespace);
+	ck_assert_uint_eq(f->egress_denied_by.n, 1);
+	ck_assert_str_eq(f->egress_denied_by.v[0].kind, "NetworkPolicy");
+	ck_assert_uint_eq(f->ingress_denied_by.n, 1);
+	ck_assert_str_eq(f->ingress_denied_by.v[0].namespace, "n");
+}
+
+START_TEST(test_full_flow)
+{
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec, rec2;
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+
+	ck_assert_msg(flow_parse_line(s, full_proto, strlen(full_proto), &rec,
+	    eb, sizeof(eb)) == 1, "%s", eb);
+	ck_assert_int_eq(rec.kind, FLOW_EV_FLOW);
+	assert_full(&rec.flow);
+	round_trip(&rec.flow);
+	ck_assert_msg(flow_parse_line(s, full_camel, strlen(full_camel), &rec2,
+	    eb, sizeof(eb)) == 1, "%s", eb);
+	assert_full(&rec2.flow);
+	round_trip(&rec2.flow);
+	flow_scratch_free(s);
+}
+END_TEST
+
+/* The deprecated fields and what wins (flow.h). */
+struct compat_case {
+	const char *in;
+	int is_reply;
+	uint32_t drop_reason;
+	int verdict;
+};
+
+static const struct compat_case compat_cases[] = {
+	{ "{\"flow\":{\"reply\":true}}", 1, 0, 0 },
+	{ "{\"flow\":{\"reply\":false}}", -1, 0, 0 },
+	{ "{\"flow\":{\"reply\":true,\"is_reply\":false}}", 0, 0, 0 },
+	{ "{\"flow\":{\"is_reply\":false,\"reply\":true}}", 0, 0, 0 },
+	{ "{\"flow\":{\"is_reply\":null}}", -1, 0, 0 },
+	{ "{\"flow\":{\"drop_reason\":133}}", -1, 133, 0 },
+	{ "{\"flow\":{\"drop_reason_desc\":\"AUTH_REQUIRED\","
+	  "\"drop_reason\":133}}", -1, 189, 0 },
+	{ "{\"flow\":{\"drop_reason\":133,\"drop_reason_desc\":206}}", -1,
+	  206, 0 },
+	/* an enum name from a newer Cilium: the number is still used */
+	{ "{\"flow\":{\"drop_reason\":250,\"drop_reason_desc\":"
+	  "\"SOME_NEW_REASON\"}}", -1, 250, 0 },
+	{ "{\"flow\":{\"verdict\":\"FUTURE_VERDICT\"}}", -1, 0, 0 },
+	{ "{\"flow\":{\"verdict\":9}}", -1, 0, 9 },
+	{ "{\"flow\":{\"verdict\":\"7\"}}", -1, 0, 7 },
+	{ "{\"flow\":{\"verdict\":null,\"drop_reason_desc\":null}}", -1, 0,
+	  0 },
+};
+
+START_TEST(test_compat)
+{
+	const struct compat_case *tc = &compat_cases[_i];
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+
+	ck_assert_msg(flow_parse_line(s, tc->in, strlen(tc->in), &rec, eb,
+	    sizeof(eb)) == 1, "row %d: %s", _i, eb);
+	ck_assert_int_eq(rec.flow.is_reply, tc->is_reply);
+	ck_assert_uint_eq(rec.flow.drop_reason, tc->drop_reason);
+	ck_assert_int_eq(rec.flow.verdict, tc->verdict);
+	flow_scratch_free(s);
+}
+END_TEST
+
+/* Non-flow records and the wrapper/flow time and node rules. */
+START_TEST(test_records)
+{
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	const char *in;
+
+	in = "{\"lost_events\":{\"source\":\"HUBBLE_RING_BUFFER\","
+	    "\"num_events_lost\":\"18446744073709551615\",\"cpu\":5,"
+	    "\"first\":\"2024-01-01T00:00:00Z\"},\"node_name\":\"n1\","
+	    "\"time\":\"2024-01-01T00:00:01Z\"}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_LOST);
+	ck_assert_uint_eq(rec.other.num_events_lost, UINT64_MAX);
+	ck_assert_str_eq(rec.other.lost_source, "HUBBLE_RING_BUFFER");
+	ck_assert_int_eq(rec.other.cpu, 5);
+	ck_assert_str_eq(rec.node_name, "n1");
+	ck_assert_int_eq(rec.time_ns, t("2024-01-01T00:00:01Z"));
+
+	in = "{\"lostEvents\":{\"source\":3,\"numEventsLost\":2}}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_LOST);
+	ck_assert_str_eq(rec.other.lost_source, "3");
+	ck_assert_uint_eq(rec.other.num_events_lost, 2);
+	ck_assert_int_eq(rec.other.cpu, -1);
+
+	in = "{\"agent_event\":{\"type\":\"ENDPOINT_CREATED\","
+	    "\"endpoint_update\":{\"id\":\"12\",\"labels\":[\"a\"]}},"
+	    "\"node_name\":\"n2\",\"time\":\"2024-01-01T00:00:02Z\"}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_AGENT);
+	ck_assert_str_eq(rec.other.subtype, "ENDPOINT_CREATED");
+
+	in = "{\"node_status\":{\"state_change\":\"NODE_ERROR\","
+	    "\"node_names\":[\"a\"],\"message\":\"m\"}}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_NODE_STATUS);
+	ck_assert_str_eq(rec.other.subtype, "NODE_ERROR");
+
+	/* Masked exporter line: only the wrapper has time and node. */
+	in = "{\"flow\":{\"verdict\":\"DROPPED\"},\"node_name\":\"w\","
+	    "\"time\":\"2024-01-01T00:00:03Z\"}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.flow.time_ns, t("2024-01-01T00:00:03Z"));
+	ck_assert_str_eq(rec.flow.node_name, "w");
+
+	/* Bare flow: time and node at the top belong to the flow. */
+	in = "{\"time\":\"2024-01-01T00:00:04Z\",\"verdict\":\"FORWARDED\","
+	    "\"IP\":{\"source\":\"1.1.1.1\"},\"node_name\":\"b\"}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_FLOW);
+	ck_assert_int_eq(rec.flow.time_ns, t("2024-01-01T00:00:04Z"));
+	ck_assert_str_eq(rec.flow.node_name, "b");
+	ck_assert_str_eq(rec.flow.src_ip, "1.1.1.1");
+
+	/* A flow missing every optional field. */
+	in = "{\"flow\":{}}";
+	ck_assert_int_eq(flow_parse_line(s, in, strlen(in), &rec, eb,
+	    sizeof(eb)), 1);
+	ck_assert_int_eq(rec.kind, FLOW_EV_FLOW);
+	ck_assert_int_eq(rec.flow.time_ns, 0);
+	ck_assert_int_eq(rec.flow.verdict, 0);
+	ck_assert_int_eq(rec.flow.is_reply, -1);
+	ck_assert_int_eq(rec.flow.event_type, -1);
+	ck_assert_ptr_null(rec.flow.src_ip);
+	ck_assert_ptr_null(rec.flow.node_name);
+	ck_assert(!rec.flow.has_l7);
+	round_trip(&rec.flow);
+	flow_scratch_free(s);
+}
+END_TEST
+
+/* String escapes decode to UTF-8; plain strings point into the line. */
+struct esc_case {
+	const char *in;		/* JSON string literal with quotes */
+	const char *out;	/* decoded, NULL when refused */
+};
+
+static const struct esc_case esc_cases[] = {
+	{ "\"plain\"", "plain" },
+	{ "\"\"", "" },
+	{ "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "a\"b\\c/d\b\f\n\r\t" },
+	{ "\"\\u00e9\\u20ac\"", "\xc3\xa9\xe2\x82\xac" },
+	{ "\"\\ud83d\\ude00!\"", "\xf0\x9f\x98\x80!" },
+	{ "\"\\uD83D\\uDE00\"", "\xf0\x9f\x98\x80" },
+	{ "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+	  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+	{ "\"x\\u0041\"", "xA" },
+	/* refused */
+	{ "\"\\ud83d\"", NULL },
+	{ "\"\\ud83dx\"", NULL },
+	{ "\"\\ude00\"", NULL },
+	{ "\"\\u12\"", NULL },
+	{ "\"\\u0000\"", NULL },
+	{ "\"\\x\"", NULL },
+	{ "\"a\tb\"", NULL },
+	{ "\"\xc0\xaf\"", NULL },		/* overlong */
+	{ "\"\xed\xa0\x80\"", NULL },		/* UTF-8 surrogate */
+	{ "\"\xf4\x90\x80\x80\"", NULL },	/* above U+10FFFF */
+	{ "\"\xe2\x82\"", NULL },		/* cut sequence */
+	{ "\"\x80\"", NULL },
+	{ "\"abc", NULL },
+};
+
+START_TEST(test_escapes)
+{
+	const struct esc_case *tc = &esc_cases[_i];
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec;
+	char line[256], eb[CILKIT_ERRBUF_SIZE] = "";
+	int rc, n;
+
+	n = snprintf(line, sizeof(line), "{\"flow\":{\"Summary\":%s}}",
+	    tc->in);
+	rc = flow_parse_line(s, line, (size_t)n, &rec, eb, sizeof(eb));
+	if (tc->out == NULL) {
+		ck_assert_msg(rc < 0, "row %d accepted", _i);
+		ck_assert_msg(strstr(eb, "flow.Summary") != NULL ||
+		    strstr(eb, "end of line") != NULL, "row %d: %s", _i, eb);
+	} else {
+		ck_assert_msg(rc == 1, "row %d: %s", _i, eb);
+		ck_assert_str_eq(rec.flow.summary, tc->out);
+		round_trip(&rec.flow);
+	}
+	flow_scratch_free(s);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Time. */
 
@@ -526,6 +886,281 @@ START_TEST(test_stream_mixed)
 	ck_assert_uint_eq(flow_reader_line(r), 7);
 	flow_reader_free(r);
 	fclose(fp);
+}
+END_TEST
+
+/* Collect what a reader yields over a memory buffer. */
+struct yield {
+	int rc[16];
+	char msg[16][CILKIT_ERRBUF_SIZE];
+	int verdict[16];
+	int n;
+	size_t lines;
+};
+
+static void
+read_all(const char *buf, size_t len, size_t max_line, struct yield *y)
+{
+	FILE *fp = fmemopen((void *)buf, len, "r");
+	struct flow_reader *r;
+	struct flow_record rec;
+	int rc;
+
+	ck_assert_ptr_nonnull(fp);
+	r = flow_reader_new(fp, "in");
+	if (max_line > 0)
+		flow_reader_set_max_line(r, max_line);
+	memset(y, 0, sizeof(*y));
+	while (y->n < 16 && (rc = flow_reader_next(r, &rec, y->msg[y->n],
+	    sizeof(y->msg[0]))) != 0) {
+		y->rc[y->n] = rc;
+		y->verdict[y->n] = rc == 1 ? rec.flow.verdict : -1;
+		y->n++;
+	}
+	y->lines = flow_reader_line(r);
+	flow_reader_free(r);
+	fclose(fp);
+}
+
+#define GOOD "{\"flow\":{\"verdict\":\"DROPPED\"}}"
+
+/* A 10 MB line between good ones: skipped with a message, bounded. */
+START_TEST(test_huge_line)
+{
+	size_t big = (size_t)10 << 20, len, i;
+	char *buf = malloc(big + 200);
+	struct yield y;
+
+	ck_assert_ptr_nonnull(buf);
+	len = (size_t)sprintf(buf, "%s\n{\"flow\":{\"Summary\":\"", GOOD);
+	for (i = 0; i < big; i++)
+		buf[len++] = 'x';
+	len += (size_t)sprintf(buf + len, "\"}}\n%s\n", GOOD);
+	read_all(buf, len, 0, &y);
+	ck_assert_int_eq(y.n, 3);
+	ck_assert_int_eq(y.rc[0], 1);
+	ck_assert_int_eq(y.rc[1], CILKIT_ETOOBIG);
+	ck_assert_str_eq(y.msg[1],
+	    "in:2: line longer than 4194304 bytes, skipped");
+	ck_assert_int_eq(y.rc[2], 1);
+	ck_assert_int_eq(y.verdict[2], FLOW_DROPPED);
+	ck_assert_uint_eq(y.lines, 3);
+
+	/* the same line last, with no newline */
+	len = (size_t)sprintf(buf, "%s\n", GOOD);
+	for (i = 0; i < big; i++)
+		buf[len++] = '{';
+	read_all(buf, len, 0, &y);
+	ck_assert_int_eq(y.n, 2);
+	ck_assert_int_eq(y.rc[1], CILKIT_ETOOBIG);
+	ck_assert_str_eq(y.msg[1],
+	    "in:2: line longer than 4194304 bytes, skipped");
+	free(buf);
+}
+END_TEST
+
+/* The cap is exact: max_line bytes pass, one more is skipped. */
+START_TEST(test_line_cap_edge)
+{
+	char buf[512];
+	struct yield y;
+	size_t n = strlen(GOOD);
+
+	snprintf(buf, sizeof(buf), "%s\n%s\n%s  \n%s", GOOD, GOOD, GOOD,
+	    GOOD);
+	read_all(buf, strlen(buf), n, &y);
+	ck_assert_int_eq(y.n, 4);
+	ck_assert_int_eq(y.rc[0], 1);
+	ck_assert_int_eq(y.rc[1], 1);
+	ck_assert_int_eq(y.rc[2], CILKIT_ETOOBIG);
+	ck_assert_str_eq(y.msg[2], "in:3: line longer than 30 bytes, skipped");
+	ck_assert_int_eq(y.rc[3], 1);
+}
+END_TEST
+
+struct stream_case {
+	const char *in;
+	size_t len;		/* 0: strlen */
+	int n;			/* records and errors yielded */
+	int rc[4];
+	const char *msg;	/* substring of the first error */
+	size_t lines;
+};
+
+/* A literal with its length, for rows holding NUL bytes. */
+#define S(x) x, sizeof(x) - 1
+
+static const struct stream_case stream_cases[] = {
+	{ "", 0, 0, { 0 }, NULL, 0 },
+	{ "\n\n  \r\n\t\n", 0, 0, { 0 }, NULL, 4 },
+	{ "\xef\xbb\xbf" GOOD "\r\n" GOOD "\r\n", 0, 2, { 1, 1 }, NULL, 2 },
+	{ S(GOOD "\n{\"flow\":{\"Summary\":\"a\0b\"}}\n" GOOD), 3,
+	  { 1, CILKIT_EINVAL, 1 }, "in:2: flow.Summary: control character",
+	  3 },
+	{ S("{\"flow\":\0}\n" GOOD "\n"), 2, { CILKIT_EINVAL, 1 },
+	  "in:1: flow: expected an object, got an invalid character", 2 },
+	{ S("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\n" GOOD "\n"), 4,
+	  { CILKIT_EINVAL, CILKIT_EINVAL, CILKIT_EINVAL, 1 },
+	  "in:1: not a JSON object", 4 },
+	{ "{\"flow\":{\"verdict\":\"DROPP", 0, 1, { CILKIT_ETRUNC },
+	  "in:1: flow.verdict: unexpected end of line", 1 },
+	{ "{\"flow\"\n:{}}\n", 0, 2, { CILKIT_ETRUNC, CILKIT_EINVAL },
+	  "in:1: unexpected end of line", 2 },
+	{ GOOD GOOD "\n", 0, 1, { CILKIT_EINVAL }, "in:1: trailing data", 1 },
+	{ "{\"flow\":{\"l4\":{\"TCP\":{\"source_port\":\"80x\"}}}}\n" GOOD,
+	  0, 2, { CILKIT_EINVAL, 1 },
+	  "in:1: flow.l4.TCP.source_port: expected a number in the string",
+	  2 },
+	{ "{\"flow\":{\"source\":{\"ID\":-1}}}", 0, 1, { CILKIT_EINVAL },
+	  "in:1: flow.source.ID: negative number", 1 },
+	{ "{\"flow\":{\"source\":{\"ID\":1.5}}}", 0, 1, { CILKIT_EINVAL },
+	  "in:1: flow.source.ID: expected an integer", 1 },
+	{ "{\"flow\":{\"source\":{\"ID\":4294967296}}}", 0, 1,
+	  { CILKIT_EINVAL }, "flow.source.ID: integer out of range", 1 },
+	{ "{\"flow\":{\"l7\":{\"latency_ns\":\"99999999999999999999\"}}}", 0,
+	  1, { CILKIT_EINVAL }, "flow.l7.latency_ns: integer out of range",
+	  1 },
+	{ "{\"flow\":{\"IP\":{\"encrypted\":\"yes\"}}}", 0, 1,
+	  { CILKIT_EINVAL },
+	  "flow.IP.encrypted: expected a boolean, got a string", 1 },
+	{ "{\"flow\":{\"verdict\":{}}}", 0, 1, { CILKIT_EINVAL },
+	  "flow.verdict: expected a number, got an object", 1 },
+	{ "{\"flow\":{\"destination\":{\"workloads\":[{\"name\":1}]}}}", 0,
+	  1, { CILKIT_EINVAL },
+	  "flow.destination.workloads[0].name: expected a string", 1 },
+	{ "{\"flow\":{\"x\":tru}}", 0, 1, { CILKIT_EINVAL },
+	  "flow.x: invalid literal", 1 },
+	{ "{\"flow\":{\"x\":[1,]}}", 0, 1, { CILKIT_EINVAL },
+	  "flow.x: expected a value", 1 },
+	{ "{\"flow\":{\"x\":{\"a\" 1}}}", 0, 1, { CILKIT_EINVAL },
+	  "flow.x: expected ':'", 1 },
+	{ "{\"flow\":{,}}", 0, 1, { CILKIT_EINVAL },
+	  "flow: expected a member name", 1 },
+	{ "{'flow':{}}", 0, 1, { CILKIT_EINVAL }, "expected a member name",
+	  1 },
+};
+
+START_TEST(test_stream)
+{
+	const struct stream_case *tc = &stream_cases[_i];
+	struct yield y;
+	int i;
+
+	read_all(tc->in, tc->len ? tc->len : strlen(tc->in), 0, &y);
+	ck_assert_msg(y.n == tc->n, "row %d: %d results, want %d (%s)", _i,
+	    y.n, tc->n, y.n > 0 ? y.msg[0] : "");
+	for (i = 0; i < tc->n; i++)
+		ck_assert_msg(y.rc[i] == tc->rc[i], "row %d result %d: %d (%s)",
+		    _i, i, y.rc[i], y.msg[i]);
+	if (tc->msg != NULL) {
+		for (i = 0; i < y.n && y.rc[i] > 0; i++)
+			;
+		ck_assert_msg(i < y.n && strstr(y.msg[i], tc->msg) != NULL,
+		    "row %d: '%s' lacks '%s'", _i, i < y.n ? y.msg[i] : "",
+		    tc->msg);
+	}
+	ck_assert_uint_eq(y.lines, tc->lines);
+}
+END_TEST
+
+/* Deep nesting in an ignored value: capped, and the next line is read. */
+START_TEST(test_depth)
+{
+	size_t d = 100000, len, i;
+	char *buf = malloc(2 * d + 100);
+	struct yield y;
+
+	len = (size_t)sprintf(buf, "{\"flow\":{\"x\":");
+	for (i = 0; i < d; i++)
+		buf[len++] = '[';
+	for (i = 0; i < d; i++)
+		buf[len++] = ']';
+	len += (size_t)sprintf(buf + len, "}}\n%s\n", GOOD);
+	read_all(buf, len, 0, &y);
+	ck_assert_int_eq(y.n, 2);
+	ck_assert_int_eq(y.rc[0], CILKIT_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(y.msg[0], "in:1: flow.x: nesting too "
+	    "deep"));
+	ck_assert_int_eq(y.rc[1], 1);
+
+	/* 60 levels are fine */
+	len = (size_t)sprintf(buf, "{\"flow\":{\"x\":");
+	for (i = 0; i < 30; i++)
+		len += (size_t)sprintf(buf + len, "{\"a\":[");
+	for (i = 0; i < 30; i++)
+		len += (size_t)sprintf(buf + len, "]}");
+	len += (size_t)sprintf(buf + len, ",\"verdict\":1}}");
+	read_all(buf, len, 0, &y);
+	ck_assert_int_eq(y.n, 1);
+	ck_assert_msg(y.rc[0] == 1, "%s", y.msg[0]);
+	ck_assert_int_eq(y.verdict[0], 1);
+	free(buf);
+}
+END_TEST
+
+/* Pseudo-random junk: never a crash, good lines still found. */
+START_TEST(test_junk)
+{
+	static char buf[1 << 16];
+	uint32_t x = 2463534242u;
+	size_t i, len = 0;
+	FILE *fp;
+	struct flow_reader *r;
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+	int rc, good = 0;
+
+	for (i = 0; i < 200; i++) {
+		size_t n = x % 200, k;
+
+		for (k = 0; k < n && len < sizeof(buf) - 100; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[len++] = (char)(x & 0xff);
+			if (buf[len - 1] == '\n')
+				buf[len - 1] = ' ';
+		}
+		buf[len++] = '\n';
+		len += (size_t)sprintf(buf + len, "%s\n", GOOD);
+	}
+	fp = fmemopen(buf, len, "r");
+	r = flow_reader_new(fp, "junk");
+	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0)
+		if (rc == 1 && rec.kind == FLOW_EV_FLOW &&
+		    rec.flow.verdict == FLOW_DROPPED)
+			good++;
+	ck_assert_int_eq(good, 200);
+	flow_reader_free(r);
+	fclose(fp);
+}
+END_TEST
+
+/* Bytes a sniffer read (and stdio buffered) are not lost. */
+START_TEST(test_prefixed)
+{
+	char tmpl[] = "/tmp/check_flow_readXXXXXX", head[8];
+	FILE *fp;
+	struct flow_reader *r;
+	struct flow_record rec;
+	int fd, i, n = 0;
+
+	fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w+");
+	for (i = 0; i < 3000; i++)
+		fprintf(fp, "%s\n", GOOD);
+	rewind(fp);
+	ck_assert_uint_eq(fread(head, 1, sizeof(head), fp), sizeof(head));
+	ck_assert_int_eq(flow_sniff(head, sizeof(head)), FLOW_FMT_JSON_LINES);
+	r = flow_reader_new_prefixed(fp, tmpl, head, sizeof(head));
+	while (flow_reader_next(r, &rec, NULL, 0) == 1)
+		n += rec.flow.verdict == FLOW_DROPPED;
+	ck_assert_int_eq(n, 3000);
+	ck_assert_uint_eq(flow_reader_line(r), 3000);
+	flow_reader_free(r);
+	fclose(fp);
+	unlink(tmpl);
 }
 END_TEST
 
@@ -741,6 +1376,19 @@ flow_read_suite(void)
 	tcase_add_loop_test(tc, test_sniff, 0,
 	    sizeof(sniff_cases) / sizeof(sniff_cases[0]));
 	tcase_add_test(tc, test_stream_mixed);
+	tcase_add_test(tc, test_full_flow);
+	tcase_add_test(tc, test_huge_line);
+	tcase_add_test(tc, test_line_cap_edge);
+	tcase_add_loop_test(tc, test_stream, 0,
+	    sizeof(stream_cases) / sizeof(stream_cases[0]));
+	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_junk);
+	tcase_add_test(tc, test_prefixed);
+	tcase_add_loop_test(tc, test_compat, 0,
+	    sizeof(compat_cases) / sizeof(compat_cases[0]));
+	tcase_add_test(tc, test_records);
+	tcase_add_loop_test(tc, test_escapes, 0,
+	    sizeof(esc_cases) / sizeof(esc_cases[0]));
 	tcase_add_loop_test(tc, test_round_trip_real, 0,
 	    sizeof(hubble_files) / sizeof(hubble_files[0]));
 	suite_add_tcase(s, tc);
