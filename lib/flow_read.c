@@ -28,7 +28,7 @@
 /* ------------------------------------------------------------------ */
 /* Scratch: per-line arena for arrays, and a stack to build them on. */
 
-#define ARENA_BLOCK	((size_t)64 << 10)
+#define ARENA_BLOCK	((size_t)16 << 10)
 #define PATH_MAX_DEPTH	16
 
 struct arena_blk {
@@ -1241,7 +1241,7 @@ flow_parse_line(struct flow_scratch *s, const char *buf, size_t len,
 /* ------------------------------------------------------------------ */
 /* The streaming reader. */
 
-#define READ_BLOCK	((size_t)256 << 10)
+#define READ_BLOCK	((size_t)64 << 10)
 
 struct flow_reader {
 	FILE *fp;
