@@ -215,20 +215,32 @@ struct key {
 #define K(s) { sizeof(s) - 1, s[0], s }
 #define NKEYS(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
+/*
+ * Index of key k in t, or -1.  Producers write keys in .proto order, so
+ * the search starts at *hint (one past the last match) and wraps.
+ */
 static int
-key_find_exact(const struct key *t, int n, const char *k, size_t kl)
+key_find_exact(const struct key *t, int n, const char *k, size_t kl,
+    int *hint)
 {
-	int i;
+	int i, c, start = *hint < n ? *hint : 0;
+	size_t b;
 
-	for (i = 0; i < n; i++)
-		if (t[i].len == kl && t[i].c0 == k[0] &&
-		    memcmp(t[i].name, k, kl) == 0)
+	for (c = 0, i = start; c < n; c++, i = i + 1 == n ? 0 : i + 1) {
+		if (t[i].len != kl || t[i].c0 != k[0])
+			continue;
+		for (b = 1; b < kl && t[i].name[b] == k[b]; b++)
+			;
+		if (b == kl) {
+			*hint = i + 1;
 			return i;
+		}
+	}
 	return -1;
 }
 
 static int
-key_find(const struct key *t, int n, const char *k, size_t kl)
+key_find(const struct key *t, int n, const char *k, size_t kl, int *hint)
 {
 	char snake[64];
 	size_t i, o;
@@ -237,7 +249,7 @@ key_find(const struct key *t, int n, const char *k, size_t kl)
 
 	if (kl == 0)
 		return -1;
-	if ((id = key_find_exact(t, n, k, kl)) >= 0)
+	if ((id = key_find_exact(t, n, k, kl, hint)) >= 0)
 		return id;
 	/* lowerCamel -> snake_case: "sourcePort" -> "source_port". */
 	for (i = 1; i < kl; i++)
@@ -253,7 +265,7 @@ key_find(const struct key *t, int n, const char *k, size_t kl)
 			snake[o++] = k[i];
 		}
 	}
-	return key_find_exact(t, n, snake, o);
+	return key_find_exact(t, n, snake, o, hint);
 }
 
 /* ------------------------------------------------------------------ */
@@ -422,13 +434,13 @@ walk_object(struct pctx *c, const struct key *t, int nk, member_fn *fn,
 	const char *k;
 	size_t kl;
 	bool first = true;
-	int rc, id;
+	int rc, id, hint = 0;
 
 	if ((rc = flow_json_open(&c->j, '{')) < 0)
 		return rc;
 	while ((rc = flow_json_member(&c->j, &first, &k, &kl)) > 0) {
 		path_push(c, k);
-		id = key_find(t, nk, k, kl);
+		id = key_find(t, nk, k, kl, &hint);
 		if (id < 0) {
 			if ((rc = flow_json_skip(&c->j)) < 0)
 				return rc;
@@ -1052,7 +1064,7 @@ parse_top(struct pctx *c, struct flow_record *rec)
 	const char *k;
 	size_t kl;
 	bool first = true, bare = false, wrapped = false;
-	int rc, id;
+	int rc, id, hint = 0, fhint = 0;
 
 	if ((rc = flow_json_open(&c->j, '{')) < 0) {
 		if (rc == CILKIT_EINVAL)
@@ -1061,7 +1073,7 @@ parse_top(struct pctx *c, struct flow_record *rec)
 	}
 	while ((rc = flow_json_member(&c->j, &first, &k, &kl)) > 0) {
 		path_push(c, k);
-		id = key_find(top_keys, NKEYS(top_keys), k, kl);
+		id = key_find(top_keys, NKEYS(top_keys), k, kl, &hint);
 		if ((rc = flow_json_null(&c->j)) < 0)
 			return rc;
 		if (rc == 1) {
@@ -1099,7 +1111,8 @@ parse_top(struct pctx *c, struct flow_record *rec)
 			break;
 		default:
 			/* A bare flow (legacy -o json): flow keys on top. */
-			id = key_find(flow_keys, NKEYS(flow_keys), k, kl);
+			id = key_find(flow_keys, NKEYS(flow_keys), k, kl,
+			    &fhint);
 			if (id < 0) {
 				rc = flow_json_skip(&c->j);
 			} else {
