@@ -54,6 +54,16 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* v as exactly n decimal digits, zero-padded. */
+static void
+put_digits(char *p, unsigned long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 flow_format_time(long long time_ns, char *buf, size_t len)
 {
@@ -74,9 +84,28 @@ flow_format_time(long long time_ns, char *buf, size_t len)
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, len, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d.%09lldZ",
-	    y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-	    ns);
+	if (y < 0 || y > 9999 || len < 31) {
+		snprintf(buf, len, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d."
+		    "%09lldZ", y, m, d, (int)(rem / 3600),
+		    (int)(rem / 60 % 60), (int)(rem % 60), ns);
+		return;
+	}
+	/* The common case by hand: this runs once or twice per flow. */
+	put_digits(buf, (unsigned long)y, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, m, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, d, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, (unsigned long)(rem / 3600), 2);
+	buf[13] = ':';
+	put_digits(buf + 14, (unsigned long)(rem / 60 % 60), 2);
+	buf[16] = ':';
+	put_digits(buf + 17, (unsigned long)(rem % 60), 2);
+	buf[19] = '.';
+	put_digits(buf + 20, (unsigned long)ns, 9);
+	buf[29] = 'Z';
+	buf[30] = '\0';
 }
 
 /* n decimal digits at s; -1 when any is not a digit. */
@@ -179,7 +208,7 @@ wb_flush(struct wbuf *w)
 	w->n = 0;
 }
 
-static void
+static inline void
 wb_put(struct wbuf *w, const char *s, size_t n)
 {
 	if (n > sizeof(w->b) - w->n) {
@@ -194,7 +223,7 @@ wb_put(struct wbuf *w, const char *s, size_t n)
 	w->n += n;
 }
 
-static void
+static inline void
 wb_c(struct wbuf *w, char c)
 {
 	if (w->n == sizeof(w->b))
