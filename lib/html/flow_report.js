@@ -322,11 +322,17 @@
         drag.moved = true;
       applyView();
     });
+    var dragged = false;
     window.addEventListener('mouseup', function () {
       svg.classList.remove('dragging');
+      dragged = drag !== null && drag.moved;
       drag = null;
     });
-    svg.addEventListener('click', function () { select(null); });
+    // a click on the background clears the selection, unless it ended a drag
+    svg.addEventListener('click', function () {
+      if (!dragged) select(null);
+      dragged = false;
+    });
     svg.addEventListener('wheel', function (ev) {
       ev.preventDefault();
       var r = svg.getBoundingClientRect(), mx = ev.clientX - r.left, my = ev.clientY - r.top;

@@ -211,6 +211,31 @@ def main():
                          ".length")
             check(sel == 1, "the clicked node is highlighted")
 
+        # zoom with the wheel, pan with a drag on the background
+        box = b.eval("(function(){var r=document.getElementById('map')"
+                     ".getBoundingClientRect();return [r.left,r.top,"
+                     "r.width,r.height];})()")
+        before = b.eval("document.getElementById('viewport')"
+                        ".getAttribute('transform')")
+        b.call("Input.dispatchMouseEvent",
+               {"type": "mouseWheel", "x": box[0] + box[2] / 2,
+                "y": box[1] + box[3] / 2, "deltaX": 0, "deltaY": -300})
+        zoomed = b.eval("document.getElementById('viewport')"
+                        ".getAttribute('transform')")
+        check(zoomed != before, "wheel zooms the map (%s)" % zoomed)
+        x0, y0 = box[0] + 5, box[1] + 5
+        b.call("Input.dispatchMouseEvent", {"type": "mousePressed",
+               "x": x0, "y": y0, "button": "left", "clickCount": 1})
+        b.call("Input.dispatchMouseEvent", {"type": "mouseMoved",
+               "x": x0 + 60, "y": y0 + 40, "button": "left"})
+        b.call("Input.dispatchMouseEvent", {"type": "mouseReleased",
+               "x": x0 + 60, "y": y0 + 40, "button": "left",
+               "clickCount": 1})
+        panned = b.eval("document.getElementById('viewport')"
+                        ".getAttribute('transform')")
+        check(panned != zoomed, "drag pans the map (%s)" % panned)
+        b.eval("document.getElementById('reset').click()")
+
         # click the middle of the first edge's hit line
         xy = b.eval("(function(){var l=document.querySelector("
                     "'#map .edge line.hit'); if(!l) return null;"
