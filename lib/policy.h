@@ -91,6 +91,7 @@ enum policy_reason {
 	POLICY_R_FQDN,		/* only a toFQDNs rule could match */
 	POLICY_R_ENFORCE_NEVER,
 	POLICY_R_SELF,		/* a pod can always reach itself */
+	POLICY_R_LOCAL_HOST,	/* ingress from the pod's own node */
 };
 
 /* One rule of one policy: (kind, namespace, name) plus where in it. */

@@ -235,7 +235,8 @@ dir_set(const struct policy_db *db, int subj, enum policy_dir dir,
 			cset_union(e->deny ? &deny : &allow, &es);
 		}
 	}
-	if (!isolated)
+	/* ingress from the pod's own node: always (see dir_eval) */
+	if (!isolated || (dir == POLICY_INGRESS && (c->ent & ENT_HOST)))
 		cset_full(&allow);
 	cset_sub(&allow, &deny);
 	cset_copy(out, &allow);

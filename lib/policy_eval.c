@@ -495,6 +495,16 @@ dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
 			out->reason = POLICY_R_DENIED;
 			return;
 		}
+		/*
+		 * Ingress from the pod's own node is always allowed (K8s
+		 * API; Cilium's allow-localhost default), denies aside.
+		 */
+		if (pass == 0 && dir == POLICY_INGRESS &&
+		    (c->ent & ENT_HOST)) {
+			out->verdict = POLICY_ALLOW;
+			out->reason = POLICY_R_LOCAL_HOST;
+			return;
+		}
 	}
 	if (allow) {
 		out->verdict = POLICY_ALLOW;
@@ -709,6 +719,10 @@ policy_explain_dir(const struct policy_db *db, const struct policy_query *q,
 		break;
 	case POLICY_R_SELF:
 		append(buf, len, "a pod can always reach itself");
+		break;
+	case POLICY_R_LOCAL_HOST:
+		append(buf, len, "traffic from %s's own node is always allowed "
+		    "(allow-localhost)", who);
 		break;
 	}
 }
