@@ -24,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
 #include <pcap/pcap.h>
 
 #include "capture.h"
@@ -223,33 +222,6 @@ agent_run(struct kube_client *cl, const struct target *t,
 	return rc;
 }
 
-/* The interface-name of the endpoint in `cilium-dbg endpoint get` JSON. */
-static int
-endpoint_iface(const char *json, char *ifname, size_t iflen)
-{
-	struct json_object *root, *ep, *st, *net, *name;
-	const char *s;
-	int rc = -1;
-
-	root = json_tokener_parse(json);
-	if (root == NULL)
-		return -1;
-	ep = json_object_is_type(root, json_type_array) ?
-	    json_object_array_get_idx(root, 0) : root;
-	if (ep != NULL && json_object_object_get_ex(ep, "status", &st) &&
-	    json_object_object_get_ex(st, "networking", &net) &&
-	    json_object_object_get_ex(net, "interface-name", &name) &&
-	    json_object_is_type(name, json_type_string)) {
-		s = json_object_get_string(name);
-		if (cpcap_ifname_valid(s) && strlen(s) < iflen) {
-			snprintf(ifname, iflen, "%s", s);
-			rc = 0;
-		}
-	}
-	json_object_put(root);
-	return rc;
-}
-
 /*
  * --interface pod: the route to the pod's IP as the node sees it; where
  * that goes through cilium_host (no per-endpoint routes), the
@@ -285,8 +257,8 @@ resolve_pod_iface(struct kube_client *cl, struct target *t)
 	argv[5] = "json";
 	argv[6] = NULL;
 	rc = agent_run(cl, t, argv, out, sizeof(out), &code, eb, sizeof(eb));
-	if (rc == 0 && code == 0 && endpoint_iface(out, t->iface,
-	    sizeof(t->iface)) == 0)
+	if (rc == 0 && code == 0 && cpcap_iface_parse_endpoint_json(out,
+	    strlen(out), t->iface, sizeof(t->iface), eb, sizeof(eb)) == 0)
 		return 0;
 	cli_warnx("cannot find the interface of pod %s/%s on node %s: %s",
 	    t->ns, t->name, t->node, why);

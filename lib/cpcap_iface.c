@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -244,4 +245,52 @@ cpcap_iface_parse_route_get(const char *text, size_t len, char *ifname,
 		    "interface name too long");
 	memcpy(ifname, dev, strlen(dev) + 1);
 	return 0;
+}
+
+int
+cpcap_iface_parse_endpoint_json(const char *text, size_t len, char *ifname,
+    size_t iflen, char *errbuf, size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *root, *ep, *st, *net, *name;
+	const char *s;
+	int rc;
+
+	if (len > (4U << 20))
+		return cilkit_fail(errbuf, errlen, CILKIT_ETOOBIG,
+		    "endpoint JSON over 4 MiB");
+	tok = json_tokener_new_ex(32);
+	if (tok == NULL)
+		return cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
+		    "out of memory");
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		rc = cilkit_fail(errbuf, errlen, CILKIT_EINVAL,
+		    "endpoint output is not JSON: %s",
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
+		goto out;
+	}
+	ep = json_object_is_type(root, json_type_array) ?
+	    json_object_array_get_idx(root, 0) : root;
+	if (ep == NULL || !json_object_is_type(ep, json_type_object) ||
+	    !json_object_object_get_ex(ep, "status", &st) ||
+	    !json_object_object_get_ex(st, "networking", &net) ||
+	    !json_object_object_get_ex(net, "interface-name", &name) ||
+	    !json_object_is_type(name, json_type_string)) {
+		rc = cilkit_fail(errbuf, errlen, CILKIT_ENOTFOUND,
+		    "no status.networking.interface-name in the endpoint");
+		goto out;
+	}
+	s = json_object_get_string(name);
+	if (!cpcap_ifname_valid(s) || strlen(s) >= iflen) {
+		rc = cilkit_fail(errbuf, errlen, CILKIT_EINVAL,
+		    "endpoint names a bad interface '%.20s'", s);
+		goto out;
+	}
+	memcpy(ifname, s, strlen(s) + 1);
+	rc = 0;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return rc;
 }

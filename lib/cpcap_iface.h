@@ -32,6 +32,16 @@ int cpcap_iface_route(const char *addr, char *ifname, size_t iflen,
 int cpcap_iface_parse_route_get(const char *text, size_t len, char *ifname,
     size_t iflen, char *errbuf, size_t errlen);
 
+/*
+ * The host-side interface of an endpoint from `cilium-dbg endpoint get
+ * ... -o json` output (a JSON array of endpoint models, or one model):
+ * status.networking.interface-name of the first.  At most len bytes
+ * are parsed (capped at 4 MiB); the name must pass cpcap_ifname_valid().
+ * Returns 0, CILKIT_ENOTFOUND or CILKIT_EINVAL.
+ */
+int cpcap_iface_parse_endpoint_json(const char *text, size_t len,
+    char *ifname, size_t iflen, char *errbuf, size_t errlen);
+
 /* Whether the interface exists in this network namespace. */
 int cpcap_iface_exists(const char *name);
 

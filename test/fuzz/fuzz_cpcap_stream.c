@@ -4,7 +4,8 @@
  * size; the stream is fed in those chunks and again in one piece, and
  * both runs must deliver the same records, each one sane (caplen <=
  * snaplen <= max, len >= caplen).  The input also goes through
- * cpcap_iface_parse_route_get() as agent output would.
+ * cpcap_iface_parse_route_get() and cpcap_iface_parse_endpoint_json()
+ * as agent output would.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,6 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r1, r2;
 
 	(void)cpcap_iface_parse_route_get((const char *)data, size, ifn,
+	    sizeof(ifn), eb, sizeof(eb));
+	(void)cpcap_iface_parse_endpoint_json((const char *)data, size, ifn,
 	    sizeof(ifn), eb, sizeof(eb));
 	if (size == 0)
 		return 0;

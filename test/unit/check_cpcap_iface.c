@@ -86,6 +86,48 @@ START_TEST(test_route_local)
 }
 END_TEST
 
+struct ep_case {
+	const char *text;
+	int rc;
+	const char *want;
+};
+
+static const struct ep_case ep_cases[] = {
+	{ "[{\"id\": 1234, \"status\": {\"networking\": {\"addressing\": "
+	  "[{\"ipv4\": \"10.0.1.10\"}], \"interface-name\": "
+	  "\"lxca04aa0765451\", \"interface-index\": 12}}}]", 0,
+	  "lxca04aa0765451" },
+	{ "{\"status\": {\"networking\": {\"interface-name\": \"lxc1\"}}}",
+	  0, "lxc1" },
+	/* bad input */
+	{ "[]", CILKIT_ENOTFOUND, "interface-name" },
+	{ "[{\"status\": {}}]", CILKIT_ENOTFOUND, "interface-name" },
+	{ "[{\"status\": {\"networking\": {\"interface-name\": 5}}}]",
+	  CILKIT_ENOTFOUND, "interface-name" },
+	{ "[{\"status\": {\"networking\": {\"interface-name\": "
+	  "\"lxc;reboot\"}}}]", CILKIT_EINVAL, "bad interface" },
+	{ "Error: cannot get endpoint pod-name:demo/x: endpoint not found",
+	  CILKIT_EINVAL, "not JSON" },
+	{ "[{\"status\": ", CILKIT_EINVAL, "not JSON" },
+	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
+	  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", CILKIT_EINVAL, "not JSON" },
+	{ "\"lxc1\"", CILKIT_ENOTFOUND, "interface-name" },
+};
+
+START_TEST(test_endpoint_json)
+{
+	const struct ep_case *tc = &ep_cases[_i];
+	char ifn[CPCAP_IFNAMSIZ] = "", eb[CILKIT_ERRBUF_SIZE] = "";
+
+	ck_assert_int_eq(cpcap_iface_parse_endpoint_json(tc->text,
+	    strlen(tc->text), ifn, sizeof(ifn), eb, sizeof(eb)), tc->rc);
+	if (tc->rc == 0)
+		ck_assert_str_eq(ifn, tc->want);
+	else
+		ck_assert_msg(strstr(eb, tc->want) != NULL, "%s", eb);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -95,6 +137,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_route_get, 0,
 	    sizeof(rg_cases) / sizeof(rg_cases[0]));
 	tcase_add_test(tc, test_route_get_bounded);
+	tcase_add_loop_test(tc, test_endpoint_json, 0,
+	    sizeof(ep_cases) / sizeof(ep_cases[0]));
 	tcase_add_test(tc, test_route_local);
 	suite_add_tcase(s, tc);
 	return s;
