@@ -181,6 +181,20 @@ if command -v script >/dev/null 2>&1; then
 	    ok "refuses pcap on a TTY" || fail "TTY: rc $rc $(cat "$T/tty.out")"
 fi
 
+# The live status line, on a terminal only (script gives stderr a pty).
+if command -v script >/dev/null 2>&1; then
+	script -qec "ip netns exec $CP_NODE $PCAP --local --ip $CP_IPA -i pod --duration 2 -o $T/tty.pcap" \
+	    /dev/null >"$T/status.out" 2>&1 &
+	spid=$!
+	sleep 0.8
+	inb ping -c 3 -i 0.1 "$CP_IPA" >/dev/null
+	wait $spid
+	grep -q 'elapsed, 00:0[0-9] left, [0-9]* packets, .* -> .*tty.pcap' "$T/status.out" &&
+	    grep -q '^.*packets captured' "$T/status.out" &&
+	    ok "status line and summary on a terminal" ||
+	    fail "status line: $(cat -v "$T/status.out" | head -5)"
+fi
+
 # --- ending early ---------------------------------------------------------
 # SIGINT half-way: exit 6, and the file is a valid pcap.
 ip netns exec "$CP_PODB" ping -i 0.01 -q "$CP_IPA" >/dev/null 2>&1 &
@@ -198,6 +212,8 @@ n=$(count "$T/int.pcap" icmp)
 [ $rc -eq 6 ] && [ "$n" -gt 20 ] && grep -q 'packets captured' "$T/int.err" &&
     ok "SIGINT: exit 6, summary, $n packets" || fail "SIGINT: rc $rc, $n packets: $(cat "$T/int.err")"
 tshark_clean "$T/int.pcap" && ok "SIGINT: tshark reads the file"
+grep -q 'elapsed' "$T/int.err" && fail "status line written to a non-terminal" ||
+    ok "no status line when stderr is not a terminal"
 
 # A full disk: exit 4, and the file ends on a record boundary.
 ip netns exec "$CP_NODE" unshare -m sh -c "mkdir -p '$T/full' && mount -t tmpfs -o size=64k tmpfs '$T/full' &&
