@@ -3,7 +3,8 @@
 # build/tools/kubectl-lite, compared with the real kubectl where both
 # can answer: list with small pages, selectors, 401/403/404 messages,
 # credentials (client cert, token, tokenFile, exec plugin re-run on
-# 401, exec plugin client certificate), proxy-url (a CONNECT proxy for
+# 401, exec plugin client certificate, in-cluster service account),
+# proxy-url (a CONNECT proxy for
 # REST and exec), TLS checks (tls-server-name, wrong CA), exec (exit codes,
 # stdout/stderr apart, stdin, a large binary stream byte for byte, a
 # missing binary), and deadlines on a stalled server.  Skips (77)
@@ -258,6 +259,25 @@ v=$(kl --kubeconfig "$T/kc-proxy" -n demo exec frontend -- echo via-proxy 2>"$T/
 	fail "proxy-url exec: '$v' $(cat "$T/err")"
 kill "$proxy_pid" 2>/dev/null
 trap 'lab_stop' EXIT
+
+# --- in-cluster config: no kubeconfig, a service-account folder ---------------
+mkdir -p "$T/sa" "$T/emptyhome"
+cp "$LAB_STATE/token-viewer" "$T/sa/token"
+cp "$LAB_STATE/ca.crt" "$T/sa/ca.crt"
+echo demo >"$T/sa/namespace"
+port=${LAB_SERVER##*:}
+env -u KUBECONFIG -u POD_NAMESPACE HOME="$T/emptyhome" \
+	KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$port" \
+	timeout 60 "$KL" --sa-dir "$T/sa" config >"$T/ic" 2>&1
+grep -q '^source=in-cluster$' "$T/ic" && grep -q '^namespace=demo$' "$T/ic" &&
+	ok "in-cluster config: server, namespace file" ||
+	fail "in-cluster config: $(cat "$T/ic")"
+env -u KUBECONFIG -u POD_NAMESPACE HOME="$T/emptyhome" \
+	KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$port" \
+	timeout 60 "$KL" --sa-dir "$T/sa" get pods >"$T/l" 2>"$T/err" &&
+	[ "$(jq '.items | length' "$T/l")" = 3 ] &&
+	ok "in-cluster: the service-account token lists demo" ||
+	fail "in-cluster get: $(cat "$T/err")"
 
 # --- exec ----------------------------------------------------------------------
 kl -n demo exec frontend -- sh -c 'echo out; echo err >&2; exit 7' \

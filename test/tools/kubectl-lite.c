@@ -3,7 +3,8 @@
  * tests can drive the library and compare it with the real kubectl.
  *
  * usage: kubectl-lite [--kubeconfig F] [--context C] [-n NS]
- *                     [--timeout MS] COMMAND ...
+ *                     [--timeout MS] [--sa-dir DIR] COMMAND ...
+ *   (--sa-dir: the in-cluster service-account folder, for tests)
  *   get RESOURCE [NAME] [-A] [-l SEL] [--field-selector SEL]
  *       [--chunk-size N]       JSON: the object, or {"items":[...]}
  *   exec [-c CONTAINER] [-i] [--deadline MS] [--idle MS] POD -- CMD...
@@ -131,6 +132,7 @@ main(int argc, char **argv)
 		{ "context", required_argument, NULL, 'C' },
 		{ "namespace", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "sa-dir", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option getopts[] = {
@@ -166,6 +168,7 @@ main(int argc, char **argv)
 		case 'C': co.context = optarg; break;
 		case 'n': co.ns = optarg; break;
 		case 'T': timeout = strtol(optarg, NULL, 10); break;
+		case 'S': co.sa_dir = optarg; break;
 		default: usage();
 		}
 	}
