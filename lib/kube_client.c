@@ -379,16 +379,27 @@ kube_client_setup_handle(struct kube_client *c, void *curl,
 		if (r < 0)
 			return r;
 	}
-	if (cfg->auth == KUBE_AUTH_EXEC && cfg->exec->cert_pem != NULL) {
-		blob.data = cfg->exec->cert_pem;
-		blob.len = strlen(cfg->exec->cert_pem);
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-		blob.data = cfg->exec->key_pem;
-		blob.len = strlen(cfg->exec->key_pem);
-		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+	if (cfg->auth == KUBE_AUTH_EXEC) {
+		char *cert, *key;
+
+		if (kube_config_exec_cert_dup(cfg, &cert, &key) < 0) {
+			free(token);
+			return CILKIT_ENOMEM;
+		}
+		if (cert != NULL) {
+			blob.data = cert;
+			blob.len = strlen(cert);
+			blob.flags = CURL_BLOB_COPY;
+			curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
+			curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+			blob.data = key;
+			blob.len = strlen(key);
+			curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
+			curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+			explicit_bzero(key, strlen(key));
+		}
+		free(cert);
+		free(key);
 	}
 	if (token != NULL) {
 		r = asprintf(&line, "Authorization: Bearer %s", token);

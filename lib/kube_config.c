@@ -1564,6 +1564,28 @@ kube_config_token_dup(struct kube_config *c, bool force_reload,
 	return r;
 }
 
+int
+kube_config_exec_cert_dup(struct kube_config *c, char **cert, char **key)
+{
+	int r = 0;
+
+	*cert = *key = NULL;
+	pthread_mutex_lock(&token_mu);
+	if (c->exec != NULL && c->exec->have && c->exec->cert_pem != NULL &&
+	    c->exec->key_pem != NULL) {
+		*cert = strdup(c->exec->cert_pem);
+		*key = strdup(c->exec->key_pem);
+		if (*cert == NULL || *key == NULL) {
+			free(*cert);
+			free(*key);
+			*cert = *key = NULL;
+			r = CILKIT_ENOMEM;
+		}
+	}
+	pthread_mutex_unlock(&token_mu);
+	return r;
+}
+
 static int
 token_locked(struct kube_config *c, bool force_reload,
     const char **token, char *errbuf, size_t errlen)

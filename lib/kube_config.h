@@ -144,6 +144,13 @@ int kube_config_token_dup(struct kube_config *cfg, bool force_reload,
     char **token, char *errbuf, size_t errlen);
 
 /*
+ * Copies of the exec plugin's client certificate and key PEM (both NULL
+ * when it gave none); caller frees.  Safe across threads.
+ */
+int kube_config_exec_cert_dup(struct kube_config *cfg, char **cert,
+    char **key);
+
+/*
  * Run the exec credential plugin now (kubernetes-api.md section 2) and
  * cache its credential in cfg->exec.  Used by kube_config_token and by
  * the client for certificate credentials.  Returns 0 or a negative enum
