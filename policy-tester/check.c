@@ -333,6 +333,24 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 		q.proto = tg[i].proto;
 		q.port = tg[i].port;
 		q.icmp_type = 8;
+		/* an IPv6 destination gets an ICMPv6 echo request */
+		if (q.proto == POLICY_ICMP) {
+			int fam = q.dst.family;
+
+			if (q.dst.pod >= 0) {
+				struct policy_pod_info pi;
+				uint8_t tmp[16];
+
+				policy_db_pod_info(db, q.dst.pod, &pi);
+				if (pi.ip == NULL ||
+				    policy_parse_ip(pi.ip, &fam, tmp) < 0)
+					fam = 4;
+			}
+			if (fam == 6) {
+				q.proto = POLICY_ICMPV6;
+				q.icmp_type = 128;
+			}
+		}
 		if (policy_evaluate(db, &q, &v, eb, sizeof(eb)) < 0) {
 			snprintf(r->error, sizeof(r->error), "%s", eb);
 			return -1;
