@@ -61,6 +61,7 @@ struct session {
 	bool client_closed;	/* close frame received */
 	bool sock_eof;
 	bool broken;		/* a send failed */
+	uint16_t close_code;	/* the client broke the protocol: close */
 	pid_t pid;
 	uint8_t *extra;		/* bytes MHD read past the request */
 	size_t extralen;
@@ -369,7 +370,8 @@ static void
 on_message(struct session *s, uint8_t op, const uint8_t *p, size_t len)
 {
 	if (op != KUBE_WS_OP_BINARY) {
-		s->broken = true;	/* text on a binary protocol */
+		/* text on a binary protocol */
+		s->close_code = KUBE_WS_CLOSE_PROTOCOL;
 		return;
 	}
 	if (len == 0)
@@ -379,7 +381,7 @@ on_message(struct session *s, uint8_t op, const uint8_t *p, size_t len)
 		if (!s->want_stdin || s->stdin_eof || len == 1)
 			return;
 		if (s->pendlen + len - 1 > STDIN_CAP) {
-			s->broken = true;
+			s->close_code = KUBE_WS_CLOSE_TOOBIG;
 			return;
 		}
 		memcpy(s->pend + s->pendlen, p + 1, len - 1);
@@ -388,7 +390,7 @@ on_message(struct session *s, uint8_t op, const uint8_t *p, size_t len)
 	case 255:
 		/* v5 CLOSE signal: exactly FF <channel> */
 		if (!s->v5 || len != 2) {
-			s->broken = true;
+			s->close_code = KUBE_WS_CLOSE_PROTOCOL;
 			return;
 		}
 		if (p[1] == 0)
@@ -452,7 +454,7 @@ drain_input(struct session *s)
 	}
 	memmove(s->in, s->in + off, s->inlen - off);
 	s->inlen -= off;
-	return 0;
+	return s->close_code != 0 ? -1 : 0;
 }
 
 static void *
@@ -533,7 +535,9 @@ session_main(void *arg)
 			if (n > 0) {
 				s->inlen += (size_t)n;
 				if (drain_input(s) < 0) {
-					send_close(s, KUBE_WS_CLOSE_PROTOCOL);
+					send_close(s, s->close_code ?
+					    s->close_code :
+					    KUBE_WS_CLOSE_PROTOCOL);
 					s->broken = true;
 				}
 			} else if (n == 0 || (errno != EAGAIN &&
