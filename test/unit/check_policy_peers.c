@@ -8,7 +8,8 @@
  *    (verdict, deny kind, deciding policy);
  *  - cyclonus: ingress, egress and combined truth tables per port;
  *  - netpol-analyzer explain files: per pair and port set, the verdict
- *    and the deciding policy and rule of each direction.
+ *    and the deciding policy and rule of each direction;
+ *  - netpol-analyzer pod-level connection maps (every ordered pod pair).
  *
  * (The netpol-analyzer connlist outputs are compared line by line by
  * test/integ/policy_connlist.sh through the program.)
@@ -677,6 +678,95 @@ START_TEST(test_netpol_explain)
 }
 END_TEST
 
+/*
+ * netpol-analyzer's pod-level maps: every ordered pod pair, self pairs
+ * and denied pairs included ("No Connections"); the with_replicas map
+ * is a boolean for TCP port 80 (README section 1).
+ */
+static const struct {
+	const char *dir, *map;
+	int lines;
+} maps[] = {
+	{ "onlineboutique", "connections_map_output.txt", 144 },
+	{ "onlineboutique_with_replicas",
+	  "connections_map_with_replicas_output.txt", 196 },
+};
+
+START_TEST(test_netpol_podmap)
+{
+	char *base = path_join(data_dir(), "policy-cases/netpol-analyzer/tests");
+	char *dir = path_join(base, maps[_i].dir), *p;
+	char line[1024], eb[CILKIT_ERRBUF_SIZE] = "";
+	struct policy_opts po;
+	struct policy_db *db;
+	int total = 0, agree = 0;
+	FILE *fp;
+
+	memset(&po, 0, sizeof(po));
+	po.k8s_semantics = true;
+	ck_assert_int_eq(policy_db_new(&db, &po, eb, sizeof(eb)), 0);
+	ck_assert_msg(policy_db_load_path(db, dir, eb, sizeof(eb)) >= 0, "%s",
+	    eb);
+	ck_assert_int_eq(policy_db_finalize(db, eb, sizeof(eb)), 0);
+	p = path_join(dir, maps[_i].map);
+	fp = fopen(p, "r");
+	ck_assert_ptr_nonnull(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char src[256], dst[256], conns[512], got[512];
+		struct policy_end s, d;
+		char *c1, *c2, *c3;
+
+		line[strcspn(line, "\n")] = '\0';
+		c1 = strstr(line, "src: ");
+		c2 = strstr(line, ", dest: ");
+		c3 = strstr(line, ", allowed conns: ");
+		if (c1 == NULL || c2 == NULL || c3 == NULL)
+			continue;
+		snprintf(src, sizeof(src), "%.*s", (int)(c2 - c1 - 5), c1 + 5);
+		snprintf(dst, sizeof(dst), "%.*s", (int)(c3 - c2 - 8), c2 + 8);
+		snprintf(conns, sizeof(conns), "%s", c3 + 17);
+		memset(&s, 0, sizeof(s));
+		memset(&d, 0, sizeof(d));
+		s.pod = pod_of(db, src);
+		d.pod = pod_of(db, dst);
+		total++;
+		if (strcmp(conns, "true") == 0 || strcmp(conns, "false") == 0) {
+			struct policy_query q;
+			struct policy_verdict v;
+
+			memset(&q, 0, sizeof(q));
+			q.src = s;
+			q.dst = d;
+			q.proto = POLICY_TCP;
+			q.port = 80;
+			ck_assert_int_eq(policy_evaluate(db, &q, &v, eb,
+			    sizeof(eb)), 0);
+			snprintf(got, sizeof(got), "%s", v.verdict ==
+			    POLICY_ALLOW ? "true" : "false");
+		} else {
+			ck_assert_int_eq(policy_connset(db, &s, &d, got,
+			    sizeof(got)), 0);
+			if (got[0] == '\0')
+				snprintf(got, sizeof(got), "No Connections");
+		}
+		if (strcmp(got, conns) == 0)
+			agree++;
+		else
+			printf("DISAGREE %s: %s -> %s: %s, got %s\n",
+			    maps[_i].dir, src, dst, conns, got);
+	}
+	fclose(fp);
+	printf("netpol-analyzer pod map %s: %d/%d pairs agree\n",
+	    maps[_i].dir, agree, total);
+	ck_assert_int_eq(total, maps[_i].lines);
+	ck_assert_int_eq(agree, total);
+	policy_db_free(db);
+	free(p);
+	free(dir);
+	free(base);
+}
+END_TEST
+
 static Suite *
 peers_suite(void)
 {
@@ -689,6 +779,8 @@ peers_suite(void)
 	tcase_add_test(tc, test_cyclonus);
 	tcase_add_loop_test(tc, test_netpol_explain, 0,
 	    sizeof(explain_cases) / sizeof(explain_cases[0]));
+	tcase_add_loop_test(tc, test_netpol_podmap, 0,
+	    sizeof(maps) / sizeof(maps[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
