@@ -48,6 +48,13 @@ head -c 1000 "$P/zeek/pop3.pcap" >"$tmp/cut.pcap"
 grep -q 'packets  *[1-9]' "$tmp/out" || no "cut capture: packets before the cut not reported"
 grep -q 'cut.pcap' "$tmp/err" || no "cut capture: message does not name the file"
 
+# An unknown link type (147, a user DLT): counted and reported, not fatal.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' >"$tmp/u.pcap"
+printf '\000\000\000\000\000\000\000\000\004\000\000\000\004\000\000\000abcd' >>"$tmp/u.pcap"
+"$FA" -i "$tmp/u.pcap" >"$tmp/out" 2>"$tmp/err" || no "unknown link type: exit $?"
+grep -q 'link type 147' "$tmp/err" || no "unknown link type: no warning: $(cat "$tmp/err")"
+grep -q 'unknown link *1 packets of link type 147' "$tmp/out" || no "unknown link type not in the report"
+
 # stdin: pipe of pcap and of pcapng; same result as the file.
 "$FA" -e csv -i "$P/zeek/pop3.pcap" >"$tmp/a" 2>/dev/null
 cat "$P/zeek/pop3.pcap" | "$FA" -e csv >"$tmp/b" 2>/dev/null
