@@ -207,10 +207,23 @@ if grep -Eq 'AddressSanitizer|runtime error:|LeakSanitizer' \
 fi
 
 # --- stop: nothing left behind ----------------------------------------
+servers=$(cat "$LAB_STATE/servers.pids")
+[ -n "$servers" ] && ok "servers recorded: $(echo $servers | wc -w)" ||
+	fail "no server pids recorded"
 lab_stop
+alive=""
+# (killed servers are reparented to pid 1, which may reap them late:
+# a zombie counts as gone)
+for p in $servers; do
+	st=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && alive="$alive $p"
+done
+[ -z "$alive" ] && ok "down: every pod server is gone" ||
+	fail "down: servers still running:$alive"
 left=$(ip netns list | grep -c "^$LAB_ID-")
 [ "$left" = 0 ] && ok "down: no namespaces left" || fail "down: $left namespaces left"
-if kill -0 "$LAB_APISERVER_PID" 2>/dev/null; then
+st=$(awk '{ print $3 }' "/proc/$LAB_APISERVER_PID/stat" 2>/dev/null)
+if [ -n "$st" ] && [ "$st" != Z ]; then
 	fail "down: the API server still runs"
 else
 	ok "down: the API server is gone"

@@ -49,3 +49,10 @@ lab_netns() {
 	ip netns list 2>/dev/null | awk -v p="$LAB_ID-" \
 		'index($1, p) == 1 { print $1 }'
 }
+
+# Whether pid runs: a zombie does not (the lab's processes are orphans,
+# and pid 1 may reap them late).
+running() {
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}

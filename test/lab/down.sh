@@ -19,7 +19,7 @@ if [ -s "$S/apiserver.pid" ]; then
 	    grep -q "lab-apiserver .*$S/"; then
 		kill -TERM "$pid" 2>/dev/null
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 60 ]; do
+		while running "$pid" && [ $i -lt 60 ]; do
 			sleep 0.05
 			i=$((i + 1))
 		done

@@ -25,7 +25,7 @@ fi
 
 # Already up and healthy?
 if [ -s "$S/ready" ] && [ -s "$S/apiserver.pid" ] &&
-    kill -0 "$(cat "$S/apiserver.pid")" 2>/dev/null &&
+    running "$(cat "$S/apiserver.pid")" &&
     [ "$(lab_netns | wc -l)" -eq "$(cat "$S/ready")" ]; then
 	echo "lab $LAB_ID is already up: KUBECONFIG=$S/kubeconfig"
 	exit 0
@@ -168,7 +168,7 @@ setsid "$SERVER" "$@" </dev/null >>"$S/apiserver.log" 2>&1 &
 echo $! >"$S/apiserver.pid"
 i=0
 while [ ! -s "$S/port" ]; do
-	if ! kill -0 "$(cat "$S/apiserver.pid")" 2>/dev/null || [ $i -ge 100 ]; then
+	if ! running "$(cat "$S/apiserver.pid")" || [ $i -ge 100 ]; then
 		echo "lab-up: the API server did not start:" >&2
 		tail -5 "$S/apiserver.log" >&2
 		exit 1
