@@ -224,5 +224,65 @@ rc=$?
 [ $rc -eq 3 ] && grep -qi 'forbidden' "$T/e.err" && [ ! -e "$T/e3.pcap" ] &&
     ok "forbidden token: exit 3" || fail "forbidden: rc $rc $(cat "$T/e.err")"
 
+# --- a second API server over the same lab, for the states the lab ----------
+# never has: demo/db Pending, other/client on a node without an agent,
+# and agent pods whose image lacks tcpdump (a stand-in `timeout` first on
+# the agents' PATH answers as coreutils does when its command is
+# missing).
+python3 - "$LAB_STATE/objects.json" "$T/objects2.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for it in d["items"]:
+    m = it.get("metadata", {})
+    if it.get("kind") == "Pod" and m.get("namespace") == "demo" and m.get("name") == "db":
+        it["status"]["phase"] = "Pending"
+    if it.get("kind") == "Pod" and m.get("namespace") == "other" and m.get("name") == "client":
+        it["spec"]["nodeName"] = "node3"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+mkdir -p "$T/bin"
+cp "$ROOT/test/lab/bin/"* "$T/bin/"
+cat >"$T/bin/timeout" <<'SH'
+#!/bin/sh
+# stand-in: an agent image without tcpdump, as coreutils timeout reports it
+while [ $# -gt 0 ]; do case $1 in -k|-s) shift 2;; -*) shift;; *) break;; esac; done
+shift
+echo "timeout: failed to run command '$1': No such file or directory" >&2
+exit 127
+SH
+chmod +x "$T/bin/timeout"
+setsid "$ROOT/${BUILD:-build}/tools/lab-apiserver" --objects "$T/objects2.json" \
+    --policies "$ROOT/test/lab/policies" --pods "$LAB_STATE/pods.tsv" \
+    --cert "$LAB_STATE/server.crt" --key "$LAB_STATE/server.key" \
+    --ca "$LAB_STATE/ca.crt" --tokens "$LAB_STATE/tokens" \
+    --port-file "$T/port2" --bin-dir "$T/bin" --log "$T/api2.log" \
+    </dev/null >>"$T/api2.log" 2>&1 &
+api2=$!
+bg_pids="$bg_pids $api2"
+i=0
+while [ ! -s "$T/port2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+if [ -s "$T/port2" ]; then
+	sed "s#https://127.0.0.1:[0-9]*#https://127.0.0.1:$(cat "$T/port2")#" \
+	    "$KUBECONFIG" >"$T/kubeconfig2"
+	K2="--kubeconfig $T/kubeconfig2"
+	"$PCAP" $K2 --pod demo/db --duration 2 -o "$T/e4.pcap" 2>"$T/e.err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q 'pod demo/db is Pending, not Running' "$T/e.err" &&
+	    ok "pod not running: exit 2" || fail "not running: rc $rc $(cat "$T/e.err")"
+	"$PCAP" $K2 --pod other/client --duration 2 -o "$T/e5.pcap" 2>"$T/e.err"
+	rc=$?
+	[ $rc -eq 3 ] && grep -q 'no Cilium agent pod on node node3' "$T/e.err" &&
+	    ok "no agent on the node: exit 3" || fail "no agent: rc $rc $(cat "$T/e.err")"
+	"$PCAP" $K2 --pod demo/frontend --duration 2 -o "$T/e6.pcap" 2>"$T/e.err"
+	rc=$?
+	[ $rc -eq 5 ] && grep -q 'image quay.io/cilium/cilium:v1.17.4 (pod kube-system/cilium-x7k2p on node node1) has no tcpdump' "$T/e.err" &&
+	    grep -q -- '--local --ip 10.0.1.10' "$T/e.err" &&
+	    ok "no tcpdump in the agent image: exit 5, says what to do" ||
+	    fail "no tcpdump: rc $rc $(cat "$T/e.err")"
+	kill $api2 2>/dev/null
+else
+	fail "second API server did not start: $(tail -3 "$T/api2.log")"
+fi
+
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all cilium-pcap lab checks passed"
