@@ -153,7 +153,7 @@ FUZZ_OBJS  = $(LIB_SRCS:%.c=build-fuzz/%.o)
 build-fuzz/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(Q)clang -std=gnu11 -D_GNU_SOURCE -DCILKIT_VERSION='"$(VERSION)"' -DCILKIT_FUZZING \
-		-Ilib $(PKG_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+		-Ilib $(PKG_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
 test/fuzz/fuzz-%: test/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(Q)clang -std=gnu11 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJS) $(LIBS)
@@ -172,3 +172,4 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 -include $(wildcard $(LAB_SRCS:%.c=$(BUILD)/%.d))
+-include $(wildcard build-fuzz/lib/*.d)
