@@ -73,6 +73,16 @@ struct report_drops {
 	uint64_t family_count[16];
 	uint64_t family_mcast[16];	/* of those, to multicast addresses */
 	uint64_t denylist;		/* drops by an explicit deny rule */
+	/*
+	 * Policy-verdict denials (event type 5) aggregated on the side as if
+	 * they were drops.  Used only when the input holds no drop event at
+	 * all, as `cilium monitor --type policy-verdict` output does: then
+	 * the verdicts are the only evidence and must not be reported as
+	 * "no drops".  Freed as soon as a real drop event is seen.
+	 */
+	struct report_drops *pv;
+	bool verdicts_as_drops;		/* this is such a side aggregate */
+	bool pv_failed;			/* the side aggregate ran out of memory */
 };
 
 static const char *
@@ -274,7 +284,22 @@ report_drops_free(struct report_drops *d)
 	report_intern_free(d->names);
 	free(d->pod_ns);
 	free(d->pod_prefix);
+	report_drops_free(d->pv);
 	free(d);
+}
+
+/*
+ * The aggregate to report: the side aggregate of policy-verdict denials
+ * when the input had policy-verdict denials but no drop event at all.
+ */
+static struct report_drops *
+effective(struct report_drops *d)
+{
+	if (d->drops_seen > 0 || d->pv == NULL || d->pv->drops_seen == 0)
+		return d;
+	d->pv->records = d->records;
+	d->pv->skipped = d->skipped;
+	return d->pv;
 }
 
 void
@@ -292,7 +317,7 @@ report_drops_note_records(struct report_drops *d, uint64_t n)
 uint64_t
 report_drops_total(const struct report_drops *d)
 {
-	return d->total;
+	return effective((struct report_drops *)d)->total;
 }
 
 /*
@@ -586,8 +611,12 @@ report_drops_add(struct report_drops *d, const struct flow_record *rec)
 		return 0;
 	if (f->verdict != FLOW_DROPPED)
 		return 0;
-	if (f->event_type != 5)
+	if (f->event_type != 5 || d->verdicts_as_drops)
 		d->drops_seen++;
+	if (f->event_type != 5 && d->pv != NULL) {
+		report_drops_free(d->pv);	/* real drops: not needed */
+		d->pv = NULL;
+	}
 	t = f->time_ns != 0 ? f->time_ns : rec->time_ns;
 	node = rec->node_name != NULL ? rec->node_name : f->node_name;
 	if (t != 0 && ((d->o.since_ns != 0 && t < d->o.since_ns) ||
@@ -611,8 +640,21 @@ report_drops_add(struct report_drops *d, const struct flow_record *rec)
 	 * datapath's own drop event for the same packet: counting both
 	 * would double the policy drops.
 	 */
-	if (f->event_type == 5) {
+	if (f->event_type == 5 && !d->verdicts_as_drops) {
 		d->pv_denials++;
+		if (d->drops_seen == 0 && !d->pv_failed) {
+			if (d->pv == NULL) {
+				d->pv = report_drops_new(&d->o);
+				if (d->pv != NULL)
+					d->pv->verdicts_as_drops = true;
+			}
+			if (d->pv == NULL || report_drops_add(d->pv, rec) < 0) {
+				/* Only the fallback is lost; say so. */
+				report_drops_free(d->pv);
+				d->pv = NULL;
+				d->pv_failed = true;
+			}
+		}
 		return 0;
 	}
 
@@ -675,7 +717,7 @@ report_drops_add(struct report_drops *d, const struct flow_record *rec)
 		return CILKIT_ENOMEM;
 	return 1;
 filtered:
-	if (f->event_type != 5)
+	if (f->event_type != 5 || d->verdicts_as_drops)
 		d->filtered++;
 	return 0;
 }
@@ -1308,6 +1350,7 @@ static int
 print_notes(const struct report_drops *d, FILE *fp)
 {
 	bool any = d->skipped || d->pv_denials || d->overflow ||
+	    d->verdicts_as_drops ||
 	    (d->no_time && (d->o.since_ns || d->o.until_ns));
 
 	if (!any)
@@ -1318,6 +1361,10 @@ print_notes(const struct report_drops *d, FILE *fp)
 		    "and %s not counted (see the messages on stderr).\n",
 		    d->skipped, plural(d->skipped),
 		    d->skipped == 1 ? "was" : "were");
+	if (d->verdicts_as_drops)
+		fprintf(fp, "  The input holds no drop events, only "
+		    "policy-verdict denials (as\n  `cilium monitor --type "
+		    "policy-verdict` prints): each is counted as a drop.\n");
 	if (d->pv_denials)
 		fprintf(fp, "  %" PRIu64 " policy-verdict deny event%s not "
 		    "counted: the datapath reports each denied packet as a "
@@ -1409,9 +1456,10 @@ print_advice(FILE *fp, const struct advice *a)
 }
 
 int
-report_drops_print(struct report_drops *d, FILE *fp,
+report_drops_print(struct report_drops *dd, FILE *fp,
     enum report_drops_mode mode, bool ascii)
 {
+	struct report_drops *d = effective(dd);
 	struct ranked *rr = NULL, *top = NULL;
 	struct advice *adv = NULL;
 	uint64_t *counts = NULL;
@@ -1629,8 +1677,9 @@ fail:
 }
 
 struct json_object *
-report_drops_json(struct report_drops *d, enum report_drops_mode mode)
+report_drops_json(struct report_drops *dd, enum report_drops_mode mode)
 {
+	struct report_drops *d = effective(dd);
 	struct json_object *o = json_object_new_object(), *x, *arr, *e, *pa;
 	struct ranked *rr = NULL, *pr = NULL;
 	struct advice *adv = NULL;
@@ -1744,6 +1793,8 @@ report_drops_json(struct report_drops *d, enum report_drops_mode mode)
 	J(report_json_add_uint(x, "drops_seen", d->drops_seen));
 	J(report_json_add_uint(x, "drops_filtered_out", d->filtered));
 	J(report_json_add_uint(x, "policy_verdict_denials", d->pv_denials));
+	J(report_json_add_bool(x, "policy_verdicts_counted_as_drops",
+	    d->verdicts_as_drops));
 	J(report_json_add_uint(x, "skipped_lines", d->skipped));
 	J(report_json_add_uint(x, "drops_not_itemized", d->overflow));
 	advice_free(adv, na);
