@@ -1,0 +1,70 @@
+#!/bin/sh
+# flow-analyzer's command line: --help/--version, usage errors (exit 2
+# with "usage:" on stderr), the text report and the text graph on every
+# Hubble sample, stdin input, bad input lines named by file and line.
+set -u
+FA="$BIN/flow-analyzer"
+DIR="$SHARED_DATA/hubble"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+"$FA" --help >"$tmp/help" 2>&1 && grep -q '^usage: flow-analyzer' "$tmp/help" ||
+	{ echo "FAIL --help"; fail=1; }
+# every long option in --help is in the man page
+mandoc -T ascii "$ROOT/man/flow-analyzer.1" | col -b >"$tmp/man"
+for opt in $(grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u); do
+	grep -q -- "$opt" "$tmp/man" ||
+	    { echo "FAIL $opt not in flow-analyzer.1"; fail=1; }
+done
+"$FA" --version | grep -q '^flow-analyzer [0-9]' || { echo "FAIL --version"; fail=1; }
+
+f="$DIR/cilium-hubble-otel_testdata_basic-sample-5-http-flows.json"
+while read -r args; do
+	# shellcheck disable=SC2086
+	"$FA" -i "$f" $args >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -ne 2 ] || ! grep -q '^usage: ' "$tmp/err"; then
+		echo "FAIL '$args': exit $rc, want 2 with usage"; cat "$tmp/err"; fail=1
+	fi
+done <<'EOF2'
+--verdict MAYBE
+--protocol quic
+--port 70000
+--type l9
+--pod a/b/c
+--since yesterday
+--since 2024-01-02 --until 2024-01-01
+--format dot
+--export pdf
+--export json --json
+--visualize --export csv
+--top 0
+--live
+extra-argument
+EOF2
+"$FA" -i "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'nonexistent' "$tmp/err" || { echo "FAIL missing file"; fail=1; }
+
+for f in "$DIR"/*.json "$DIR"/*.log; do
+	"$FA" -i "$f" >"$tmp/text" 2>"$tmp/err" &&
+	    grep -q '^Summary' "$tmp/text" && grep -q '^Topology' "$tmp/text" &&
+	    [ ! -s "$tmp/err" ] || { echo "FAIL text report of $f"; fail=1; }
+	"$FA" -i "$f" --visualize --format text >"$tmp/graph" &&
+	    [ -s "$tmp/graph" ] || { echo "FAIL text graph of $f"; fail=1; }
+	# stdin gives the same report as the file
+	"$FA" <"$f" >"$tmp/text2" && cmp -s "$tmp/text" "$tmp/text2" ||
+	    { echo "FAIL stdin report differs for $f"; fail=1; }
+done
+
+# bad lines: named by file and line, skipped, the rest analyzed
+{ head -2 "$f"; echo '{"flow":'; echo 'garbage'; tail -n +3 "$f"; } >"$tmp/bad.json"
+"$FA" -i "$tmp/bad.json" --json >"$tmp/bad.out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q 'bad.json:3: ' "$tmp/err" && grep -q 'bad.json:4: ' "$tmp/err" &&
+    [ "$(jq .summary.flows "$tmp/bad.out")" = "$(grep -c . "$f")" ] ||
+	{ echo "FAIL bad lines (rc $rc)"; cat "$tmp/err"; fail=1; }
+printf 'nothing here\n' >"$tmp/none.json"
+"$FA" -i "$tmp/none.json" >/dev/null 2>&1
+[ $? -eq 2 ] || { echo "FAIL input without a valid line should exit 2"; fail=1; }
+exit $fail
