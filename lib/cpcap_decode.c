@@ -260,7 +260,7 @@ static void
 decode_tcp(struct dctx *d, struct cpcap_cur *c)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	uint16_t offflags;
+	uint16_t offflags = 0;	/* set below; 20 bytes were checked */
 	uint32_t hlen;
 	struct cpcap_cur opts;
 
