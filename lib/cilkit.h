@@ -10,6 +10,7 @@
 #define CILKIT_CILKIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifndef CILKIT_VERSION
 #define CILKIT_VERSION "0.1.0"
@@ -44,5 +45,22 @@ const char *cilkit_strerror(int err);
  */
 int cilkit_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Append printf-style text to the NUL-terminated string in buf (size
+ * len), truncating at the end of the buffer.  A full buffer is left as
+ * it is.
+ */
+void cilkit_strcatf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date (m 1-12, d 1-31),
+ * and back; exact for every int64 year that fits (H. Hinnant's
+ * algorithms), so time formatting needs no time zone or libc state.
+ */
+int64_t cilkit_days_from_civil(int64_t y, unsigned m, unsigned d);
+void cilkit_civil_from_days(int64_t z, int64_t *y, unsigned *m,
+    unsigned *d);
 
 #endif /* CILKIT_CILKIT_H */

@@ -22,37 +22,6 @@
 /* ------------------------------------------------------------------ */
 /* Time. */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 /* v as exactly n decimal digits, zero-padded. */
 static void
@@ -83,7 +52,7 @@ flow_format_time(long long time_ns, char *buf, size_t len)
 		rem += 86400;
 		days--;
 	}
-	civil_from_days(days, &y, &m, &d);
+	cilkit_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999 || len < 31) {
 		snprintf(buf, len, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d."
 		    "%09lldZ", y, m, d, (int)(rem / 3600),
@@ -180,7 +149,7 @@ flow_parse_time(const char *s, size_t len, long long *time_ns)
 	    day > mdays[mon - 1] + (mon == 2 && leap) || hh > 23 ||
 	    mm > 59 || ss > 59)
 		return CILKIT_EINVAL;
-	days = days_from_civil(year, (unsigned)mon, (unsigned)day);
+	days = cilkit_days_from_civil(year, (unsigned)mon, (unsigned)day);
 	secs = days * 86400 + hh * 3600 + mm * 60 + ss -
 	    sign * (oh * 3600 + om * 60);
 	if (__builtin_mul_overflow(secs, (int64_t)1000000000, &t) ||

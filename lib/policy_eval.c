@@ -629,18 +629,6 @@ end_name(const struct policy_db *db, const struct policy_end *e, char *buf,
 	snprintf(buf, len, "%s", ip);
 }
 
-static void
-append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
 
 static void
 refs_list(const struct policy_ref *refs, int n, char *buf, size_t len)
@@ -650,7 +638,7 @@ refs_list(const struct policy_ref *refs, int n, char *buf, size_t len)
 
 	for (i = 0; i < n; i++) {
 		policy_ref_format(&refs[i], one, sizeof(one));
-		append(buf, len, "%s%s", i ? ", " : "", one);
+		cilkit_strcatf(buf, len, "%s%s", i ? ", " : "", one);
 	}
 }
 
@@ -673,55 +661,55 @@ policy_explain_dir(const struct policy_db *db, const struct policy_query *q,
 		    policy_proto_name(q->proto));
 	switch (r->reason) {
 	case POLICY_R_NOT_MANAGED:
-		append(buf, len, "%s is not a policy-managed pod: no %s policy "
+		cilkit_strcatf(buf, len, "%s is not a policy-managed pod: no %s policy "
 		    "applies", who, dname);
 		break;
 	case POLICY_R_NOT_SELECTED:
-		append(buf, len, "no policy selects %s for %s: default allow",
+		cilkit_strcatf(buf, len, "no policy selects %s for %s: default allow",
 		    who, dname);
 		break;
 	case POLICY_R_NO_DEFAULT_DENY:
-		append(buf, len, "%s is selected for %s only by rules with "
+		cilkit_strcatf(buf, len, "%s is selected for %s only by rules with "
 		    "default-deny disabled: allow", who, dname);
 		break;
 	case POLICY_R_ALLOWED:
-		append(buf, len, "allowed by ");
+		cilkit_strcatf(buf, len, "allowed by ");
 		refs_list(r->refs, r->nrefs, buf, len);
 		break;
 	case POLICY_R_ALLOWED_L7:
-		append(buf, len, "allowed at L4 by ");
+		cilkit_strcatf(buf, len, "allowed at L4 by ");
 		refs_list(r->refs, r->nrefs, buf, len);
-		append(buf, len, ", then subject to L7 rules: %s",
+		cilkit_strcatf(buf, len, ", then subject to L7 rules: %s",
 		    r->l7 ? r->l7 : "?");
 		break;
 	case POLICY_R_DENIED:
-		append(buf, len, "denied by ");
+		cilkit_strcatf(buf, len, "denied by ");
 		refs_list(r->refs, r->nrefs, buf, len);
 		break;
 	case POLICY_R_DEFAULT_DENY:
 		if (r->nisolating > 0) {
-			append(buf, len, "%s is isolated for %s (by ", who,
+			cilkit_strcatf(buf, len, "%s is isolated for %s (by ", who,
 			    dname);
 			refs_list(r->isolating, r->nisolating, buf, len);
-			append(buf, len, ") and no rule matches %s", what);
+			cilkit_strcatf(buf, len, ") and no rule matches %s", what);
 		} else {
-			append(buf, len, "%s is isolated for %s (enforcement "
+			cilkit_strcatf(buf, len, "%s is isolated for %s (enforcement "
 			    "always) and no rule matches %s", who, dname, what);
 		}
 		break;
 	case POLICY_R_FQDN:
-		append(buf, len, "depends on DNS at run time: only ");
+		cilkit_strcatf(buf, len, "depends on DNS at run time: only ");
 		refs_list(r->refs, r->nrefs, buf, len);
-		append(buf, len, " (toFQDNs/toServices) could allow %s", what);
+		cilkit_strcatf(buf, len, " (toFQDNs/toServices) could allow %s", what);
 		break;
 	case POLICY_R_ENFORCE_NEVER:
-		append(buf, len, "policy enforcement is never: allow");
+		cilkit_strcatf(buf, len, "policy enforcement is never: allow");
 		break;
 	case POLICY_R_SELF:
-		append(buf, len, "a pod can always reach itself");
+		cilkit_strcatf(buf, len, "a pod can always reach itself");
 		break;
 	case POLICY_R_LOCAL_HOST:
-		append(buf, len, "traffic from %s's own node is always allowed "
+		cilkit_strcatf(buf, len, "traffic from %s's own node is always allowed "
 		    "(allow-localhost)", who);
 		break;
 	}

@@ -1330,19 +1330,6 @@ entity_bits(const char *s)
 	return ~0u;
 }
 
-/* Append text to a growing arena-less buffer (capped). */
-static void
-cat(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
 
 /* L7 rules of one toPorts item, as text. */
 static const char *
@@ -1353,26 +1340,26 @@ l7_text(struct parena *a, struct json_object *rules)
 
 	json_object_object_foreach(rules, kind, list) {
 		if (buf[0])
-			cat(buf, sizeof(buf), "; ");
-		cat(buf, sizeof(buf), "%s", kind);
+			cilkit_strcatf(buf, sizeof(buf), "; ");
+		cilkit_strcatf(buf, sizeof(buf), "%s", kind);
 		if (!jis(list, json_type_array) || json_object_array_length(list)
 		    == 0) {
-			cat(buf, sizeof(buf), " (empty: every request)");
+			cilkit_strcatf(buf, sizeof(buf), " (empty: every request)");
 			continue;
 		}
-		cat(buf, sizeof(buf), ":");
+		cilkit_strcatf(buf, sizeof(buf), ":");
 		for (i = 0; i < json_object_array_length(list); i++) {
 			struct json_object *x = json_object_array_get_idx(list,
 			    i);
 
-			cat(buf, sizeof(buf), "%s", i ? "," : "");
+			cilkit_strcatf(buf, sizeof(buf), "%s", i ? "," : "");
 			json_object_object_foreach(x, k, v) {
 				const char *s = jscalar(v);
 
 				if (s != NULL)
-					cat(buf, sizeof(buf), " %s=%s", k, s);
+					cilkit_strcatf(buf, sizeof(buf), " %s=%s", k, s);
 				else
-					cat(buf, sizeof(buf), " %s=%s", k,
+					cilkit_strcatf(buf, sizeof(buf), " %s=%s", k,
 					    json_object_to_json_string_ext(v,
 					    JSON_C_TO_STRING_PLAIN));
 			}

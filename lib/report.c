@@ -131,37 +131,6 @@ toobig:
 	    "duration '%s' is too large (at most 100 years)", s);
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 static int
 get_digits(const char *s, size_t len, size_t *pos, int n, int *out)
@@ -207,7 +176,7 @@ parse_date(const char *s, size_t len, size_t *pos, int64_t *days)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
 	    d > days_in_month(y, mo))
 		return -1;
-	*days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+	*days = cilkit_days_from_civil(y, (unsigned)mo, (unsigned)d);
 	return 0;
 }
 
@@ -408,7 +377,7 @@ report_format_time(int64_t ns, int digits, char *buf, size_t len)
 		sod += 86400;
 		days--;
 	}
-	civil_from_days(days, &y, &m, &d);
+	cilkit_civil_from_days(days, &y, &m, &d);
 	if (digits >= 9)
 		snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02d.%09lldZ",
 		    (long long)y, m, d, (int)(sod / 3600),

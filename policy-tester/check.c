@@ -32,18 +32,6 @@ struct endspec {
 	uint8_t ip[16];
 };
 
-static void
-addf(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
 
 static struct step *
 add_step(struct tresult *r, const char *name, enum step_status st,
@@ -122,7 +110,7 @@ ref_names(const struct policy_dir_result *d, char *buf, size_t len)
 	for (i = 0; i < d->nrefs; i++) {
 		if (strstr(buf, d->refs[i].name) != NULL)
 			continue;
-		addf(buf, len, "%s%s", buf[0] ? ", " : "", d->refs[i].name);
+		cilkit_strcatf(buf, len, "%s%s", buf[0] ? ", " : "", d->refs[i].name);
 	}
 }
 
@@ -370,9 +358,9 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 			ref_names(&v.ingress, r->matched, sizeof(r->matched));
 		}
 		if (ntg > 1) {
-			addf(r->expl[1], sizeof(r->expl[1]), "%s%s: %s",
+			cilkit_strcatf(r->expl[1], sizeof(r->expl[1]), "%s%s: %s",
 			    r->expl[1][0] ? "\n" : "", tg[i].label, ex[1]);
-			addf(r->expl[0], sizeof(r->expl[0]), "%s%s: %s",
+			cilkit_strcatf(r->expl[0], sizeof(r->expl[0]), "%s%s: %s",
 			    r->expl[0][0] ? "\n" : "", tg[i].label, ex[0]);
 		} else {
 			snprintf(r->expl[1], sizeof(r->expl[1]), "%s", ex[1]);
@@ -384,7 +372,7 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 			    &v.ingress;
 			int dir = d == &v.egress;
 
-			addf(r->detail, sizeof(r->detail), "%s%s%s: %s",
+			cilkit_strcatf(r->detail, sizeof(r->detail), "%s%s%s: %s",
 			    ntg > 1 ? tg[i].label : "", ntg > 1 ? " " : "",
 			    dir ? "egress" : "ingress", ex[dir ? 1 : 0]);
 		}
@@ -478,7 +466,7 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 		    "POLICY", r->verdict == POLICY_ALLOW ? "ALLOWED" :
 		    "DENIED");
 	if (c->expect != EXPECT_NONE)
-		addf(r->result, sizeof(r->result), " (expected %s: %s)",
+		cilkit_strcatf(r->result, sizeof(r->result), " (expected %s: %s)",
 		    c->expect == EXPECT_ALLOW ? "allow" : "deny",
 		    r->pass ? "PASS" : "FAIL");
 	return 0;
