@@ -446,7 +446,7 @@ parse_summary(struct slot *s, const char *text)
  * never contain ": ", so "orig-ip ::: 10.0.0.1 -> ..." splits right.
  */
 static const char *
-summary_start(const char *line, const char *from)
+summary_start(const char *from)
 {
 	static const char *const keys[] = {
 		"orig-ip ", "ifindex ", " state ", "identity ",
@@ -460,7 +460,6 @@ summary_start(const char *line, const char *from)
 			best = k;
 	}
 	colon = strstr(best, ": ");
-	(void)line;
 	return colon != NULL ? colon + 2 : NULL;
 }
 
@@ -567,7 +566,7 @@ parse_drop(struct slot *s, const char *line)
 	}
 	if ((q = strstr(p, "identity ")) != NULL)
 		parse_identity_pair(f, q + 9);
-	sum = summary_start(line, p);
+	sum = summary_start(p);
 	if (sum != NULL)
 		parse_summary(s, sum);
 	return 0;
@@ -668,7 +667,7 @@ parse_trace(struct slot *s, const char *line)
 	}
 	if (strstr(p, " encrypted ") != NULL)
 		f->ip_encrypted = true;
-	sum = summary_start(line, p);
+	sum = summary_start(p);
 	if (sum != NULL)
 		parse_summary(s, sum);
 	return 0;
@@ -928,6 +927,15 @@ jint(struct json_object *o, const char *key, int64_t dflt)
 	return dflt;
 }
 
+/* A uint32 field; 0 when absent, not a number, or out of range. */
+static uint32_t
+ju32(struct json_object *o, const char *key)
+{
+	int64_t n = jint(o, key, 0);
+
+	return n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
+}
+
 static const char *
 jstr(struct json_object *o, const char *key)
 {
@@ -1037,20 +1045,16 @@ parse_json(struct slot *s, const char *line, size_t len, char *errbuf,
 		if ((v = jstr(o, "reason")) != NULL)
 			set_drop_reason(s, v);
 		f->event_subtype = (int)f->drop_reason;
-		n = jint(o, "source", 0);
-		f->src.id = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
-		n = jint(o, "dstID", 0);
-		f->dst.id = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
+		f->src.id = ju32(o, "source");
+		f->dst.id = ju32(o, "dstID");
 		n = jint(o, "File", 0);
 		if (n > 0 && n < 8 && file_ids[n] != NULL)
 			f->file_name = file_ids[n];
 		else if (n >= 101 && n < 101 + (int64_t)(sizeof(file_ids_h) /
 		    sizeof(file_ids_h[0])))
 			f->file_name = file_ids_h[n - 101];
-		n = jint(o, "Line", 0);
-		f->file_line = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
-		n = jint(o, "Ifindex", 0);
-		f->iface_index = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
+		f->file_line = ju32(o, "Line");
+		f->iface_index = ju32(o, "Ifindex");
 	} else if (strcmp(type, "trace") == 0) {
 		size_t i;
 		f->verdict = FLOW_FORWARDED;
@@ -1066,12 +1070,9 @@ parse_json(struct slot *s, const char *line, size_t len, char *errbuf,
 			set_trace_state(f, v);
 		if ((v = jstr(o, "ifindex")) != NULL)
 			f->iface_name = sdupz(s, v);
-		n = jint(o, "dstID", 0);
-		f->dst.id = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
-		n = jint(o, "source", 0);
+		f->dst.id = ju32(o, "dstID");
 		if (f->obs_point == 5)
-			f->src.id = n > 0 && n <= 0xffffffffLL ?
-			    (uint32_t)n : 0;
+			f->src.id = ju32(o, "source");
 	} else if (strcmp(type, "agent") == 0) {
 		s->rec.kind = FLOW_EV_AGENT;
 		if ((v = jstr(o, "subtype")) != NULL)
@@ -1085,14 +1086,9 @@ parse_json(struct slot *s, const char *line, size_t len, char *errbuf,
 		s->rec.other.subtype = sdupz(s, type);
 		goto out;
 	}
-	n = jint(o, "srcLabel", 0);
-	f->src.identity = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
-	n = jint(o, "dstLabel", 0);
-	f->dst.identity = n > 0 && n <= 0xffffffffLL ? (uint32_t)n : 0;
+	f->src.identity = ju32(o, "srcLabel");
+	f->dst.identity = ju32(o, "dstLabel");
 	json_summary(s, sum);
-	/* The table's static names need no copy; make the others stable. */
-	if (f->file_name != NULL && f->file_name != file_ids[2])
-		f->file_name = sdupz(s, f->file_name);
 out:
 	json_object_put(o);
 	json_tokener_free(tok);
