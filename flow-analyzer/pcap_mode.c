@@ -24,7 +24,6 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	struct cpcap_report *rep = NULL;
 	struct cpcap_report_input in;
 	struct cpcap_frame f;
-	struct cpcap_pkt pkt;
 	enum cpcap_report_format fmt = CPCAP_REPORT_TEXT;
 	int rc, dlt, status = CILKIT_EXIT_OK;
 	bool enomem = false;
@@ -59,8 +58,9 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	readerr[0] = '\0';
 	while ((rc = cpcap_reader_next(rd, &f, readerr,
 	    sizeof(readerr))) == 1) {
-		cpcap_decode(dlt, f.data, f.caplen, f.wirelen, &pkt);
-		if (cpcap_analyzer_add(an, f.ts_ns, f.wirelen, &pkt) != 0 &&
+		cpcap_decode(dlt, f.data, f.caplen, f.wirelen,
+		    cpcap_analyzer_slot(an));
+		if (cpcap_analyzer_commit(an, f.ts_ns, f.wirelen) != 0 &&
 		    !enomem) {
 			cli_warnx("out of memory: some conversations are "
 			    "counted in the totals only");

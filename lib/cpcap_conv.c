@@ -63,28 +63,40 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 #define FAST_RT_NS	UINT64_C(20000000)
 
 /*
- * Packets wait PIPE_DEPTH - 1 steps in a ring before they are
- * analysed: on arrival the hash bucket of a packet's conversation is
- * prefetched, one step later the conversation itself, so that by the
- * time the packet is analysed its memory is in cache.  On a table
- * bigger than the CPU cache this halves the cost per packet.
+ * Packets wait in a ring before they are analysed: when a packet is
+ * committed the hash bucket of its conversation is prefetched, one step
+ * later the conversation itself, and PIPE_DEPTH steps later it is
+ * analysed, its memory in cache by then.  On a table bigger than the
+ * CPU cache this halves the cost per packet.  The decoder writes into
+ * the ring's free slot (cpcap_analyzer_slot()), so a packet is never
+ * copied, and its key and hash are computed once.
  */
 #define PIPE_DEPTH	3
+#define PIPE_SLOTS	(PIPE_DEPTH + 1)	/* one always free */
 #define PIPE_PAYLOAD	512	/* payload bytes kept (DNS only) */
+
+/* A lookup key: the tuple in canonical order (lower endpoint first). */
+struct key {
+	uint8_t		 af, proto;
+	const uint8_t	*addr[2];
+	uint16_t	 port[2];
+};
 
 struct pending {
 	uint64_t	 ts;
 	uint32_t	 wirelen;
 	uint32_t	 hash;
-	bool		 keyed;		/* hash is valid */
+	bool		 keyed;		/* key, dir and hash are valid */
+	int		 dir;		/* the sender's index in key */
+	struct key	 key;		/* points into pkt */
 	struct cpcap_pkt pkt;
 	uint8_t		 payload[PIPE_PAYLOAD];
 };
 
 struct cpcap_analyzer {
 	struct cpcap_conv_config cfg;
-	struct pending	 pipe[PIPE_DEPTH];
-	unsigned	 pipe_n;	/* packets waiting */
+	struct pending	 pipe[PIPE_SLOTS];
+	unsigned	 pipe_n;	/* packets waiting, < PIPE_SLOTS */
 	unsigned	 pipe_first;	/* oldest one */
 	cpcap_done_fn	 done;
 	void		*arg;
@@ -96,13 +108,6 @@ struct cpcap_analyzer {
 	uint64_t	 now;		/* latest timestamp seen */
 	struct cpcap_stats st;
 	struct report_quantile *q_hs, *q_dns, *q_rtt;
-};
-
-/* A lookup key: the tuple in canonical order (lower endpoint first). */
-struct key {
-	uint8_t		 af, proto;
-	const uint8_t	*addr[2];
-	uint16_t	 port[2];
 };
 
 static uint64_t
@@ -782,9 +787,11 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 /* ---- the packet path ---- */
 
 static int
-process(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
-    const struct cpcap_pkt *p)
+process(struct cpcap_analyzer *a, struct pending *e)
 {
+	const struct cpcap_pkt *p = &e->pkt;
+	uint64_t ts = e->ts;
+	uint32_t wirelen = e->wirelen;
 	struct cpcap_conv *c;
 	struct key k;
 	uint16_t sport, dport;
@@ -850,8 +857,10 @@ process(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
 		/* Echo request and reply share a conversation by id. */
 		sport = dport = p->icmp_id;
 	}
-	dir = make_key(&k, &p->t, sport, dport);
-	h = key_hash(&k);
+	/* pkt_key() made the key at commit time, with these ports. */
+	k = e->key;
+	dir = e->dir;
+	h = e->hash;
 	c = lookup(a, &k, h);
 	/* A new SYN with another ISN on a known tuple: a new stream. */
 	if (c != NULL && p->t.proto == 6 &&
@@ -911,9 +920,9 @@ process(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
 	return 0;
 }
 
-/* The key of a packet's conversation, as process() will compute it. */
+/* The key of a packet's conversation; false when it has none. */
 static bool
-pkt_key(const struct cpcap_pkt *p, struct key *k)
+pkt_key(const struct cpcap_pkt *p, struct key *k, int *dir)
 {
 	uint16_t sport = p->t.sport, dport = p->t.dport;
 
@@ -921,7 +930,7 @@ pkt_key(const struct cpcap_pkt *p, struct key *k)
 		return false;
 	if (p->t.proto == 1 || p->t.proto == 58)
 		sport = dport = p->icmp_id;
-	make_key(k, &p->t, sport, dport);
+	*dir = make_key(k, &p->t, sport, dport);
 	return true;
 }
 
@@ -931,49 +940,48 @@ pipe_process_oldest(struct cpcap_analyzer *a)
 	struct pending *e = &a->pipe[a->pipe_first];
 	int rc;
 
-	rc = process(a, e->ts, e->wirelen, &e->pkt);
-	a->pipe_first = (a->pipe_first + 1) % PIPE_DEPTH;
+	rc = process(a, e);
+	a->pipe_first = (a->pipe_first + 1) % PIPE_SLOTS;
 	a->pipe_n--;
 	return rc;
 }
 
-int
-cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
-    const struct cpcap_pkt *p)
+struct cpcap_pkt *
+cpcap_analyzer_slot(struct cpcap_analyzer *a)
 {
-	struct pending *e;
-	struct key k;
-	unsigned i;
-	int rc = 0;
+	return &a->pipe[(a->pipe_first + a->pipe_n) % PIPE_SLOTS].pkt;
+}
 
-	if (a->pipe_n == PIPE_DEPTH)
-		rc = pipe_process_oldest(a);
-	i = (a->pipe_first + a->pipe_n) % PIPE_DEPTH;
-	e = &a->pipe[i];
-	a->pipe_n++;
+int
+cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
+    uint32_t wirelen)
+{
+	unsigned i = (a->pipe_first + a->pipe_n) % PIPE_SLOTS;
+	struct pending *e = &a->pipe[i];
+	struct cpcap_pkt *p = &e->pkt;
+
 	e->ts = ts;
 	e->wirelen = wirelen;
-	e->pkt = *p;
 	/* The payload is borrowed from the reader: keep what DNS needs. */
 	if (p->payload != NULL && p->payload_caplen > 0 &&
 	    (p->t.sport == 53 || p->t.dport == 53)) {
-		e->pkt.payload_caplen = p->payload_caplen < PIPE_PAYLOAD ?
-		    p->payload_caplen : PIPE_PAYLOAD;
-		memcpy(e->payload, p->payload, e->pkt.payload_caplen);
-		e->pkt.payload = e->payload;
+		if (p->payload_caplen > PIPE_PAYLOAD)
+			p->payload_caplen = PIPE_PAYLOAD;
+		memmove(e->payload, p->payload, p->payload_caplen);
+		p->payload = e->payload;
 	} else {
-		e->pkt.payload = NULL;
-		e->pkt.payload_caplen = 0;
+		p->payload = NULL;
+		p->payload_caplen = 0;
 	}
-	e->keyed = pkt_key(&e->pkt, &k);
+	e->keyed = pkt_key(p, &e->key, &e->dir);
 	if (e->keyed) {
-		e->hash = key_hash(&k);
+		e->hash = key_hash(&e->key);
 		__builtin_prefetch(&a->buckets[e->hash & (a->nbuckets - 1)]);
 	}
 	/* The one before: its bucket is in cache now, fetch the head. */
-	if (a->pipe_n >= 2) {
-		struct pending *prev = &a->pipe[(i + PIPE_DEPTH - 1) %
-		    PIPE_DEPTH];
+	if (a->pipe_n >= 1) {
+		struct pending *prev = &a->pipe[(i + PIPE_SLOTS - 1) %
+		    PIPE_SLOTS];
 
 		if (prev->keyed) {
 			struct cpcap_conv *c =
@@ -988,7 +996,17 @@ cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
 			}
 		}
 	}
-	return rc;
+	if (++a->pipe_n < PIPE_SLOTS)
+		return 0;
+	return pipe_process_oldest(a);
+}
+
+int
+cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts, uint32_t wirelen,
+    const struct cpcap_pkt *pkt)
+{
+	*cpcap_analyzer_slot(a) = *pkt;
+	return cpcap_analyzer_commit(a, ts, wirelen);
 }
 
 int

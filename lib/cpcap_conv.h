@@ -205,6 +205,14 @@ void cpcap_analyzer_free(struct cpcap_analyzer *a);
  */
 int cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts_ns,
     uint32_t wirelen, const struct cpcap_pkt *pkt);
+/*
+ * The same without a copy: decode the next packet into the slot that
+ * cpcap_analyzer_slot() returns (valid until the commit), then commit
+ * it; the packet's payload may be reused by the caller afterwards.
+ */
+struct cpcap_pkt *cpcap_analyzer_slot(struct cpcap_analyzer *a);
+int cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts_ns,
+    uint32_t wirelen);
 /* Analyse the packets still waiting; same return values. */
 int cpcap_analyzer_flush(struct cpcap_analyzer *a);
 
