@@ -18,6 +18,7 @@
 #include "cilkit.h"
 #include "flow.h"
 #include "flow_write.h"
+#include "report_wbuf.h"
 
 /* ------------------------------------------------------------------ */
 /* Time. */
@@ -160,212 +161,77 @@ flow_parse_time(const char *s, size_t len, long long *time_ns)
 }
 
 /* ------------------------------------------------------------------ */
-/* Output buffer: one fwrite per line in the common case. */
-
-struct wbuf {
-	FILE *fp;
-	size_t n;
-	bool err;
-	char b[16384];
-};
-
-static void
-wb_flush(struct wbuf *w)
-{
-	if (w->n > 0 && fwrite(w->b, 1, w->n, w->fp) != w->n)
-		w->err = true;
-	w->n = 0;
-}
-
-static inline void
-wb_put(struct wbuf *w, const char *s, size_t n)
-{
-	if (n > sizeof(w->b) - w->n) {
-		wb_flush(w);
-		if (n > sizeof(w->b)) {
-			if (fwrite(s, 1, n, w->fp) != n)
-				w->err = true;
-			return;
-		}
-	}
-	memcpy(w->b + w->n, s, n);
-	w->n += n;
-}
-
-static inline void
-wb_c(struct wbuf *w, char c)
-{
-	if (w->n == sizeof(w->b))
-		wb_flush(w);
-	w->b[w->n++] = c;
-}
-
-#define WB_LIT(w, s) wb_put((w), (s), sizeof(s) - 1)
-
-/* Length of the valid UTF-8 sequence at p, 0 when invalid. */
-static size_t
-utf8_ok(const unsigned char *p)
-{
-	unsigned char c = p[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80 || (c == 0xf0 && p[1] < 0x90) ||
-		    (c == 0xf4 && p[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/* A JSON string (NUL-terminated input, so the UTF-8 look-ahead stops). */
-static void
-wb_str(struct wbuf *w, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *q;
-	char esc[8];
-	size_t ul;
-
-	wb_c(w, '"');
-	for (;;) {
-		q = p;
-		while (*q >= 0x20 && *q != '"' && *q != '\\' && *q < 0x80)
-			q++;
-		if (q > p)
-			wb_put(w, (const char *)p, (size_t)(q - p));
-		p = q;
-		if (*p == '\0')
-			break;
-		if (*p >= 0x80) {
-			ul = utf8_ok(p);
-			if (ul == 0) {
-				WB_LIT(w, "\xef\xbf\xbd");
-				p++;
-			} else {
-				wb_put(w, (const char *)p, ul);
-				p += ul;
-			}
-			continue;
-		}
-		switch (*p) {
-		case '"':	WB_LIT(w, "\\\""); break;
-		case '\\':	WB_LIT(w, "\\\\"); break;
-		case '\n':	WB_LIT(w, "\\n"); break;
-		case '\r':	WB_LIT(w, "\\r"); break;
-		case '\t':	WB_LIT(w, "\\t"); break;
-		case '\b':	WB_LIT(w, "\\b"); break;
-		case '\f':	WB_LIT(w, "\\f"); break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			wb_put(w, esc, 6);
-			break;
-		}
-		p++;
-	}
-	wb_c(w, '"');
-}
-
-static void
-wb_u64(struct wbuf *w, uint64_t v)
-{
-	char tmp[24];
-	int i = (int)sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	wb_put(w, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
-static void
-wb_i64(struct wbuf *w, int64_t v)
-{
-	if (v < 0) {
-		wb_c(w, '-');
-		wb_u64(w, (uint64_t)0 - (uint64_t)v);
-	} else {
-		wb_u64(w, (uint64_t)v);
-	}
-}
+/* Members. */
 
 /*
  * Members: *first tracks whether a comma is needed.  Each helper writes
  * `"key":value`; callers skip default values.
  */
 static void
-wb_key(struct wbuf *w, bool *first, const char *k)
+wb_key(struct report_wbuf *w, bool *first, const char *k)
 {
 	if (!*first)
-		wb_c(w, ',');
+		report_wbuf_c(w, ',');
 	*first = false;
-	wb_c(w, '"');
-	wb_put(w, k, strlen(k));
-	WB_LIT(w, "\":");
+	report_wbuf_c(w, '"');
+	report_wbuf_put(w, k, strlen(k));
+	REPORT_WBUF_LIT(w, "\":");
 }
 
 static void
-m_str(struct wbuf *w, bool *first, const char *k, const char *v)
+m_str(struct report_wbuf *w, bool *first, const char *k, const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return;
 	wb_key(w, first, k);
-	wb_str(w, v);
+	report_wbuf_json_str(w, v);
 }
 
 static void
-m_u(struct wbuf *w, bool *first, const char *k, uint64_t v)
+m_u(struct report_wbuf *w, bool *first, const char *k, uint64_t v)
 {
 	if (v == 0)
 		return;
 	wb_key(w, first, k);
-	wb_u64(w, v);
+	report_wbuf_u64(w, v);
 }
 
 static void
-m_i(struct wbuf *w, bool *first, const char *k, int64_t v)
+m_i(struct report_wbuf *w, bool *first, const char *k, int64_t v)
 {
 	if (v == 0)
 		return;
 	wb_key(w, first, k);
-	wb_i64(w, v);
+	report_wbuf_i64(w, v);
 }
 
 /* 64-bit integers are strings in protojson. */
 static void
-m_u64s(struct wbuf *w, bool *first, const char *k, uint64_t v)
+m_u64s(struct report_wbuf *w, bool *first, const char *k, uint64_t v)
 {
 	if (v == 0)
 		return;
 	wb_key(w, first, k);
-	wb_c(w, '"');
-	wb_u64(w, v);
-	wb_c(w, '"');
+	report_wbuf_c(w, '"');
+	report_wbuf_u64(w, v);
+	report_wbuf_c(w, '"');
 }
 
 static void
-m_enum(struct wbuf *w, bool *first, const char *k, int64_t v,
+m_enum(struct report_wbuf *w, bool *first, const char *k, int64_t v,
     const char *name)
 {
 	if (v == 0)
 		return;
 	wb_key(w, first, k);
 	if (name != NULL)
-		wb_str(w, name);
+		report_wbuf_json_str(w, name);
 	else
-		wb_i64(w, v);
+		report_wbuf_i64(w, v);
 }
 
 static void
-m_strs(struct wbuf *w, bool *first, const char *k, const char *const *v,
+m_strs(struct report_wbuf *w, bool *first, const char *k, const char *const *v,
     size_t n)
 {
 	size_t i;
@@ -373,17 +239,17 @@ m_strs(struct wbuf *w, bool *first, const char *k, const char *const *v,
 	if (n == 0)
 		return;
 	wb_key(w, first, k);
-	wb_c(w, '[');
+	report_wbuf_c(w, '[');
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			wb_c(w, ',');
-		wb_str(w, v[i] != NULL ? v[i] : "");
+			report_wbuf_c(w, ',');
+		report_wbuf_json_str(w, v[i] != NULL ? v[i] : "");
 	}
-	wb_c(w, ']');
+	report_wbuf_c(w, ']');
 }
 
 static void
-w_endpoint(struct wbuf *w, bool *first, const char *k,
+w_endpoint(struct report_wbuf *w, bool *first, const char *k,
     const struct flow_endpoint *e)
 {
 	bool f = true;
@@ -394,7 +260,7 @@ w_endpoint(struct wbuf *w, bool *first, const char *k,
 	    e->n_workloads == 0)
 		return;
 	wb_key(w, first, k);
-	wb_c(w, '{');
+	report_wbuf_c(w, '{');
 	m_u(w, &f, "ID", e->id);
 	m_u(w, &f, "identity", e->identity);
 	m_str(w, &f, "cluster_name", e->cluster_name);
@@ -403,24 +269,24 @@ w_endpoint(struct wbuf *w, bool *first, const char *k,
 	m_str(w, &f, "pod_name", e->pod_name);
 	if (e->n_workloads > 0) {
 		wb_key(w, &f, "workloads");
-		wb_c(w, '[');
+		report_wbuf_c(w, '[');
 		for (i = 0; i < e->n_workloads; i++) {
 			bool g = true;
 
 			if (i > 0)
-				wb_c(w, ',');
-			wb_c(w, '{');
+				report_wbuf_c(w, ',');
+			report_wbuf_c(w, '{');
 			m_str(w, &g, "name", e->workloads[i].name);
 			m_str(w, &g, "kind", e->workloads[i].kind);
-			wb_c(w, '}');
+			report_wbuf_c(w, '}');
 		}
-		wb_c(w, ']');
+		report_wbuf_c(w, ']');
 	}
-	wb_c(w, '}');
+	report_wbuf_c(w, '}');
 }
 
 static void
-w_service(struct wbuf *w, bool *first, const char *k,
+w_service(struct report_wbuf *w, bool *first, const char *k,
     const struct flow_service *s)
 {
 	bool f = true;
@@ -428,14 +294,14 @@ w_service(struct wbuf *w, bool *first, const char *k,
 	if (s->name == NULL && s->namespace == NULL)
 		return;
 	wb_key(w, first, k);
-	wb_c(w, '{');
+	report_wbuf_c(w, '{');
 	m_str(w, &f, "name", s->name);
 	m_str(w, &f, "namespace", s->namespace);
-	wb_c(w, '}');
+	report_wbuf_c(w, '}');
 }
 
 static void
-w_policies(struct wbuf *w, bool *first, const char *k,
+w_policies(struct report_wbuf *w, bool *first, const char *k,
     const struct flow_policy_list *l)
 {
 	size_t i;
@@ -443,19 +309,19 @@ w_policies(struct wbuf *w, bool *first, const char *k,
 	if (l->n == 0)
 		return;
 	wb_key(w, first, k);
-	wb_c(w, '[');
+	report_wbuf_c(w, '[');
 	for (i = 0; i < l->n; i++) {
 		bool f = true;
 
 		if (i > 0)
-			wb_c(w, ',');
-		wb_c(w, '{');
+			report_wbuf_c(w, ',');
+		report_wbuf_c(w, '{');
 		m_str(w, &f, "name", l->v[i].name);
 		m_str(w, &f, "namespace", l->v[i].namespace);
 		m_str(w, &f, "kind", l->v[i].kind);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
-	wb_c(w, ']');
+	report_wbuf_c(w, ']');
 }
 
 static const char *const tcp_flag_names[] = {
@@ -463,7 +329,7 @@ static const char *const tcp_flag_names[] = {
 };
 
 static void
-w_l4(struct wbuf *w, bool *first, const struct flow *fl)
+w_l4(struct report_wbuf *w, bool *first, const struct flow *fl)
 {
 	const char *name = flow_l4_name(fl->l4);
 	bool f = true, g = true;
@@ -472,9 +338,9 @@ w_l4(struct wbuf *w, bool *first, const struct flow *fl)
 	if (name == NULL)
 		return;
 	wb_key(w, first, "l4");
-	wb_c(w, '{');
+	report_wbuf_c(w, '{');
 	wb_key(w, &f, name);
-	wb_c(w, '{');
+	report_wbuf_c(w, '{');
 	switch (fl->l4) {
 	case FLOW_L4_TCP:
 	case FLOW_L4_UDP:
@@ -485,14 +351,14 @@ w_l4(struct wbuf *w, bool *first, const struct flow *fl)
 			bool h = true;
 
 			wb_key(w, &g, "flags");
-			wb_c(w, '{');
+			report_wbuf_c(w, '{');
 			for (i = 0; i < 9; i++) {
 				if (fl->tcp_flags & (1u << i)) {
 					wb_key(w, &h, tcp_flag_names[i]);
-					WB_LIT(w, "true");
+					REPORT_WBUF_LIT(w, "true");
 				}
 			}
-			wb_c(w, '}');
+			report_wbuf_c(w, '}');
 		}
 		break;
 	case FLOW_L4_ICMPV4:
@@ -501,55 +367,55 @@ w_l4(struct wbuf *w, bool *first, const struct flow *fl)
 		m_u(w, &g, "code", fl->icmp_code);
 		break;
 	}
-	WB_LIT(w, "}}");
+	REPORT_WBUF_LIT(w, "}}");
 }
 
 static void
-w_l7(struct wbuf *w, bool *first, const struct flow_l7 *l)
+w_l7(struct report_wbuf *w, bool *first, const struct flow_l7 *l)
 {
 	bool f = true, g = true;
 
 	wb_key(w, first, "l7");
-	wb_c(w, '{');
+	report_wbuf_c(w, '{');
 	m_enum(w, &f, "type", l->type, flow_l7_type_name(l->type));
 	m_u64s(w, &f, "latency_ns", l->latency_ns);
 	switch (l->kind) {
 	case FLOW_L7_DNS:
 		wb_key(w, &f, "dns");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_str(w, &g, "query", l->dns.query);
 		m_strs(w, &g, "ips", l->dns.ips, l->dns.n_ips);
 		m_u(w, &g, "ttl", l->dns.ttl);
 		m_str(w, &g, "observation_source", l->dns.observation_source);
 		m_u(w, &g, "rcode", l->dns.rcode);
 		m_strs(w, &g, "qtypes", l->dns.qtypes, l->dns.n_qtypes);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 		break;
 	case FLOW_L7_HTTP:
 		wb_key(w, &f, "http");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_u(w, &g, "code", l->http.code);
 		m_str(w, &g, "method", l->http.method);
 		m_str(w, &g, "url", l->http.url);
 		m_str(w, &g, "protocol", l->http.protocol);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 		break;
 	case FLOW_L7_KAFKA:
 		wb_key(w, &f, "kafka");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_i(w, &g, "error_code", l->kafka.error_code);
 		m_i(w, &g, "api_version", l->kafka.api_version);
 		m_str(w, &g, "api_key", l->kafka.api_key);
 		m_i(w, &g, "correlation_id", l->kafka.correlation_id);
 		m_str(w, &g, "topic", l->kafka.topic);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 		break;
 	}
-	wb_c(w, '}');
+	report_wbuf_c(w, '}');
 }
 
 static void
-w_time(struct wbuf *w, bool *first, const char *k, int64_t t)
+w_time(struct report_wbuf *w, bool *first, const char *k, int64_t t)
 {
 	char tb[40];
 
@@ -557,14 +423,14 @@ w_time(struct wbuf *w, bool *first, const char *k, int64_t t)
 		return;
 	flow_format_time(t, tb, sizeof(tb));
 	wb_key(w, first, k);
-	wb_c(w, '"');
-	wb_put(w, tb, strlen(tb));
-	wb_c(w, '"');
+	report_wbuf_c(w, '"');
+	report_wbuf_put(w, tb, strlen(tb));
+	report_wbuf_c(w, '"');
 }
 
 /* The Flow object's members (without braces), into w. */
 static void
-w_flow(struct wbuf *w, const struct flow *fl)
+w_flow(struct report_wbuf *w, const struct flow *fl)
 {
 	bool f = true, g;
 
@@ -575,17 +441,17 @@ w_flow(struct wbuf *w, const struct flow *fl)
 	if (fl->src_mac != NULL || fl->dst_mac != NULL) {
 		g = true;
 		wb_key(w, &f, "ethernet");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_str(w, &g, "source", fl->src_mac);
 		m_str(w, &g, "destination", fl->dst_mac);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
 	if (fl->src_ip != NULL || fl->dst_ip != NULL ||
 	    fl->src_ip_xlated != NULL || fl->ip_version != 0 ||
 	    fl->ip_encrypted) {
 		g = true;
 		wb_key(w, &f, "IP");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_str(w, &g, "source", fl->src_ip);
 		m_str(w, &g, "source_xlated", fl->src_ip_xlated);
 		m_str(w, &g, "destination", fl->dst_ip);
@@ -593,19 +459,19 @@ w_flow(struct wbuf *w, const struct flow *fl)
 		    flow_ip_version_name(fl->ip_version));
 		if (fl->ip_encrypted) {
 			wb_key(w, &g, "encrypted");
-			WB_LIT(w, "true");
+			REPORT_WBUF_LIT(w, "true");
 		}
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
 	w_l4(w, &f, fl);
 	if (fl->tunnel_proto != 0 || fl->tunnel_vni != 0) {
 		g = true;
 		wb_key(w, &f, "tunnel");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_enum(w, &g, "protocol", fl->tunnel_proto,
 		    flow_tunnel_proto_name(fl->tunnel_proto));
 		m_u(w, &g, "vni", fl->tunnel_vni);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
 	w_endpoint(w, &f, "source", &fl->src);
 	w_endpoint(w, &f, "destination", &fl->dst);
@@ -617,15 +483,15 @@ w_flow(struct wbuf *w, const struct flow *fl)
 		w_l7(w, &f, &fl->l7);
 	if (fl->is_reply == 1) {
 		wb_key(w, &f, "reply");
-		WB_LIT(w, "true");
+		REPORT_WBUF_LIT(w, "true");
 	}
 	if (fl->event_type >= 0) {
 		g = true;
 		wb_key(w, &f, "event_type");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_i(w, &g, "type", fl->event_type);
 		m_i(w, &g, "sub_type", fl->event_subtype);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
 	w_service(w, &f, "source_service", &fl->src_svc);
 	w_service(w, &f, "destination_service", &fl->dst_svc);
@@ -639,27 +505,27 @@ w_flow(struct wbuf *w, const struct flow *fl)
 	if (fl->file_name != NULL || fl->file_line != 0) {
 		g = true;
 		wb_key(w, &f, "file");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_str(w, &g, "name", fl->file_name);
 		m_u(w, &g, "line", fl->file_line);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
 	m_enum(w, &f, "drop_reason_desc", fl->drop_reason,
 	    flow_drop_reason_name(fl->drop_reason));
 	if (fl->is_reply == 0 || fl->is_reply == 1) {
 		wb_key(w, &f, "is_reply");
 		if (fl->is_reply)
-			WB_LIT(w, "true");
+			REPORT_WBUF_LIT(w, "true");
 		else
-			WB_LIT(w, "false");
+			REPORT_WBUF_LIT(w, "false");
 	}
 	if (fl->iface_name != NULL || fl->iface_index != 0) {
 		g = true;
 		wb_key(w, &f, "interface");
-		wb_c(w, '{');
+		report_wbuf_c(w, '{');
 		m_u(w, &g, "index", fl->iface_index);
 		m_str(w, &g, "name", fl->iface_name);
-		wb_c(w, '}');
+		report_wbuf_c(w, '}');
 	}
 	m_u(w, &f, "proxy_port", fl->proxy_port);
 	m_str(w, &f, "Summary", fl->summary);
@@ -672,33 +538,29 @@ w_flow(struct wbuf *w, const struct flow *fl)
 int
 flow_write_line(FILE *fp, const struct flow *fl)
 {
-	struct wbuf w;
+	struct report_wbuf w;
 	bool top = false;
 
-	w.fp = fp;
-	w.n = 0;
-	w.err = false;
-	WB_LIT(&w, "{\"flow\":{");
+	report_wbuf_init(&w, fp);
+	REPORT_WBUF_LIT(&w, "{\"flow\":{");
 	w_flow(&w, fl);
-	wb_c(&w, '}');
+	report_wbuf_c(&w, '}');
 	m_str(&w, &top, "node_name", fl->node_name);
 	w_time(&w, &top, "time", fl->time_ns);
-	WB_LIT(&w, "}\n");
-	wb_flush(&w);
+	REPORT_WBUF_LIT(&w, "}\n");
+	report_wbuf_flush(&w);
 	return w.err || ferror(fp) ? CILKIT_EIO : 0;
 }
 
 int
 flow_write_bare_line(FILE *fp, const struct flow *fl)
 {
-	struct wbuf w;
+	struct report_wbuf w;
 
-	w.fp = fp;
-	w.n = 0;
-	w.err = false;
-	wb_c(&w, '{');
+	report_wbuf_init(&w, fp);
+	report_wbuf_c(&w, '{');
 	w_flow(&w, fl);
-	WB_LIT(&w, "}\n");
-	wb_flush(&w);
+	REPORT_WBUF_LIT(&w, "}\n");
+	report_wbuf_flush(&w);
 	return w.err || ferror(fp) ? CILKIT_EIO : 0;
 }

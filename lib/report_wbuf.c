@@ -1,0 +1,136 @@
+/*
+ * report_wbuf.c - the buffered JSON appender (report_wbuf.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report_wbuf.h"
+
+void
+report_wbuf_init(struct report_wbuf *w, FILE *fp)
+{
+	w->fp = fp;
+	w->n = 0;
+	w->err = false;
+}
+
+void
+report_wbuf_flush(struct report_wbuf *w)
+{
+	if (w->n > 0 && fwrite(w->b, 1, w->n, w->fp) != w->n)
+		w->err = true;
+	w->n = 0;
+}
+
+void
+report_wbuf_put_slow(struct report_wbuf *w, const char *s, size_t n)
+{
+	report_wbuf_flush(w);
+	if (n > sizeof(w->b)) {
+		if (fwrite(s, 1, n, w->fp) != n)
+			w->err = true;
+		return;
+	}
+	memcpy(w->b, s, n);
+	w->n = n;
+}
+
+/* Length of the valid UTF-8 sequence at p, 0 when invalid (RFC 3629). */
+static size_t
+utf8_ok(const unsigned char *p)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80 || (c == 0xf0 && p[1] < 0x90) ||
+		    (c == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * The input is NUL-terminated, so the UTF-8 look-ahead stops at the
+ * NUL (a continuation byte is never 0).
+ */
+void
+report_wbuf_json_str(struct report_wbuf *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *q;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t ul;
+
+	report_wbuf_c(w, '"');
+	for (;;) {
+		q = p;
+		while (*q >= 0x20 && *q != '"' && *q != '\\' && *q < 0x80)
+			q++;
+		if (q > p)
+			report_wbuf_put(w, (const char *)p, (size_t)(q - p));
+		p = q;
+		if (*p == '\0')
+			break;
+		if (*p >= 0x80) {
+			ul = utf8_ok(p);
+			if (ul == 0) {
+				REPORT_WBUF_LIT(w, "\xef\xbf\xbd");
+				p++;
+			} else {
+				report_wbuf_put(w, (const char *)p, ul);
+				p += ul;
+			}
+			continue;
+		}
+		switch (*p) {
+		case '"':	REPORT_WBUF_LIT(w, "\\\""); break;
+		case '\\':	REPORT_WBUF_LIT(w, "\\\\"); break;
+		case '\n':	REPORT_WBUF_LIT(w, "\\n"); break;
+		case '\r':	REPORT_WBUF_LIT(w, "\\r"); break;
+		case '\t':	REPORT_WBUF_LIT(w, "\\t"); break;
+		case '\b':	REPORT_WBUF_LIT(w, "\\b"); break;
+		case '\f':	REPORT_WBUF_LIT(w, "\\f"); break;
+		default:
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			report_wbuf_put(w, esc, sizeof(esc));
+			break;
+		}
+		p++;
+	}
+	report_wbuf_c(w, '"');
+}
+
+void
+report_wbuf_u64(struct report_wbuf *w, uint64_t v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	report_wbuf_put(w, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void
+report_wbuf_i64(struct report_wbuf *w, int64_t v)
+{
+	if (v < 0) {
+		report_wbuf_c(w, '-');
+		report_wbuf_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		report_wbuf_u64(w, (uint64_t)v);
+	}
+}

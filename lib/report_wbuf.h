@@ -1,0 +1,59 @@
+/*
+ * report_wbuf.h - a small output buffer for writers that produce a lot
+ * of JSON: appends without printf, one fwrite per buffer.  Used where
+ * the output is big enough for printf's cost to show (flow lines, the
+ * conversations of a capture).
+ */
+#ifndef CILKIT_REPORT_WBUF_H
+#define CILKIT_REPORT_WBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct report_wbuf {
+	FILE		*fp;
+	size_t		 n;
+	bool		 err;		/* a write failed */
+	char		 b[16384];
+};
+
+void report_wbuf_init(struct report_wbuf *w, FILE *fp);
+/* Write out what is buffered; sets w->err on failure. */
+void report_wbuf_flush(struct report_wbuf *w);
+void report_wbuf_put_slow(struct report_wbuf *w, const char *s, size_t n);
+
+static inline void
+report_wbuf_put(struct report_wbuf *w, const char *s, size_t n)
+{
+	if (n > sizeof(w->b) - w->n) {
+		report_wbuf_put_slow(w, s, n);
+		return;
+	}
+	memcpy(w->b + w->n, s, n);
+	w->n += n;
+}
+
+static inline void
+report_wbuf_c(struct report_wbuf *w, char c)
+{
+	if (w->n == sizeof(w->b))
+		report_wbuf_flush(w);
+	w->b[w->n++] = c;
+}
+
+/* A string literal. */
+#define REPORT_WBUF_LIT(w, s)	report_wbuf_put((w), (s), sizeof(s) - 1)
+
+/*
+ * s (NUL-terminated) as a JSON string (RFC 8259): quotes, backslashes
+ * and control bytes escaped, bytes that are not valid UTF-8 written as
+ * U+FFFD so that the output is always valid JSON.
+ */
+void report_wbuf_json_str(struct report_wbuf *w, const char *s);
+void report_wbuf_u64(struct report_wbuf *w, uint64_t v);
+void report_wbuf_i64(struct report_wbuf *w, int64_t v);
+
+#endif /* CILKIT_REPORT_WBUF_H */

@@ -1,0 +1,190 @@
+/*
+ * check_report_wbuf.c - the buffered JSON appender: string escaping
+ * (with bad UTF-8 rows), integers at their limits, writes longer than
+ * the buffer, and a failing stream.  The written strings are re-read
+ * with json-c, so escaping is checked against a real parser.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "report_wbuf.h"
+
+struct str_case {
+	const char *in;
+	const char *json;	/* exact output */
+	const char *decoded;	/* what a JSON parser reads back */
+};
+
+static const struct str_case str_cases[] = {
+	{ "", "\"\"", "" },
+	{ "plain", "\"plain\"", "plain" },
+	{ "a\"b\\c", "\"a\\\"b\\\\c\"", "a\"b\\c" },
+	{ "t\tn\nr\rb\bf\f", "\"t\\tn\\nr\\rb\\bf\\f\"", "t\tn\nr\rb\bf\f" },
+	{ "\x01\x1f", "\"\\u0001\\u001f\"", "\x01\x1f" },
+	{ "</script>", "\"</script>\"", "</script>" },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+	/* bad UTF-8 becomes U+FFFD, byte by byte */
+	{ "a\xffz", "\"a\xef\xbf\xbdz\"", "a\xef\xbf\xbdz" },
+	{ "\xc3", "\"\xef\xbf\xbd\"", "\xef\xbf\xbd" },
+	{ "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"",
+	    "\xef\xbf\xbd\xef\xbf\xbd" },			/* overlong */
+	{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },		/* surrogate */
+	{ "\xf4\x90\x80\x80x",
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx\"",
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" }, /* > U+10FFFF */
+};
+
+/* Run fn on a fresh buffer over a memory stream; returns the output. */
+static char *
+capture(void (*fn)(struct report_wbuf *, const void *), const void *arg)
+{
+	struct report_wbuf *w = malloc(sizeof(*w));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(fp);
+	report_wbuf_init(w, fp);
+	fn(w, arg);
+	report_wbuf_flush(w);
+	ck_assert(!w->err);
+	fclose(fp);
+	free(w);
+	return buf;
+}
+
+static void
+put_str(struct report_wbuf *w, const void *arg)
+{
+	report_wbuf_json_str(w, arg);
+}
+
+START_TEST(test_str)
+{
+	const struct str_case *c = &str_cases[_i];
+	char *out = capture(put_str, c->in);
+	struct json_object *o = json_tokener_parse(out);
+
+	ck_assert_str_eq(out, c->json);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_object_get_string(o), c->decoded);
+	json_object_put(o);
+	free(out);
+}
+END_TEST
+
+static void
+put_ints(struct report_wbuf *w, const void *arg)
+{
+	(void)arg;
+	report_wbuf_u64(w, 0);
+	report_wbuf_c(w, ' ');
+	report_wbuf_u64(w, UINT64_MAX);
+	report_wbuf_c(w, ' ');
+	report_wbuf_i64(w, INT64_MIN);
+	report_wbuf_c(w, ' ');
+	report_wbuf_i64(w, -1);
+	report_wbuf_c(w, ' ');
+	report_wbuf_i64(w, INT64_MAX);
+	REPORT_WBUF_LIT(w, " end");
+}
+
+START_TEST(test_ints)
+{
+	char *out = capture(put_ints, NULL);
+
+	ck_assert_str_eq(out, "0 18446744073709551615 -9223372036854775808 "
+	    "-1 9223372036854775807 end");
+	free(out);
+}
+END_TEST
+
+/* Pieces that straddle the buffer's end, and one bigger than it. */
+static void
+put_long(struct report_wbuf *w, const void *arg)
+{
+	const char *big = arg;
+	int i;
+
+	for (i = 0; i < 5000; i++)
+		REPORT_WBUF_LIT(w, "abcdefg");
+	report_wbuf_put(w, big, strlen(big));
+	report_wbuf_json_str(w, big);
+}
+
+START_TEST(test_long)
+{
+	size_t n = 3 * sizeof(((struct report_wbuf *)0)->b) + 7, i;
+	char *big = malloc(n + 1), *out;
+
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < n; i++)
+		big[i] = (char)('a' + i % 26);
+	big[n] = '\0';
+	out = capture(put_long, big);
+	ck_assert_uint_eq(strlen(out), 5000 * 7 + n + n + 2);
+	for (i = 0; i < 5000 * 7; i++)
+		ck_assert_int_eq(out[i], "abcdefg"[i % 7]);
+	ck_assert(memcmp(out + 35000, big, n) == 0);
+	ck_assert_int_eq(out[35000 + n], '"');
+	ck_assert(memcmp(out + 35000 + n + 1, big, n) == 0);
+	free(out);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_write_error)
+{
+	struct report_wbuf *w = malloc(sizeof(*w));
+	FILE *fp = fopen("/dev/full", "w");
+
+	if (fp == NULL) {
+		free(w);
+		return;		/* no /dev/full here */
+	}
+	setvbuf(fp, NULL, _IONBF, 0);
+	report_wbuf_init(w, fp);
+	REPORT_WBUF_LIT(w, "x");
+	ck_assert(!w->err);
+	report_wbuf_flush(w);
+	ck_assert(w->err);
+	fclose(fp);
+	free(w);
+}
+END_TEST
+
+static Suite *
+wbuf_suite(void)
+{
+	Suite *s = suite_create("report_wbuf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_str, 0,
+	    sizeof(str_cases) / sizeof(str_cases[0]));
+	tcase_add_test(tc, test_ints);
+	tcase_add_test(tc, test_long);
+	tcase_add_test(tc, test_write_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(wbuf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
