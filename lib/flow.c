@@ -80,7 +80,9 @@ find_name(const char *const *tab, size_t n, const char *s, size_t len,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (tab[i] == NULL || strlen(tab[i]) != len)
+		/* the first byte rules out most names before strlen */
+		if (tab[i] == NULL || (!icase && len > 0 && tab[i][0] != s[0]) ||
+		    strlen(tab[i]) != len)
 			continue;
 		if (icase ? strncasecmp(tab[i], s, len) == 0 :
 		    memcmp(tab[i], s, len) == 0)

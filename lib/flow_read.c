@@ -423,6 +423,46 @@ get_name(struct pctx *c, const char **out)
 typedef int member_fn(struct pctx *c, void *obj, int id);
 
 /*
+ * Fast path for the next member name in compact producer output: at the
+ * cursor `"NAME":` (after a ',' unless first) where NAME is one of t's
+ * keys written without escapes, tried from *hint (producers write keys in
+ * .proto order).  Returns the key's index with the cursor after the ':',
+ * or -1 with the cursor unchanged: the general path (whitespace, escapes,
+ * camelCase names, unknown keys, syntax errors) then takes over.  A match
+ * is exact: a key holds no '"' or '\\', so the bytes up to the quote are
+ * the whole name, undecoded.
+ */
+static inline int
+key_fast(struct flow_json *j, const struct key *t, int nk, int *hint,
+    bool first)
+{
+	const char *p = j->p, *end = j->end;
+	size_t l;
+	int i, n;
+
+	if (!first) {
+		if (p >= end || *p != ',')
+			return -1;
+		p++;
+	}
+	if (p >= end || *p != '"')
+		return -1;
+	p++;
+	i = *hint < nk ? *hint : 0;
+	for (n = 0; n < nk; n++, i = i + 1 == nk ? 0 : i + 1) {
+		l = t[i].len;
+		if (t[i].c0 != *p || (size_t)(end - p) < l + 2 ||
+		    p[l] != '"' || p[l + 1] != ':' ||
+		    memcmp(p + 1, t[i].name + 1, l - 1) != 0)
+			continue;
+		*hint = i + 1;
+		j->p = (char *)(uintptr_t)(p + l + 2);
+		return i;
+	}
+	return -1;
+}
+
+/*
  * Walk an object, calling fn for each known key whose value is not
  * null; unknown keys are skipped.  On failure the path is left pointing
  * at the member that failed.
@@ -438,21 +478,31 @@ walk_object(struct pctx *c, const struct key *t, int nk, member_fn *fn,
 
 	if ((rc = flow_json_open(&c->j, '{')) < 0)
 		return rc;
-	while ((rc = flow_json_member(&c->j, &first, &k, &kl)) > 0) {
-		path_push(c, k);
-		id = key_find(t, nk, k, kl, &hint);
-		if (id < 0) {
-			if ((rc = flow_json_skip(&c->j)) < 0)
-				return rc;
+	for (;;) {
+		if ((id = key_fast(&c->j, t, nk, &hint, first)) >= 0) {
+			first = false;
+			path_push(c, t[id].name);
 		} else {
-			if ((rc = flow_json_null(&c->j)) < 0)
+			rc = flow_json_member(&c->j, &first, &k, &kl);
+			if (rc <= 0)
 				return rc;
-			if (rc == 0 && (rc = fn(c, obj, id)) < 0)
-				return rc;
+			path_push(c, k);
+			id = key_find(t, nk, k, kl, &hint);
+			if (id < 0) {
+				if ((rc = flow_json_skip(&c->j)) < 0)
+					return rc;
+				c->np--;
+				continue;
+			}
 		}
+		if (c->j.p < c->j.end && *c->j.p == '"')
+			rc = 0;		/* a string is never null */
+		else if ((rc = flow_json_null(&c->j)) < 0)
+			return rc;
+		if (rc == 0 && (rc = fn(c, obj, id)) < 0)
+			return rc;
 		c->np--;
 	}
-	return rc;
 }
 
 /* An array of strings into the arena. */
@@ -1167,12 +1217,21 @@ kind_of(int ch)
 	return "an invalid character";
 }
 
-/* "[PREFIX]path: message[, got KIND] (byte N)". */
+/*
+ * Where a line came from, for messages: "NAME:LINE: " when name is not
+ * NULL (formatted only when there is a message to write).
+ */
+struct line_src {
+	const char *name;
+	size_t line;
+};
+
+/* "[NAME:LINE: ]path: message[, got KIND] (byte N)". */
 static int
-format_error(struct pctx *c, int rc, const char *prefix, char *eb,
+format_error(struct pctx *c, int rc, const struct line_src *src, char *eb,
     size_t el)
 {
-	char path[256];
+	char path[256], prefix[300];
 	size_t o = 0, len = (size_t)(c->j.end - c->j.buf);
 	const char *msg = c->msg != NULL ? c->msg : c->j.err;
 	const char *got = NULL;
@@ -1180,6 +1239,10 @@ format_error(struct pctx *c, int rc, const char *prefix, char *eb,
 
 	if (msg == NULL)
 		msg = cilkit_strerror(rc);
+	prefix[0] = '\0';
+	if (src != NULL)
+		snprintf(prefix, sizeof(prefix), "%s:%zu: ", src->name,
+		    src->line);
 	path[0] = '\0';
 	for (i = 0; i < c->np && i < PATH_MAX_DEPTH; i++) {
 		n = snprintf(path + o, sizeof(path) - o, "%s%s",
@@ -1199,18 +1262,19 @@ format_error(struct pctx *c, int rc, const char *prefix, char *eb,
 	    c->j.err_off < len)
 		got = kind_of((uint8_t)c->j.buf[c->j.err_off]);
 	return cilkit_fail(eb, el, rc, "%s%s%s%s%s%s (byte %zu)",
-	    prefix != NULL ? prefix : "", path, path[0] ? ": " : "", msg,
+	    prefix, path, path[0] ? ": " : "", msg,
 	    got != NULL ? ", got " : "", got != NULL ? got : "",
 	    c->j.err_off + 1);
 }
 
 /*
  * Parse the line in buf (mutable: strings are terminated in place).
- * prefix ("NAME:LINE: ") starts a message.
+ * src (may be NULL) names the line in a message.
  */
 static int
 parse_mut(struct flow_scratch *s, char *buf, size_t len,
-    struct flow_record *rec, const char *prefix, char *eb, size_t el)
+    struct flow_record *rec, const struct line_src *src, char *eb,
+    size_t el)
 {
 	struct pctx c;
 	int rc;
@@ -1222,12 +1286,16 @@ parse_mut(struct flow_scratch *s, char *buf, size_t len,
 	memset(&c, 0, sizeof(c));
 	c.s = s;
 	flow_json_init(&c.j, buf, len);
-	if (flow_json_peek(&c.j) == -1)
-		return cilkit_fail(eb, el, CILKIT_EINVAL, "%sempty line",
-		    prefix != NULL ? prefix : "");
+	if (flow_json_peek(&c.j) == -1) {
+		if (src == NULL)
+			return cilkit_fail(eb, el, CILKIT_EINVAL,
+			    "empty line");
+		return cilkit_fail(eb, el, CILKIT_EINVAL, "%s:%zu: empty line",
+		    src->name, src->line);
+	}
 	rc = parse_top(&c, rec);
 	if (rc < 0)
-		return format_error(&c, rc, prefix, eb, el);
+		return format_error(&c, rc, src, eb, el);
 	return rc;
 }
 
@@ -1364,7 +1432,7 @@ static int
 line_done(struct flow_reader *r, char *p, size_t len, struct flow_record *rec,
     char *eb, size_t el)
 {
-	char prefix[300];
+	struct line_src src = { r->name, r->line };
 	size_t i;
 
 	if (r->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
@@ -1376,8 +1444,7 @@ line_done(struct flow_reader *r, char *p, size_t len, struct flow_record *rec,
 			break;
 	if (i == len)
 		return 0;	/* blank */
-	snprintf(prefix, sizeof(prefix), "%s:%zu: ", r->name, r->line);
-	return parse_mut(r->s, p, len, rec, prefix, eb, el);
+	return parse_mut(r->s, p, len, rec, &src, eb, el);
 }
 
 int
