@@ -19,6 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cilkit.h"
 #include "flow.h"
 #include "flow_json.h"
@@ -210,9 +214,11 @@ struct key {
 	uint8_t len;
 	char c0;
 	const char *name;
+	/* name":, zero padded: compared 16 bytes at a time (key_fast) */
+	_Alignas(16) char pat[32];
 };
 
-#define K(s) { sizeof(s) - 1, s[0], s }
+#define K(s) { sizeof(s) - 1, s[0], s, s "\":" }
 #define NKEYS(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 /*
@@ -451,10 +457,35 @@ key_fast(struct flow_json *j, const struct key *t, int nk, int *hint,
 	i = *hint < nk ? *hint : 0;
 	for (n = 0; n < nk; n++, i = i + 1 == nk ? 0 : i + 1) {
 		l = t[i].len;
-		if (t[i].c0 != *p || (size_t)(end - p) < l + 2 ||
+		if (t[i].c0 != *p)
+			continue;
+#if defined(__SSE2__)
+		if (end - p >= 32) {
+			/* name": is l + 2 <= 25 bytes of pat */
+			unsigned want = (1u << (l + 2)) - 1, eq;
+
+			eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)p),
+			    _mm_load_si128((const __m128i *)(const void *)
+			    t[i].pat)));
+			if (l + 2 > 16)
+				eq |= (unsigned)_mm_movemask_epi8(
+				    _mm_cmpeq_epi8(_mm_loadu_si128(
+				    (const __m128i *)(const void *)(p + 16)),
+				    _mm_load_si128((const __m128i *)(const void *)
+				    (t[i].pat + 16)))) << 16;
+			if ((eq & want) != want)
+				continue;
+			goto match;
+		}
+#endif
+		if ((size_t)(end - p) < l + 2 ||
 		    p[l] != '"' || p[l + 1] != ':' ||
 		    memcmp(p + 1, t[i].name + 1, l - 1) != 0)
 			continue;
+#if defined(__SSE2__)
+match:
+#endif
 		*hint = i + 1;
 		j->p = (char *)(uintptr_t)(p + l + 2);
 		return i;
