@@ -276,6 +276,31 @@ flow_json_string(struct flow_json *j, const char **s, size_t *n)
 	long cp, lo;
 	size_t ul;
 
+#if defined(__SSE2__)
+	/*
+	 * Most strings are short and plain: one 16-byte look finds the
+	 * closing quote with nothing to check before it.
+	 */
+	r = j->p;
+	if (end - r >= 17 && *r == '"') {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (r + 1));
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+		    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+
+		if (mask != 0 && r[1 + __builtin_ctz(mask)] == '"') {
+			start = r + 1;
+			r = start + __builtin_ctz(mask);
+			*r = '\0';
+			*s = start;
+			*n = (size_t)(r - start);
+			j->p = r + 1;
+			return 0;
+		}
+	}
+#endif
 	if (flow_json_peek(j) != '"')
 		return fail(j, j->p, CILKIT_EINVAL, "expected a string");
 	start = r = j->p + 1;
@@ -441,14 +466,31 @@ parse_digits(const char *p, const char *q, bool *neg, uint64_t *mag)
 static int
 read_integer(struct flow_json *j, bool *neg, uint64_t *mag)
 {
-	char *p, *q, *start;
+	char *p, *q, *start, *lim;
 	bool integral, quoted = false;
+	uint64_t v;
 	int c, rc;
 
 	c = flow_json_peek(j);
 	if (c == -1)
 		return trunc_fail(j);
 	start = p = j->p;
+	/*
+	 * Fast path: an unquoted number of 1 to 18 digits (cannot
+	 * overflow) that no fraction, exponent or further digit follows.
+	 */
+	if (c >= '1' && c <= '9') {
+		lim = j->end - p > 18 ? p + 18 : j->end;
+		for (v = 0, q = p; q < lim && (unsigned)(*q - '0') <= 9; q++)
+			v = v * 10 + (unsigned)(*q - '0');
+		if (q == j->end || ((unsigned)(*q - '0') > 9 && *q != '.' &&
+		    *q != 'e' && *q != 'E')) {
+			*neg = false;
+			*mag = v;
+			j->p = q;
+			return 0;
+		}
+	}
 	if (c == '"') {
 		quoted = true;
 		p++;

@@ -42,6 +42,12 @@ struct arena_blk {
 	_Alignas(16) unsigned char data[];
 };
 
+struct enum_memo {
+	char s[24];
+	uint8_t n;
+	int v;
+};
+
 struct flow_scratch {
 	char *line;		/* copy of the line for flow_parse_line */
 	size_t linecap;
@@ -50,6 +56,15 @@ struct flow_scratch {
 	unsigned char *stk;	/* array-building stack */
 	size_t stkcap;
 	size_t stktop;
+	/*
+	 * Memos of pure lookups that repeat from line to line: the last
+	 * name resolved per enum (get_enum), the last time (get_time; the
+	 * wrapper repeats the flow's).  n == 0: empty.
+	 */
+	struct enum_memo enums[FLOW_ENUM_DROP_REASON + 1];
+	char time_s[40];
+	size_t time_n;
+	long long time_v;
 };
 
 struct flow_scratch *
@@ -352,6 +367,7 @@ get_bool(struct pctx *c, bool *out)
 static int
 get_enum(struct pctx *c, int which, int *out, bool *known)
 {
+	struct enum_memo *m;
 	const char *s;
 	size_t n;
 	int32_t v;
@@ -360,7 +376,17 @@ get_enum(struct pctx *c, int which, int *out, bool *known)
 	if (flow_json_peek(&c->j) == '"') {
 		if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
 			return rc;
-		e = flow_enum_parse(which, s, n);
+		m = &c->s->enums[which];
+		if (n > 0 && n == m->n && memcmp(s, m->s, n) == 0) {
+			e = m->v;
+		} else {
+			e = flow_enum_parse(which, s, n);
+			if (e >= 0 && n > 0 && n < sizeof(m->s)) {
+				memcpy(m->s, s, n);
+				m->n = (uint8_t)n;
+				m->v = e;
+			}
+		}
 		if (e < 0 && n > 0 && n < 10 &&
 		    strspn(s, "0123456789") == n) {
 			/* a quoted number: the same value */
@@ -390,8 +416,17 @@ get_time(struct pctx *c, int64_t *out)
 
 	if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
 		return rc;
+	if (n > 0 && n == c->s->time_n && memcmp(s, c->s->time_s, n) == 0) {
+		*out = c->s->time_v;
+		return 0;
+	}
 	if (flow_parse_time(s, n, &t) < 0)
 		return own_fail(c, CILKIT_EINVAL, "not an RFC 3339 time");
+	if (n <= sizeof(c->s->time_s)) {
+		memcpy(c->s->time_s, s, n);
+		c->s->time_n = n;
+		c->s->time_v = t;
+	}
 	*out = t;
 	return 0;
 }
@@ -526,8 +561,9 @@ walk_object(struct pctx *c, const struct key *t, int nk, member_fn *fn,
 				continue;
 			}
 		}
-		if (c->j.p < c->j.end && *c->j.p == '"')
-			rc = 0;		/* a string is never null */
+		if (c->j.p < c->j.end && *c->j.p != 'n' && *c->j.p != ' ' &&
+		    *c->j.p != '\t' && *c->j.p != '\r' && *c->j.p != '\n')
+			rc = 0;		/* not null: no need to look */
 		else if ((rc = flow_json_null(&c->j)) < 0)
 			return rc;
 		if (rc == 0 && (rc = fn(c, obj, id)) < 0)
@@ -1152,9 +1188,19 @@ parse_top(struct pctx *c, struct flow_record *rec)
 			c->j.err = "not a JSON object";
 		return rc;
 	}
-	while ((rc = flow_json_member(&c->j, &first, &k, &kl)) > 0) {
+	for (;;) {
+		if ((id = key_fast(&c->j, top_keys, NKEYS(top_keys), &hint,
+		    first)) >= 0) {
+			first = false;
+			k = top_keys[id].name;
+			kl = top_keys[id].len;
+		} else if ((rc = flow_json_member(&c->j, &first, &k,
+		    &kl)) > 0) {
+			id = key_find(top_keys, NKEYS(top_keys), k, kl, &hint);
+		} else {
+			break;
+		}
 		path_push(c, k);
-		id = key_find(top_keys, NKEYS(top_keys), k, kl, &hint);
 		if ((rc = flow_json_null(&c->j)) < 0)
 			return rc;
 		if (rc == 1) {
