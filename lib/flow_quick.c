@@ -32,7 +32,8 @@ blank(char c)
 
 /*
  * Whether a "verdict" key starts at p[j] (the 'v' after its opening
- * quote) with the value "DROPPED" or 2.
+ * quote) with the value "DROPPED" or 2, also as a quoted number ("2",
+ * "002"), which the reader takes as the enum's number.
  */
 static bool
 verdict_at(const char *p, size_t j, size_t n)
@@ -51,6 +52,11 @@ verdict_at(const char *p, size_t j, size_t n)
 		v++;
 	if ((size_t)(end - v) >= 9 && memcmp(v, "\"DROPPED\"", 9) == 0)
 		return true;
+	if (v < end && *v == '"') {
+		for (v++; v < end && *v == '0'; v++)
+			;
+		return end - v >= 2 && v[0] == '2' && v[1] == '"';
+	}
 	return v < end && *v == '2' && (v + 1 == end || v[1] < '0' ||
 	    v[1] > '9');
 }

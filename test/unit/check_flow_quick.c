@@ -29,6 +29,11 @@ static const struct quick_case quick_cases[] = {
 	{ "{\"flow\":{\"verdict\":2}}", true },
 	{ "{\"flow\":{\"verdict\": 2 }}", true },
 	{ "{\"flow\":{\"verdict\":20}}", false },
+	/* a quoted number is the enum's number too (fuzz find) */
+	{ "{\"flow\":{\"verdict\":\"2\"}}", true },
+	{ "{\"flow\":{\"verdict\":\"002\"}}", true },
+	{ "{\"flow\":{\"verdict\":\"20\"}}", false },
+	{ "{\"flow\":{\"verdict\":\"1\"}}", false },
 	{ "{\"flow\":{\"verdict\":1}}", false },
 	{ "{\"flow\":{\"time\":\"x\"}}", false },	/* no verdict */
 	{ "  {\"flow\":{\"verdict\":\"AUDIT\"}}  \r", false },
