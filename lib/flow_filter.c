@@ -7,6 +7,7 @@
 
 #include "cilkit.h"
 #include "flow_filter.h"
+#include "flow_read.h"
 
 /* Longest filter value accepted (a pod name is at most 253 bytes). */
 #define FLT_MAX_VALUE	1024
@@ -41,6 +42,16 @@ struct flow_filter {
 	struct flt_list k[FLOW_FILTER_NKINDS];
 	int64_t since_ns, until_ns;
 };
+
+unsigned
+flow_filter_skippable(const struct flow_filter *flt)
+{
+	unsigned skip = FLOW_SKIP_POLICIES | FLOW_SKIP_DETAIL;
+
+	if (flt == NULL || flt->k[FLOW_FILTER_LABEL].n == 0)
+		skip |= FLOW_SKIP_NAMED_LABELS;
+	return skip;
+}
 
 struct flow_filter *
 flow_filter_new(void)

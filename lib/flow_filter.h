@@ -57,6 +57,12 @@ void flow_filter_set_time(struct flow_filter *flt, int64_t since_ns,
 /* Whether the filter has any criterion at all. */
 bool flow_filter_empty(const struct flow_filter *flt);
 
+/*
+ * The FLOW_SKIP_* parts of a flow (flow_read.h) that flow_filter_match()
+ * does not read with the criteria added so far.
+ */
+unsigned flow_filter_skippable(const struct flow_filter *flt);
+
 /* Whether f passes every filter kind that has values. */
 bool flow_filter_match(const struct flow_filter *flt, const struct flow *f);
 

@@ -621,6 +621,37 @@ flow_json_null(struct flow_json *j)
 	return 1;
 }
 
+/*
+ * First byte at or after r that is '"', '\\' or a control byte, or end
+ * (bytes >= 0x80 pass: skipped strings are not checked for UTF-8).
+ */
+static inline char *
+skip_raw(char *r, char *end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i ctrl = _mm_set1_epi8((char)0xe0);
+	__m128i v, m;
+	unsigned mask;
+
+	while (end - r >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)r);
+		/* a control byte has none of the top three bits */
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		    _mm_cmpeq_epi8(v, bslash)), _mm_cmpeq_epi8(
+		    _mm_and_si128(v, ctrl), _mm_setzero_si128()));
+		mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask != 0)
+			return r + __builtin_ctz(mask);
+		r += 16;
+	}
+#endif
+	while (r < end && *r != '"' && *r != '\\' && (uint8_t)*r >= 0x20)
+		r++;
+	return r;
+}
+
 /* Skip a string without decoding it. */
 static int
 skip_string(struct flow_json *j)
@@ -628,9 +659,7 @@ skip_string(struct flow_json *j)
 	char *r = j->p + 1, *end = j->end;
 
 	for (;;) {
-		while (r < end && *r != '"' && *r != '\\' &&
-		    (uint8_t)*r >= 0x20)
-			r++;
+		r = skip_raw(r, end);
 		if (r >= end)
 			return trunc_fail(j);
 		if (*r == '"')

@@ -65,6 +65,7 @@ struct flow_scratch {
 	char time_s[40];
 	size_t time_n;
 	long long time_v;
+	unsigned skip;		/* FLOW_SKIP_* */
 };
 
 struct flow_scratch *
@@ -147,6 +148,8 @@ struct pctx {
 	bool reply;
 	const char *msg;	/* own message, when not the scanner's */
 	int err;
+	unsigned skip;		/* FLOW_SKIP_* of the scratch */
+	char *labels_at;	/* skipped labels of the current endpoint */
 };
 
 static void
@@ -291,6 +294,19 @@ key_find(const struct key *t, int n, const char *k, size_t kl, int *hint)
 
 /* ------------------------------------------------------------------ */
 /* Typed values. */
+
+/* A value the consumer said it does not read (FLOW_SKIP_*). */
+static bool
+skipped(struct pctx *c, unsigned what)
+{
+	return (c->skip & what) != 0;
+}
+
+static int
+skip_value(struct pctx *c)
+{
+	return flow_json_skip(&c->j);
+}
 
 static int
 get_str(struct pctx *c, const char **out)
@@ -640,6 +656,8 @@ workload_member(struct pctx *c, void *obj, int id)
 {
 	struct flow_workload *w = obj;
 
+	if (id == 1 && skipped(c, FLOW_SKIP_DETAIL))
+		return skip_value(c);
 	return get_str(c, id == 0 ? &w->name : &w->kind);
 }
 
@@ -656,11 +674,24 @@ ep_member(struct pctx *c, void *obj, int id)
 	struct flow_endpoint *e = obj;
 
 	switch (id) {
-	case EP_ID:		return get_u32(c, &e->id);
+	case EP_ID:
+		if (skipped(c, FLOW_SKIP_DETAIL))
+			return skip_value(c);
+		return get_u32(c, &e->id);
 	case EP_IDENTITY:	return get_u32(c, &e->identity);
-	case EP_CLUSTER:	return get_str(c, &e->cluster_name);
+	case EP_CLUSTER:
+		if (skipped(c, FLOW_SKIP_DETAIL))
+			return skip_value(c);
+		return get_str(c, &e->cluster_name);
 	case EP_NS:		return get_str(c, &e->namespace);
 	case EP_LABELS:
+		if (skipped(c, FLOW_SKIP_NAMED_LABELS)) {
+			/* read later if the endpoint turns out unnamed */
+			c->labels_at = c->j.p;
+			e->labels = NULL;
+			e->n_labels = 0;
+			return skip_value(c);
+		}
 		return get_str_array(c, &e->labels, &e->n_labels);
 	case EP_POD:		return get_str(c, &e->pod_name);
 	case EP_WORKLOADS:
@@ -668,6 +699,40 @@ ep_member(struct pctx *c, void *obj, int id)
 		    workload_member, sizeof(struct flow_workload),
 		    (void **)&e->workloads, &e->n_workloads);
 	}
+	return 0;
+}
+
+static bool
+named(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/*
+ * An endpoint.  With FLOW_SKIP_NAMED_LABELS its labels were skipped; an
+ * endpoint with neither a pod name nor a workload name is named from
+ * them (flow_stats_node_name), so go back and read them after all.
+ */
+static int
+get_endpoint(struct pctx *c, struct flow_endpoint *e)
+{
+	char *save;
+	int rc;
+
+	c->labels_at = NULL;
+	if ((rc = walk_object(c, ep_keys, NKEYS(ep_keys), ep_member, e)) < 0)
+		return rc;
+	if (c->labels_at == NULL || named(e->pod_name) ||
+	    (e->n_workloads > 0 && named(e->workloads[0].name)))
+		return 0;
+	save = c->j.p;
+	c->j.p = c->labels_at;
+	c->labels_at = NULL;
+	path_push(c, "labels");
+	if ((rc = get_str_array(c, &e->labels, &e->n_labels)) < 0)
+		return rc;
+	c->np--;
+	c->j.p = save;
 	return 0;
 }
 
@@ -700,6 +765,8 @@ policy_member(struct pctx *c, void *obj, int id)
 static int
 get_policies(struct pctx *c, struct flow_policy_list *l)
 {
+	if (skipped(c, FLOW_SKIP_POLICIES))
+		return skip_value(c);
 	return get_obj_array(c, policy_keys, NKEYS(policy_keys),
 	    policy_member, sizeof(struct flow_policy), (void **)&l->v, &l->n);
 }
@@ -717,6 +784,8 @@ ip_member(struct pctx *c, void *obj, int id)
 {
 	struct flow *f = obj;
 
+	if (id != IP_SRC && id != IP_DST && skipped(c, FLOW_SKIP_DETAIL))
+		return skip_value(c);
 	switch (id) {
 	case IP_SRC:	return get_str(c, &f->src_ip);
 	case IP_SRC_X:	return get_str(c, &f->src_ip_xlated);
@@ -839,6 +908,8 @@ dns_member(struct pctx *c, void *obj, int id)
 {
 	struct flow_dns *d = obj;
 
+	if (id != DNS_QUERY && id != DNS_RCODE && skipped(c, FLOW_SKIP_DETAIL))
+		return skip_value(c);
 	switch (id) {
 	case DNS_QUERY:	return get_str(c, &d->query);
 	case DNS_IPS:	return get_str_array(c, &d->ips, &d->n_ips);
@@ -861,6 +932,8 @@ http_member(struct pctx *c, void *obj, int id)
 {
 	struct flow_http *h = obj;
 
+	if (id != HTTP_CODE && skipped(c, FLOW_SKIP_DETAIL))
+		return skip_value(c);
 	switch (id) {
 	case HTTP_CODE:		return get_u32(c, &h->code);
 	case HTTP_METHOD:	return get_str(c, &h->method);
@@ -881,6 +954,8 @@ kafka_member(struct pctx *c, void *obj, int id)
 {
 	struct flow_kafka *k = obj;
 
+	if (id != KAFKA_ERR && skipped(c, FLOW_SKIP_DETAIL))
+		return skip_value(c);
 	switch (id) {
 	case KAFKA_ERR:		return get_i32(c, &k->error_code);
 	case KAFKA_VER:		return get_i32(c, &k->api_version);
@@ -1004,10 +1079,18 @@ static const struct key flow_keys[] = {
 static int
 flow_member(struct pctx *c, void *obj, int id)
 {
+	/* What FLOW_SKIP_DETAIL leaves out of a flow. */
+	const uint64_t detail = 1ull << F_UUID | 1ull << F_ETHERNET |
+	    1ull << F_TUNNEL | 1ull << F_POLICY_MATCH_TYPE |
+	    1ull << F_TRACE_OBSERVATION_POINT | 1ull << F_TRACE_REASON |
+	    1ull << F_FILE | 1ull << F_INTERFACE | 1ull << F_PROXY_PORT |
+	    1ull << F_SUMMARY;
 	struct flow *f = obj;
 	bool known;
 	int v, rc;
 
+	if ((detail >> id & 1) && skipped(c, FLOW_SKIP_DETAIL))
+		return skip_value(c);
 	switch (id) {
 	case F_TIME:		return get_time(c, &f->time_ns);
 	case F_UUID:		return get_str(c, &f->uuid);
@@ -1025,12 +1108,8 @@ flow_member(struct pctx *c, void *obj, int id)
 	case F_TUNNEL:
 		return walk_object(c, tunnel_keys, NKEYS(tunnel_keys),
 		    tunnel_member, f);
-	case F_SOURCE:
-		return walk_object(c, ep_keys, NKEYS(ep_keys), ep_member,
-		    &f->src);
-	case F_DESTINATION:
-		return walk_object(c, ep_keys, NKEYS(ep_keys), ep_member,
-		    &f->dst);
+	case F_SOURCE:		return get_endpoint(c, &f->src);
+	case F_DESTINATION:	return get_endpoint(c, &f->dst);
 	case F_TYPE:
 		return get_enum(c, FLOW_ENUM_TYPE, &f->type, NULL);
 	case F_NODE_NAME:	return get_str(c, &f->node_name);
@@ -1362,6 +1441,7 @@ parse_mut(struct flow_scratch *s, char *buf, size_t len,
 	arena_reset(s);
 	memset(&c, 0, sizeof(c));
 	c.s = s;
+	c.skip = s->skip;
 	flow_json_init(&c.j, buf, len);
 	if (flow_json_peek(&c.j) == -1) {
 		if (src == NULL)
@@ -1466,6 +1546,18 @@ void
 flow_reader_set_max_line(struct flow_reader *r, size_t max)
 {
 	r->max_line = max > 0 ? max : 1;
+}
+
+void
+flow_reader_set_skip(struct flow_reader *r, unsigned skip)
+{
+	flow_scratch_set_skip(r->s, skip);
+}
+
+void
+flow_scratch_set_skip(struct flow_scratch *s, unsigned skip)
+{
+	s->skip = skip;
 }
 
 /*

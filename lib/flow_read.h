@@ -54,6 +54,30 @@ size_t flow_reader_line(const struct flow_reader *r);
 void flow_reader_set_max_line(struct flow_reader *r, size_t max);
 
 /*
+ * Parts of a flow a consumer does not read.  Their values are skipped
+ * like unknown keys, checked for JSON structure only (a bad string in
+ * them is not reported), and the fields stay empty.  The default, 0,
+ * reads every field: writers (flow_write_line) and per-flow exports
+ * need that.
+ */
+#define FLOW_SKIP_POLICIES	0x01u	/* {egress,ingress}_{allowed,denied}_by */
+/*
+ * Endpoint labels, when the endpoint has a pod_name or a workload name
+ * (an endpoint without them still gets its labels: reserved:, fqdn:).
+ */
+#define FLOW_SKIP_NAMED_LABELS	0x02u
+/*
+ * uuid, Summary, ethernet, interface, file, tunnel, policy_match_type,
+ * proxy_port, trace_observation_point, trace_reason; IP source_xlated,
+ * ipVersion, encrypted; endpoint ID and cluster_name; workload kind;
+ * L7 details other than the HTTP code, DNS query and rcode and the
+ * Kafka error code.
+ */
+#define FLOW_SKIP_DETAIL	0x04u
+
+void flow_reader_set_skip(struct flow_reader *r, unsigned skip);
+
+/*
  * Parse one line held in memory (no newline needed).  buf must stay
  * unchanged while rec is used; scratch is reused between calls and
  * freed with flow_scratch_free().  Same return values as
@@ -65,6 +89,8 @@ struct flow_scratch *flow_scratch_new(void);
 void flow_scratch_free(struct flow_scratch *s);
 int flow_parse_line(struct flow_scratch *s, const char *buf, size_t len,
     struct flow_record *rec, char *errbuf, size_t errlen);
+/* FLOW_SKIP_* for lines parsed with s (default 0). */
+void flow_scratch_set_skip(struct flow_scratch *s, unsigned skip);
 
 /* What a stream starts with, from its first bytes (at least 4 wanted). */
 enum flow_format {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cilkit.h"
+#include "flow_read.h"
 #include "flow_stats.h"
 #include "report.h"
 #include "report_quantile.h"
@@ -350,6 +351,13 @@ flow_stats_is_reply(const struct flow *f)
 	    f->l4 == FLOW_L4_SCTP) && f->sport != 0 &&
 	    f->sport < FLOW_STATS_EPHEMERAL_MIN &&
 	    f->dport >= FLOW_STATS_EPHEMERAL_MIN;
+}
+
+unsigned
+flow_stats_skippable(void)
+{
+	/* labels only name endpoints without pod or workload names */
+	return FLOW_SKIP_POLICIES | FLOW_SKIP_NAMED_LABELS | FLOW_SKIP_DETAIL;
 }
 
 static int64_t

@@ -166,6 +166,12 @@ void flow_stats_free(struct flow_stats *st);
  * flow's).  Returns 0, or CILKIT_ENOMEM / CILKIT_ETOOBIG (distinct
  * names past the memory cap) with a message; the analysis stays usable.
  */
+/*
+ * The FLOW_SKIP_* parts of a flow (flow_read.h) that flow_stats_add()
+ * never reads: a reader feeding only the analysis may skip them.
+ */
+unsigned flow_stats_skippable(void);
+
 int flow_stats_add(struct flow_stats *st, const struct flow *f,
     const char *node_name, char *errbuf, size_t errlen);
 

@@ -10,6 +10,7 @@
 #include "cilkit.h"
 #include "flow.h"
 #include "flow_filter.h"
+#include "flow_read.h"
 
 struct add_case {
 	int kind;
@@ -174,6 +175,44 @@ START_TEST(test_and_time)
 }
 END_TEST
 
+/*
+ * What a reader may skip for the filter: never the fields a criterion
+ * reads (labels for --label), always the ones no criterion reads.
+ */
+struct skippable_case {
+	int kind;		/* -1: no criterion */
+	const char *value;
+	unsigned want;
+};
+
+static const struct skippable_case skippable_cases[] = {
+	{ -1, NULL, FLOW_SKIP_POLICIES | FLOW_SKIP_DETAIL |
+	  FLOW_SKIP_NAMED_LABELS },
+	{ FLOW_FILTER_NAMESPACE, "demo", FLOW_SKIP_POLICIES |
+	  FLOW_SKIP_DETAIL | FLOW_SKIP_NAMED_LABELS },
+	{ FLOW_FILTER_TYPE, "drop", FLOW_SKIP_POLICIES | FLOW_SKIP_DETAIL |
+	  FLOW_SKIP_NAMED_LABELS },
+	{ FLOW_FILTER_LABEL, "k8s:app=x", FLOW_SKIP_POLICIES |
+	  FLOW_SKIP_DETAIL },
+	/* bad input: a refused value adds no criterion */
+	{ FLOW_FILTER_LABEL, "", FLOW_SKIP_POLICIES | FLOW_SKIP_DETAIL |
+	  FLOW_SKIP_NAMED_LABELS },
+};
+
+START_TEST(test_skippable)
+{
+	const struct skippable_case *tc = &skippable_cases[_i];
+	struct flow_filter *flt = flow_filter_new();
+	char eb[CILKIT_ERRBUF_SIZE];
+
+	if (tc->kind >= 0)
+		(void)flow_filter_add(flt, tc->kind, tc->value, eb,
+		    sizeof(eb));
+	ck_assert_uint_eq(flow_filter_skippable(flt), tc->want);
+	flow_filter_free(flt);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -188,6 +227,8 @@ main(void)
 	tcase_add_loop_test(tc, test_match, 0,
 	    sizeof(match_cases) / sizeof(match_cases[0]));
 	tcase_add_test(tc, test_and_time);
+	tcase_add_loop_test(tc, test_skippable, 0,
+	    sizeof(skippable_cases) / sizeof(skippable_cases[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

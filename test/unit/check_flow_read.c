@@ -1333,6 +1333,123 @@ round_trip(const struct flow *f)
 	free(buf);
 }
 
+/*
+ * FLOW_SKIP_*: what each flag leaves empty, that the rest is still read,
+ * that an unnamed endpoint keeps its labels, and which bad input is
+ * still reported (structure) and which is no longer looked at.
+ */
+struct skip_case {
+	unsigned skip;
+	const char *in;
+	int rc;
+	const char *want;	/* summary of the record, or message part */
+};
+
+#define SKIP_ALL (FLOW_SKIP_POLICIES | FLOW_SKIP_NAMED_LABELS | \
+    FLOW_SKIP_DETAIL)
+#define SKIP_FLOW "{\"flow\":{\"uuid\":\"u-1\",\"verdict\":\"DROPPED\"," \
+    "\"IP\":{\"source\":\"10.0.0.1\",\"destination\":\"10.0.0.2\"," \
+    "\"ipVersion\":\"IPv4\"},\"source\":{\"ID\":7,\"identity\":9," \
+    "\"cluster_name\":\"c\",\"namespace\":\"ns\",\"labels\":[\"k8s:a=b\"]," \
+    "\"pod_name\":\"p-1\",\"workloads\":[{\"name\":\"w\",\"kind\":\"D\"}]}," \
+    "\"destination\":{\"identity\":2,\"labels\":[\"reserved:world\"," \
+    "\"fqdn:x.io\"]},\"l7\":{\"type\":\"RESPONSE\",\"latency_ns\":5," \
+    "\"http\":{\"code\":404,\"method\":\"GET\",\"url\":\"/a\"}}," \
+    "\"Summary\":\"s\",\"egress_allowed_by\":[{\"name\":\"pol\"}]}}"
+
+static const struct skip_case skip_cases[] = {
+	{ 0, SKIP_FLOW, 1, "uuid=u-1 ipv=1 sid=7 sc=c sl=1 wk=D dl=2 "
+	  "get=GET url=/a code=404 lat=5 sum=s pol=1 v=2 pod=p-1 w=w" },
+	{ FLOW_SKIP_POLICIES, SKIP_FLOW, 1, "uuid=u-1 ipv=1 sid=7 sc=c "
+	  "sl=1 wk=D dl=2 get=GET url=/a code=404 lat=5 sum=s pol=0 v=2 "
+	  "pod=p-1 w=w" },
+	/* the source is named (pod, workload): no labels; the
+	 * destination is not: its labels are read after all */
+	{ FLOW_SKIP_NAMED_LABELS, SKIP_FLOW, 1, "uuid=u-1 ipv=1 sid=7 sc=c "
+	  "sl=0 wk=D dl=2 get=GET url=/a code=404 lat=5 sum=s pol=1 v=2 "
+	  "pod=p-1 w=w" },
+	{ FLOW_SKIP_DETAIL, SKIP_FLOW, 1, "uuid=- ipv=0 sid=0 sc=- sl=1 "
+	  "wk=- dl=2 get=- url=- code=404 lat=5 sum=- pol=1 v=2 pod=p-1 w=w" },
+	{ SKIP_ALL, SKIP_FLOW, 1, "uuid=- ipv=0 sid=0 sc=- sl=0 wk=- dl=2 "
+	  "get=- url=- code=404 lat=5 sum=- pol=0 v=2 pod=p-1 w=w" },
+	/* a workload name alone names the endpoint */
+	{ SKIP_ALL, "{\"flow\":{\"source\":{\"labels\":[\"k8s:a=b\"],"
+	  "\"workloads\":[{\"name\":\"w\"}]}}}", 1, "uuid=- ipv=0 sid=0 "
+	  "sc=- sl=0 wk=- dl=0 get=- url=- code=0 lat=0 sum=- pol=0 v=0 "
+	  "pod=- w=w" },
+	/* an empty pod name does not */
+	{ SKIP_ALL, "{\"flow\":{\"source\":{\"labels\":[\"k8s:a=b\"],"
+	  "\"pod_name\":\"\"}}}", 1, "uuid=- ipv=0 sid=0 sc=- sl=1 wk=- "
+	  "dl=0 get=- url=- code=0 lat=0 sum=- pol=0 v=0 pod= w=-" },
+	/* bad strings in skipped values pass, reported without skip */
+	{ SKIP_ALL, "{\"flow\":{\"uuid\":\"a\xff\",\"Summary\":\"\xc0\"}}", 1,
+	  "uuid=- ipv=0 sid=0 sc=- sl=0 wk=- dl=0 get=- url=- code=0 "
+	  "lat=0 sum=- pol=0 v=0 pod=- w=-" },
+	{ 0, "{\"flow\":{\"uuid\":\"a\xff\"}}", CILKIT_EINVAL,
+	  "flow.uuid: invalid UTF-8" },
+	/* bad input: the structure of skipped values is still checked */
+	{ SKIP_ALL, "{\"flow\":{\"egress_allowed_by\":[{\"name\":}]}}",
+	  CILKIT_EINVAL, "flow.egress_allowed_by: expected a value" },
+	{ SKIP_ALL, "{\"flow\":{\"uuid\":\"abc}}", CILKIT_ETRUNC,
+	  "flow.uuid: unexpected end of line" },
+	{ SKIP_ALL, "{\"flow\":{\"source\":{\"labels\":[\"a\",],"
+	  "\"pod_name\":\"p\"}}}", CILKIT_EINVAL,
+	  "flow.source.labels: expected a value" },
+	/* an unnamed endpoint's labels are read in full */
+	{ SKIP_ALL, "{\"flow\":{\"source\":{\"labels\":[\"a\",\"b\xff\"]}}}",
+	  CILKIT_EINVAL, "flow.source.labels[1]: invalid UTF-8" },
+	{ SKIP_ALL, "{\"flow\":{\"source\":{\"labels\":[\"a\",3]}}}",
+	  CILKIT_EINVAL, "flow.source.labels[1]: expected a string" },
+	{ SKIP_ALL, "{\"flow\":{\"source\":{\"labels\":[\"a\",\"b\xff\"],"
+	  "\"pod_name\":\"p\"}}}", 1, "uuid=- ipv=0 sid=0 sc=- sl=0 wk=- "
+	  "dl=0 get=- url=- code=0 lat=0 sum=- pol=0 v=0 pod=p w=-" },
+};
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+START_TEST(test_skip)
+{
+	const struct skip_case *tc = &skip_cases[_i];
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec;
+	const struct flow *f = &rec.flow;
+	char eb[CILKIT_ERRBUF_SIZE] = "", got[512];
+	int rc;
+
+	flow_scratch_set_skip(s, tc->skip);
+	rc = flow_parse_line(s, tc->in, strlen(tc->in), &rec, eb, sizeof(eb));
+	ck_assert_msg(rc == tc->rc, "row %d: rc %d want %d (%s)", _i, rc,
+	    tc->rc, eb);
+	if (rc != 1) {
+		ck_assert_msg(strstr(eb, tc->want) != NULL,
+		    "row %d: message '%s' lacks '%s'", _i, eb, tc->want);
+		flow_scratch_free(s);
+		return;
+	}
+	snprintf(got, sizeof(got), "uuid=%s ipv=%d sid=%u sc=%s sl=%zu "
+	    "wk=%s dl=%zu get=%s url=%s code=%u lat=%llu sum=%s pol=%zu "
+	    "v=%d pod=%s w=%s", or_dash(f->uuid), f->ip_version, f->src.id,
+	    or_dash(f->src.cluster_name), f->src.n_labels,
+	    f->src.n_workloads > 0 ? or_dash(f->src.workloads[0].kind) : "-",
+	    f->dst.n_labels, or_dash(f->l7.http.method),
+	    or_dash(f->l7.http.url), f->l7.http.code,
+	    (unsigned long long)f->l7.latency_ns, or_dash(f->summary),
+	    f->egress_allowed_by.n, f->verdict, or_dash(f->src.pod_name),
+	    f->src.n_workloads > 0 ? or_dash(f->src.workloads[0].name) : "-");
+	ck_assert_msg(strcmp(got, tc->want) == 0, "row %d:\n got %s\nwant %s",
+	    _i, got, tc->want);
+	if (f->dst.n_labels == 2) {
+		ck_assert_str_eq(f->dst.labels[0], "reserved:world");
+		ck_assert_str_eq(f->dst.labels[1], "fqdn:x.io");
+	}
+	flow_scratch_free(s);
+}
+END_TEST
+
 START_TEST(test_round_trip_real)
 {
 	const char *name = hubble_files[_i];
@@ -1389,6 +1506,8 @@ flow_read_suite(void)
 	tcase_add_test(tc, test_records);
 	tcase_add_loop_test(tc, test_escapes, 0,
 	    sizeof(esc_cases) / sizeof(esc_cases[0]));
+	tcase_add_loop_test(tc, test_skip, 0,
+	    sizeof(skip_cases) / sizeof(skip_cases[0]));
 	tcase_add_loop_test(tc, test_round_trip_real, 0,
 	    sizeof(hubble_files) / sizeof(hubble_files[0]));
 	suite_add_tcase(s, tc);

@@ -7,14 +7,17 @@
  */
 #include <json-c/json.h>
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
 #include "cilkit.h"
 #include "flow.h"
+#include "flow_read.h"
 #include "flow_stats.h"
 #include "flow_stats_out.h"
 
@@ -452,6 +455,107 @@ START_TEST(test_merge)
 }
 END_TEST
 
+/* The whole report of every line of path, read with skip. */
+static char *
+report_of(const char *path, unsigned skip, size_t *nflows)
+{
+	struct flow_stats *st = flow_stats_new();
+	struct flow_reader *r;
+	struct flow_record rec;
+	struct json_object *j;
+	char eb[CILKIT_ERRBUF_SIZE], *out;
+	FILE *fp = fopen(path, "r");
+	int rc;
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(st);
+	r = flow_reader_new(fp, path);
+	flow_reader_set_skip(r, skip);
+	*nflows = 0;
+	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0) {
+		if (rc < 0 || rec.kind != FLOW_EV_FLOW)
+			continue;
+		ck_assert_int_eq(flow_stats_add(st, &rec.flow, rec.node_name,
+		    eb, sizeof(eb)), 0);
+		(*nflows)++;
+	}
+	j = flow_stats_json(st, 0);
+	out = strdup(json_object_to_json_string(j));
+	json_object_put(j);
+	flow_reader_free(r);
+	fclose(fp);
+	flow_stats_free(st);
+	return out;
+}
+
+/*
+ * What flow_stats_skippable() lets a reader skip changes nothing in the
+ * analysis: every real Hubble file gives the same report either way.
+ */
+START_TEST(test_skip_same)
+{
+	const char *d = getenv("SHARED_DATA");
+	char pat[4096], *full, *skipped;
+	size_t i, nf, ns, total = 0;
+	glob_t g;
+
+	ck_assert_msg(d != NULL, "SHARED_DATA not set");
+	snprintf(pat, sizeof(pat), "%s/hubble/*.json", d);
+	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+	for (i = 0; i < g.gl_pathc; i++) {
+		full = report_of(g.gl_pathv[i], 0, &nf);
+		skipped = report_of(g.gl_pathv[i], flow_stats_skippable(),
+		    &ns);
+		ck_assert_msg(strcmp(full, skipped) == 0, "%s differs",
+		    g.gl_pathv[i]);
+		ck_assert_uint_eq(nf, ns);
+		total += nf;
+		free(full);
+		free(skipped);
+	}
+	ck_assert_uint_gt(total, 100);
+	globfree(&g);
+
+	/* endpoints named only by their labels (the lazy labels) */
+	{
+		static const char *const lines[] = {
+			"{\"flow\":{\"verdict\":\"DROPPED\",\"source\":"
+			"{\"identity\":300,\"labels\":[\"reserved:host\"]},"
+			"\"destination\":{\"identity\":301,\"labels\":"
+			"[\"k8s:a=b\",\"fqdn:api.example.com\"]},"
+			"\"l4\":{\"TCP\":{\"destination_port\":443}}}}",
+			"{\"flow\":{\"source\":{\"identity\":302,\"labels\":"
+			"[\"reserved:world\"]},\"source_names\":[\"w.io\"],"
+			"\"destination\":{\"pod_name\":\"db-0\",\"labels\":"
+			"[\"reserved:host\"]}}}",
+			"{\"flow\":{\"source\":{\"labels\":[\"reserved:"
+			"kube-apiserver\"],\"workloads\":[]},\"destination\":"
+			"{\"pod_name\":\"\",\"labels\":[\"fqdn:x.io\"]}}}",
+		};
+		char tmp[] = "/tmp/check_flow_stats.XXXXXX";
+		int fd = mkstemp(tmp);
+		FILE *fp;
+
+		ck_assert_int_ge(fd, 0);
+		fp = fdopen(fd, "w");
+		for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+			fprintf(fp, "%s\n", lines[i]);
+		fclose(fp);
+		full = report_of(tmp, 0, &nf);
+		skipped = report_of(tmp, flow_stats_skippable(), &ns);
+		unlink(tmp);
+		ck_assert_uint_eq(nf, 3);
+		ck_assert_uint_eq(ns, 3);
+		ck_assert_msg(strstr(full, "api.example.com") != NULL, "%s",
+		    full);
+		ck_assert_msg(strcmp(full, skipped) == 0, "differs:\n%s\n%s",
+		    full, skipped);
+		free(full);
+		free(skipped);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -467,6 +571,7 @@ main(void)
 	    sizeof(name_cases) / sizeof(name_cases[0]));
 	tcase_add_test(tc, test_edges_and_replies);
 	tcase_add_test(tc, test_reply_heuristics);
+	tcase_add_test(tc, test_skip_same);
 	tcase_add_test(tc, test_http_latency);
 	tcase_add_test(tc, test_dns_errors);
 	tcase_add_test(tc, test_series);
