@@ -459,6 +459,9 @@ worker_run(void *arg)
 		snprintf(w->errmsg, sizeof(w->errmsg), "out of memory");
 		goto out;
 	}
+	/* only the analysis reads these flows */
+	flow_scratch_set_skip(sc, flow_stats_skippable() &
+	    flow_filter_skippable(w->o->filter));
 	while (w->err == 0) {
 		want = cap - fill;
 		if ((off_t)want > w->end - at)
@@ -690,6 +693,10 @@ fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 			rc = CILKIT_EXIT_IO;
 			break;
 		}
+		if (s->need_stats && o->export_fmt != FA_EXPORT_CSV &&
+		    o->export_fmt != FA_EXPORT_FLOWS)
+			flow_reader_set_skip(r, flow_stats_skippable() &
+			    flow_filter_skippable(o->filter));
 		for (;;) {
 			eb[0] = '\0';
 			k = flow_reader_next(r, &rec, eb, sizeof(eb));
