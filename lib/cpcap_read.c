@@ -6,6 +6,7 @@
  * sf-pcapng.c), so the record sizes we see are already bounded.
  */
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +90,13 @@ prefix_open(FILE *fp, const void *prefix, size_t n)
 	return out;
 }
 
-struct cpcap_reader *
-cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
-    char *errbuf, size_t errlen)
+/*
+ * Open a reader on fp whose first n bytes are prefix: put back in front
+ * of the stream when stitch is set, else already rewound (a file).
+ */
+static struct cpcap_reader *
+reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
+    bool stitch, char *errbuf, size_t errlen)
 {
 	struct cpcap_reader *r;
 	char pe[PCAP_ERRBUF_SIZE] = "";
@@ -104,7 +109,7 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		fclose(fp);
 		return NULL;
 	}
-	if (n > 0) {
+	if (stitch && n > 0) {
 		if ((r->fp = prefix_open(fp, prefix, n)) == NULL) {
 			cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
 			    "%s: out of memory", r->name);
@@ -116,6 +121,14 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		setvbuf(r->fp, NULL, _IOFBF, (size_t)1 << 20);
 	} else
 		r->fp = fp;
+	/*
+	 * libpcap makes two freads per packet; with the stream's lock
+	 * taken in each they cost as much as decoding the packet.  The
+	 * reader is the stream's only user, one thread at a time.
+	 */
+	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
+	if (r->under != NULL)
+		__fsetlocking(r->under, FSETLOCKING_BYCALLER);
 	r->pc = pcap_fopen_offline_with_tstamp_precision(r->fp,
 	    PCAP_TSTAMP_PRECISION_NANO, pe);
 	if (r->pc == NULL) {
@@ -147,24 +160,36 @@ fail:
 }
 
 struct cpcap_reader *
+cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
+    char *errbuf, size_t errlen)
+{
+	return reader_open(fp, name, prefix, n, true, errbuf, errlen);
+}
+
+struct cpcap_reader *
 cpcap_reader_open_path(const char *path, char *errbuf, size_t errlen)
 {
+	bool file = strcmp(path, "-") != 0;
 	unsigned char magic[4];
 	size_t n;
-	FILE *fp;
+	FILE *fp = stdin;
 
-	if (strcmp(path, "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(path, "rb")) == NULL) {
-		cilkit_fail(errbuf, errlen, errno == ENOENT ?
-		    CILKIT_ENOTFOUND : CILKIT_EIO, "%s: %s", path,
-		    strerror(errno));
-		return NULL;
+	if (file) {
+		if ((fp = fopen(path, "rb")) == NULL) {
+			cilkit_fail(errbuf, errlen, errno == ENOENT ?
+			    CILKIT_ENOTFOUND : CILKIT_EIO, "%s: %s", path,
+			    strerror(errno));
+			return NULL;
+		}
+		/* Few, big reads: libpcap asks for a few bytes at a time. */
+		setvbuf(fp, NULL, _IOFBF, (size_t)1 << 20);
 	}
 	/* Read the magic ourselves so that the format is known. */
 	n = fread(magic, 1, sizeof(magic), fp);
-	return cpcap_reader_open(fp, strcmp(path, "-") == 0 ? "<stdin>" :
-	    path, magic, n, errbuf, errlen);
+	if (file && fseek(fp, 0, SEEK_SET) == 0)
+		return reader_open(fp, path, magic, n, false, errbuf, errlen);
+	return reader_open(fp, file ? path : "<stdin>", magic, n, true,
+	    errbuf, errlen);
 }
 
 void
