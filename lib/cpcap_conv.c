@@ -74,6 +74,8 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 #define PIPE_DEPTH	3
 #define PIPE_SLOTS	(PIPE_DEPTH + 1)	/* one always free */
 #define PIPE_PAYLOAD	512	/* payload bytes kept (DNS only) */
+#define CONV_HOT	(offsetof(struct cpcap_conv, d) + \
+			    sizeof(((struct cpcap_conv *)0)->d))
 
 /* A lookup key: the tuple in canonical order (lower endpoint first). */
 struct key {
@@ -987,12 +989,17 @@ cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
 			struct cpcap_conv *c =
 			    a->buckets[prev->hash & (a->nbuckets - 1)];
 
+			/*
+			 * What a packet touches: the key, the sequence
+			 * state and both directions' counters (the first
+			 * CONV_HOT bytes).
+			 */
 			if (c != NULL) {
-				__builtin_prefetch(c);
-				__builtin_prefetch((const char *)c + 64);
-				__builtin_prefetch((const char *)c + 128);
-				__builtin_prefetch((const char *)c + 192);
-				__builtin_prefetch((const char *)c + 256);
+				const char *m = (const char *)c;
+				size_t o;
+
+				for (o = 0; o < CONV_HOT; o += 64)
+					__builtin_prefetch(m + o);
 			}
 		}
 	}

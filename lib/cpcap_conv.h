@@ -109,11 +109,11 @@ struct cpcap_conv {
 	struct cpcap_conv *lprev, *lnext;	/* internal: activity list */
 	int		 client;	/* index of the client endpoint */
 	int		 rst_from;	/* endpoint of the first RST, -1 */
-	struct cpcap_tcpseq seq[2];
-	struct cpcap_dirstats d[2];
 	/* internal: Wireshark's ts_first_rtt (out-of-order threshold) */
 	uint64_t	 first_rtt_ns;
 	uint64_t	 mru_syn_ns;
+	struct cpcap_tcpseq seq[2];
+	struct cpcap_dirstats d[2];
 
 	/* TCP handshake and ending */
 	int64_t		 handshake_rtt_ns;	/* -1: no complete handshake */
