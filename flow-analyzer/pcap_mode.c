@@ -3,16 +3,33 @@
  * report.  The work is in lib/cpcap_*; this file wires it up.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cilkit.h"
 #include "cli.h"
 #include "cpcap_conv.h"
 #include "cpcap_decode.h"
 #include "cpcap_read.h"
+#include "cpcap_readahead.h"
 #include "cpcap_report.h"
 #include "exitcodes.h"
 #include "pcap_mode.h"
+
+/*
+ * Read in a second thread when there is a second CPU, unless
+ * FLOW_ANALYZER_THREADS=1 asks for one thread (as for flow lines).
+ */
+static bool
+want_readahead(void)
+{
+	const char *env = getenv("FLOW_ANALYZER_THREADS");
+
+	if (env != NULL && strcmp(env, "1") == 0)
+		return false;
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+}
 
 int
 pcap_mode_run(FILE *fp, const void *prefix, size_t n,
@@ -20,6 +37,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 {
 	char eb[CILKIT_ERRBUF_SIZE], readerr[CILKIT_ERRBUF_SIZE];
 	struct cpcap_reader *rd;
+	struct cpcap_readahead *ra = NULL;
 	struct cpcap_analyzer *an = NULL;
 	struct cpcap_report *rep = NULL;
 	struct cpcap_report_input in;
@@ -56,7 +74,10 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 		goto out;
 	}
 	readerr[0] = '\0';
-	while ((rc = cpcap_reader_next(rd, &f, readerr,
+	if (want_readahead())
+		ra = cpcap_readahead_start(rd);
+	while ((rc = ra != NULL ? cpcap_readahead_next(ra, &f, readerr,
+	    sizeof(readerr)) : cpcap_reader_next(rd, &f, readerr,
 	    sizeof(readerr))) == 1) {
 		cpcap_decode(dlt, f.data, f.caplen, f.wirelen,
 		    cpcap_analyzer_slot(an));
@@ -72,6 +93,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 		cli_warnx("%s", readerr);
 		status = CILKIT_EXIT_USAGE;
 	}
+	cpcap_readahead_stop(ra);	/* at the end: the counts are final */
 	cpcap_analyzer_finish(an);
 	memset(&in, 0, sizeof(in));
 	in.name = o->name;

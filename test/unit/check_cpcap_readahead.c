@@ -1,0 +1,218 @@
+/*
+ * check_cpcap_readahead.c - the read-ahead thread hands out exactly what
+ * the reader itself reads: same records, bytes, order, end, error
+ * message and counts, on every shared capture (damaged ones included),
+ * with a filter, and on generated captures that cross its batch limits
+ * by record count and by bytes, whole and cut inside a record.  And a
+ * stop while the thread waits on an empty pipe returns at once.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <pcap/pcap.h>
+
+#include "cilkit.h"
+#include "cpcap_read.h"
+#include "cpcap_readahead.h"
+
+/* Read path both ways and compare; returns the number of records. */
+static uint64_t
+compare(const char *path, const char *filter)
+{
+	char eb1[CILKIT_ERRBUF_SIZE] = "", eb2[CILKIT_ERRBUF_SIZE] = "";
+	struct cpcap_reader *r1, *r2;
+	struct cpcap_readahead *ra;
+	struct cpcap_frame f1, f2;
+	uint64_t n = 0;
+	int rc1, rc2;
+
+	r1 = cpcap_reader_open_path(path, eb1, sizeof(eb1));
+	r2 = cpcap_reader_open_path(path, eb2, sizeof(eb2));
+	if (r1 == NULL) {
+		ck_assert_ptr_null(r2);
+		return 0;
+	}
+	ck_assert_ptr_nonnull(r2);
+	if (filter != NULL) {
+		ck_assert_int_eq(cpcap_reader_set_filter(r1, filter, eb1,
+		    sizeof(eb1)), 0);
+		ck_assert_int_eq(cpcap_reader_set_filter(r2, filter, eb2,
+		    sizeof(eb2)), 0);
+	}
+	ra = cpcap_readahead_start(r2);
+	ck_assert_ptr_nonnull(ra);
+	for (;;) {
+		rc1 = cpcap_reader_next(r1, &f1, eb1, sizeof(eb1));
+		rc2 = cpcap_readahead_next(ra, &f2, eb2, sizeof(eb2));
+		ck_assert_msg(rc1 == rc2, "%s: record %llu: rc %d vs %d", path,
+		    (unsigned long long)n, rc1, rc2);
+		if (rc1 != 1)
+			break;
+		ck_assert_uint_eq(f1.ts_ns, f2.ts_ns);
+		ck_assert_uint_eq(f1.caplen, f2.caplen);
+		ck_assert_uint_eq(f1.wirelen, f2.wirelen);
+		ck_assert_msg(memcmp(f1.data, f2.data, f1.caplen) == 0,
+		    "%s: record %llu differs", path, (unsigned long long)n);
+		n++;
+	}
+	if (rc1 < 0)
+		ck_assert_str_eq(eb1, eb2);
+	/* The end is said again. */
+	ck_assert_int_eq(cpcap_readahead_next(ra, &f2, eb2, sizeof(eb2)), rc1);
+	cpcap_readahead_stop(ra);
+	ck_assert_uint_eq(cpcap_reader_count(r1), cpcap_reader_count(r2));
+	ck_assert_uint_eq(cpcap_reader_filtered(r1),
+	    cpcap_reader_filtered(r2));
+	cpcap_reader_free(r1);
+	cpcap_reader_free(r2);
+	return n;
+}
+
+START_TEST(test_shared)
+{
+	static const char *const dirs[] = { "libpcap", "tcpdump", "zeek",
+	    "other" };
+	const char *sd = getenv("SHARED_DATA");
+	char dir[1024], path[2048];
+	struct dirent *de;
+	uint64_t total = 0;
+	size_t i, files = 0;
+	DIR *d;
+
+	if (sd == NULL)
+		return;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/pcap/%s", sd, dirs[i]);
+		if ((d = opendir(dir)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strstr(de->d_name, ".pcap") == NULL)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			total += compare(path, NULL);
+			compare(path, "tcp");
+			files++;
+		}
+		closedir(d);
+	}
+	ck_assert_uint_gt(files, 20);
+	ck_assert_uint_gt(total, 2000);
+}
+END_TEST
+
+/* A capture of n records of varying sizes up to big, at path. */
+static void
+write_capture(const char *path, int n, int big)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+	pcap_dumper_t *dp;
+	struct pcap_pkthdr h;
+	static uint8_t buf[262144];
+	int i;
+	size_t j;
+
+	ck_assert_ptr_nonnull(dead);
+	dp = pcap_dump_open(dead, path);
+	ck_assert_ptr_nonnull(dp);
+	for (j = 0; j < sizeof(buf); j++)
+		buf[j] = (uint8_t)(j * 7 + j / 251);
+	for (i = 0; i < n; i++) {
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = 1700000000 + i / 1000;
+		h.ts.tv_usec = i % 1000;
+		h.caplen = (bpf_u_int32)(i % 7 == 0 ? big - i % 100 : 60 + i % 40);
+		h.len = h.caplen + (bpf_u_int32)(i % 3);
+		buf[0] = (uint8_t)i;
+		pcap_dump((u_char *)dp, &h, buf);
+	}
+	pcap_dump_close(dp);
+	pcap_close(dead);
+}
+
+START_TEST(test_batches)
+{
+	char path[] = "/tmp/check_cpcap_readahead.XXXXXX";
+	int fd = mkstemp(path);
+	off_t size;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* over the record limit of a batch (4096), small records */
+	write_capture(path, 20000, 100);
+	ck_assert_uint_eq(compare(path, NULL), 20000);
+	/* over the byte limit (1 MiB): records up to 256 KiB */
+	write_capture(path, 300, 262144);
+	ck_assert_uint_eq(compare(path, NULL), 300);
+	ck_assert_uint_eq(compare(path, "len > 1000"), 43);
+	/*
+	 * Cut inside a record: same records, then the same error.  The
+	 * last 1000 bytes hold records 295..299 (small) and the end of
+	 * record 294 (big).
+	 */
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	size = lseek(fd, 0, SEEK_END);
+	ck_assert_int_eq(ftruncate(fd, size - 1000), 0);
+	close(fd);
+	ck_assert_uint_eq(compare(path, NULL), 294);
+	unlink(path);
+}
+END_TEST
+
+/* stop() while the thread waits for a pipe that never writes. */
+START_TEST(test_stop_on_idle_pipe)
+{
+	static const uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
+	    0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0 };
+	char eb[CILKIT_ERRBUF_SIZE];
+	struct cpcap_reader *r;
+	struct cpcap_readahead *ra;
+	int p[2];
+	FILE *fp;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], hdr, sizeof(hdr)), (int)sizeof(hdr));
+	fp = fdopen(p[0], "rb");
+	ck_assert_ptr_nonnull(fp);
+	r = cpcap_reader_open(fp, "pipe", NULL, 0, eb, sizeof(eb));
+	ck_assert_msg(r != NULL, "%s", eb);
+	ra = cpcap_readahead_start(r);
+	ck_assert_ptr_nonnull(ra);
+	usleep(50000);
+	cpcap_readahead_stop(ra);	/* the test's timeout catches a hang */
+	cpcap_reader_free(r);
+	close(p[1]);
+}
+END_TEST
+
+static Suite *
+ra_suite(void)
+{
+	Suite *s = suite_create("cpcap_readahead");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_shared);
+	tcase_add_test(tc, test_batches);
+	tcase_add_test(tc, test_stop_on_idle_pipe);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(ra_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
