@@ -182,19 +182,21 @@ int
 cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 {
 	char cl[80], sv[80], from[64], tb[32], mb[64], nb[16], pn0[24];
-	size_t o;
+	char pre[200];
+	size_t o, pl, bl;
+	int n;
 	int sev = 0, srv = 1 - c->client, cli = c->client;
 	uint64_t data, rt;
 
 	if (len == 0)
 		return 0;
+	/*
+	 * The clauses first, from buf's start: most conversations have
+	 * none, and then the "proto client -> server: " prefix (two
+	 * inet_ntop and a printf) is not made at all.
+	 */
 	buf[0] = '\0';
-	endpoint_str(c, cli, cl, sizeof(cl));
-	endpoint_str(c, srv, sv, sizeof(sv));
-	o = (size_t)snprintf(buf, len, "%s %s -> %s: ",
-	    cpcap_proto_name(c->proto, pn0, sizeof(pn0)), cl, sv);
-	if (o >= len)
-		o = len - 1;
+	o = 0;
 	if (c->icmp_errors > 0)
 		cpcap_addr_str(c->icmp_af, c->icmp_from, from, sizeof(from));
 
@@ -330,8 +332,24 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 		    "or capture started mid-stream)",
 		    CPCAP_BOTH(c, lost_segments) +
 		    CPCAP_BOTH(c, ack_lost_segments));
-	if (sev == 0)
+	if (sev == 0) {
 		buf[0] = '\0';
+		return 0;
+	}
+	endpoint_str(c, cli, cl, sizeof(cl));
+	endpoint_str(c, srv, sv, sizeof(sv));
+	n = snprintf(pre, sizeof(pre), "%s %s -> %s: ",
+	    cpcap_proto_name(c->proto, pn0, sizeof(pn0)), cl, sv);
+	pl = n < 0 ? 0 : (size_t)n < sizeof(pre) ? (size_t)n :
+	    sizeof(pre) - 1;
+	if (pl > len - 1)
+		pl = len - 1;
+	bl = strlen(buf);
+	if (bl > len - 1 - pl)
+		bl = len - 1 - pl;
+	memmove(buf + pl, buf, bl);
+	memcpy(buf, pre, pl);
+	buf[pl + bl] = '\0';
 	return sev;
 }
 
