@@ -1078,8 +1078,9 @@ cmp_id(const void *x, const void *y)
 void
 cpcap_analyzer_finish(struct cpcap_analyzer *a)
 {
-	struct cpcap_conv **v, *c;
+	struct cpcap_conv **v, **slot, *c;
 	size_t n = 0, i;
+	uint64_t lo = UINT64_MAX, hi = 0;
 	uint8_t l;
 
 	cpcap_analyzer_flush(a);
@@ -1092,11 +1093,30 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 		return;
 	}
 	for (l = 0; l < LRU_N; l++)
-		for (c = a->head[l]; c != NULL; c = c->lnext)
+		for (c = a->head[l]; c != NULL; c = c->lnext) {
 			v[n++] = c;
-	qsort(v, n, sizeof(*v), cmp_id);
-	for (i = 0; i < n; i++)
-		conv_finish(a, v[i]);
+			if (c->id < lo)
+				lo = c->id;
+			if (c->id > hi)
+				hi = c->id;
+		}
+	/*
+	 * Ids are dense when most conversations are still live (a short
+	 * capture): place them by id, else sort.
+	 */
+	if (n > 0 && hi - lo < (uint64_t)n * 4 &&
+	    (slot = calloc((size_t)(hi - lo) + 1, sizeof(*slot))) != NULL) {
+		for (i = 0; i < n; i++)
+			slot[v[i]->id - lo] = v[i];
+		for (i = 0; i <= (size_t)(hi - lo); i++)
+			if (slot[i] != NULL)
+				conv_finish(a, slot[i]);
+		free(slot);
+	} else {
+		qsort(v, n, sizeof(*v), cmp_id);
+		for (i = 0; i < n; i++)
+			conv_finish(a, v[i]);
+	}
 	free(v);
 }
 
