@@ -398,6 +398,53 @@ START_TEST(test_diagnose)
 }
 END_TEST
 
+/*
+ * At the end, live conversations are finished in creation order,
+ * whether their ids are dense (placed by id) or sparse (sorted).
+ */
+START_TEST(test_finish_order)
+{
+	struct cpcap_conv_config cfg = { 0 };
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	struct seg s = { C, 0, F_S, 100, 0, 0, 64000 };
+	uint64_t t0 = 1700000000000000000ull;
+	int i, j, round;
+
+	for (round = 0; round < 2; round++) {
+		memset(&col, 0, sizeof(col));
+		cfg.tcp_idle_ns = 10 * 1000 * MS;
+		a = cpcap_analyzer_new(&cfg, collect, &col);
+		ck_assert_ptr_nonnull(a);
+		/* 60 connections, ports in reverse so that the hash and
+		   activity orders differ from the creation order */
+		for (i = 0; i < 60; i++) {
+			mkseg(&p, &s);
+			p.t.sport = (uint16_t)(40100 - i);
+			cpcap_analyzer_add(a, t0 + (uint64_t)i * MS, 60, &p);
+		}
+		/* round 1: only every 7th stays active, the rest expire */
+		for (j = 1; round == 1 && j <= 3; j++)
+			for (i = 0; i < 60; i += 7) {
+				mkseg(&p, &s);
+				p.t.sport = (uint16_t)(40100 - i);
+				p.seq = 100;
+				cpcap_analyzer_add(a, t0 + (uint64_t)j * 6000 *
+				    MS + (uint64_t)i, 60, &p);
+			}
+		cpcap_analyzer_flush(a);
+		j = col.n;
+		ck_assert_int_eq(j, round == 0 ? 0 : 60 - 9);
+		cpcap_analyzer_finish(a);
+		ck_assert_int_eq(col.n, 60);
+		for (i = j + 1; i < col.n; i++)
+			ck_assert_uint_lt(col.ids[i - 1], col.ids[i]);
+		cpcap_analyzer_free(a);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -407,6 +454,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_tcp_rows, 0,
 	    sizeof(rows) / sizeof(rows[0]));
 	tcase_add_test(tc, test_expiry_and_cap);
+	tcase_add_test(tc, test_finish_order);
 	tcase_add_test(tc, test_icmp_and_dns);
 	tcase_add_test(tc, test_diagnose);
 	suite_add_tcase(s, tc);
