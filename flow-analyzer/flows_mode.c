@@ -348,17 +348,24 @@ fa_close_output(const struct fa_opts *o, FILE *fp, int rc)
 	return rc;
 }
 
-int
-fa_parse_line(struct flow_scratch *sc, const char *p, size_t n,
-    const char *name, uint64_t lineno, struct flow_record *rec,
+/*
+ * fa_parse_line; with mut (the same bytes as p, writable) the line is
+ * parsed in place instead of copied first.  bom: a UTF-8 BOM may start
+ * the line (the first line of a file).
+ */
+static int
+parse_line(struct flow_scratch *sc, const char *p, char *mut, size_t n,
+    bool bom, const char *name, uint64_t lineno, struct flow_record *rec,
     char *eb, size_t el)
 {
 	char msg[CILKIT_ERRBUF_SIZE];
 	size_t i;
 	int k;
 
-	if (lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+	if (bom && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
 		p += 3;
+		if (mut != NULL)
+			mut += 3;
 		n -= 3;
 	}
 	for (i = 0; i < n; i++)
@@ -371,11 +378,23 @@ fa_parse_line(struct flow_scratch *sc, const char *p, size_t n,
 		    ": line longer than %zu bytes, skipped", name, lineno,
 		    (size_t)FLOW_READ_MAX_LINE);
 	msg[0] = '\0';
-	k = flow_parse_line(sc, p, n, rec, msg, sizeof(msg));
+	if (mut != NULL)
+		k = flow_parse_line_mut(sc, mut, n, rec, msg, sizeof(msg));
+	else
+		k = flow_parse_line(sc, p, n, rec, msg, sizeof(msg));
 	if (k < 0)
 		return cilkit_fail(eb, el, k, "%s:%" PRIu64 ": %s", name,
 		    lineno, msg);
 	return 1;
+}
+
+int
+fa_parse_line(struct flow_scratch *sc, const char *p, size_t n,
+    const char *name, uint64_t lineno, struct flow_record *rec,
+    char *eb, size_t el)
+{
+	return parse_line(sc, p, NULL, n, lineno == 1, name, lineno, rec,
+	    eb, el);
 }
 
 /*
@@ -399,9 +418,9 @@ struct fa_worker {
 	char errmsg[CILKIT_ERRBUF_SIZE];
 };
 
-/* One line of a worker's range. */
+/* One line of a worker's range, parsed in place in the worker's block. */
 static void
-worker_line(struct fa_worker *w, struct flow_scratch *sc, const char *p,
+worker_line(struct fa_worker *w, struct flow_scratch *sc, char *p,
     size_t n)
 {
 	struct flow_record rec;
@@ -410,7 +429,8 @@ worker_line(struct fa_worker *w, struct flow_scratch *sc, const char *p,
 
 	w->lines++;
 	/* no name here: main adds it with the global line number */
-	k = fa_parse_line(sc, p, n, "", w->lines, &rec, eb, sizeof(eb));
+	k = parse_line(sc, p, p, n, w->start == 0 && w->lines == 1, "",
+	    w->lines, &rec, eb, sizeof(eb));
 	if (k == 0)
 		return;
 	if (k < 0) {

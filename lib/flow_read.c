@@ -561,6 +561,10 @@ walk_object(struct pctx *c, const struct key *t, int nk, member_fn *fn,
 	if ((rc = flow_json_open(&c->j, '{')) < 0)
 		return rc;
 	for (;;) {
+		if (c->j.p < c->j.end && *c->j.p == '}') {
+			c->j.p++;	/* the usual end, no whitespace */
+			return 0;
+		}
 		if ((id = key_fast(&c->j, t, nk, &hint, first)) >= 0) {
 			first = false;
 			path_push(c, t[id].name);
@@ -1454,6 +1458,13 @@ parse_mut(struct flow_scratch *s, char *buf, size_t len,
 	if (rc < 0)
 		return format_error(&c, rc, src, eb, el);
 	return rc;
+}
+
+int
+flow_parse_line_mut(struct flow_scratch *s, char *buf, size_t len,
+    struct flow_record *rec, char *errbuf, size_t errlen)
+{
+	return parse_mut(s, buf, len, rec, NULL, errbuf, errlen);
 }
 
 int

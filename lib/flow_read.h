@@ -89,6 +89,14 @@ struct flow_scratch *flow_scratch_new(void);
 void flow_scratch_free(struct flow_scratch *s);
 int flow_parse_line(struct flow_scratch *s, const char *buf, size_t len,
     struct flow_record *rec, char *errbuf, size_t errlen);
+/*
+ * The same on a line the parser may change (strings are terminated and
+ * unescaped in place): no copy.  buf must stay unchanged while rec is
+ * used.
+ */
+int flow_parse_line_mut(struct flow_scratch *s, char *buf, size_t len,
+    struct flow_record *rec, char *errbuf, size_t errlen);
+
 /* FLOW_SKIP_* for lines parsed with s (default 0). */
 void flow_scratch_set_skip(struct flow_scratch *s, unsigned skip);
 

@@ -79,13 +79,16 @@ done
 [ $n -gt 0 ] || { echo "no hubble JSON files"; exit 77; }
 
 # The parallel path (several threads over byte ranges of a file) gives
-# the same report as one thread, bad lines and an over-long line
+# the same report as one thread, bad lines, an over-long line, a bad
+# string in a field the report skips and a last line without a newline
 # included, with the same messages and line numbers (the time series may
 # get a coarser interval: only its total is compared).
 D="$DIR/cilium-hubble-otel_testdata_basic-sample-400-tcp-flows.json"
 U="$DIR/cilium-hubble-otel_testdata_basic-sample-400-udp-flows.json"
 { head -50 "$D"; echo '{"flow": broken'; sed -n 51,300p "$D"; echo 'not json'
   head -c 4300000 /dev/zero | tr '\0' x; echo; sed -n 301,400p "$D"; cat "$U"
+  printf '{"flow":{"uuid":"\377","Summary":"x"},"node_name":"n"}\n'
+  printf '%s' "$(head -1 "$U")"
 } >"$tmp/mixed.json"
 norm='.time_series |= ([.buckets[].flows] | add) | del(.nodes) | .edges |= map(del(.source, .destination)) | .top_talkers |= sort_by(.name) | .top_destinations |= sort_by(.name) | .services |= sort_by(.name) | .dns |= sort_by(.query)'
 for t in 1 2 3 7; do
@@ -101,6 +104,11 @@ for t in 2 3 7; do
 done
 grep -q 'mixed.json:51: ' "$tmp/par1.err" && grep -q 'mixed.json:303: line longer' "$tmp/par1.err" ||
 	{ echo "FAIL bad-line messages:"; cat "$tmp/par1.err"; fail=1; }
-[ "$(jq .summary.flows "$tmp/par1.json")" = 800 ] || { echo "FAIL mixed: flow count"; fail=1; }
+[ "$(jq .summary.flows "$tmp/par1.json")" = 802 ] || { echo "FAIL mixed: flow count"; fail=1; }
+: >"$tmp/empty.json"
+for t in 1 2; do
+	[ "$(FLOW_ANALYZER_THREADS=$t "$FA" -i "$tmp/empty.json" --json |
+	    jq .summary.flows)" = 0 ] || { echo "FAIL empty file, $t threads"; fail=1; }
+done
 echo "ok parallel path = one thread (2, 3, 7 threads, bad lines)"
 exit $fail
