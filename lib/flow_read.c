@@ -65,6 +65,9 @@ struct flow_scratch {
 	char time_s[40];
 	size_t time_n;
 	long long time_v;
+	char minute_s[17];	/* "YYYY-MM-DDTHH:MM:" of a parsed time */
+	bool minute_ok;
+	long long minute_v;	/* that minute with :00Z, in ns */
 	unsigned skip;		/* FLOW_SKIP_* */
 };
 
@@ -422,9 +425,52 @@ get_enum(struct pctx *c, int which, int *out, bool *known)
 	return 0;
 }
 
+/*
+ * A time in the minute of the last one parsed ("YYYY-MM-DDTHH:MM:"
+ * identical), of the common form SS[.fraction]Z: the seconds and the
+ * fraction added to the minute's value.  Exactly what flow_parse_time
+ * gives for it (a fraction is cut at 9 digits); false for anything
+ * else, which then takes the full parse.
+ */
+static bool
+time_in_minute(const struct flow_scratch *sc, const char *s, size_t n,
+    long long *t)
+{
+	long long frac = 0, v;
+	unsigned ss;
+	size_t i, fd = 0;
+
+	if (!sc->minute_ok || n < 20 || s[n - 1] != 'Z' ||
+	    memcmp(s, sc->minute_s, 17) != 0 ||
+	    (unsigned)(s[17] - '0') > 5 || (unsigned)(s[18] - '0') > 9)
+		return false;
+	ss = (unsigned)(s[17] - '0') * 10 + (unsigned)(s[18] - '0');
+	if (n > 20) {
+		if (s[19] != '.' || n == 21)
+			return false;
+		for (i = 20; i < n - 1; i++) {
+			if ((unsigned)(s[i] - '0') > 9)
+				return false;
+			if (fd < 9) {
+				frac = frac * 10 + (s[i] - '0');
+				fd++;
+			}
+		}
+		for (; fd < 9; fd++)
+			frac *= 10;
+	}
+	if (__builtin_add_overflow(sc->minute_v, (long long)ss * 1000000000 +
+	    frac, &v))
+		return false;
+	*t = v;
+	return true;
+}
+
 static int
 get_time(struct pctx *c, int64_t *out)
 {
+	struct flow_scratch *sc = c->s;
+	char minute[20];
 	const char *s;
 	size_t n;
 	long long t;
@@ -432,16 +478,29 @@ get_time(struct pctx *c, int64_t *out)
 
 	if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
 		return rc;
-	if (n > 0 && n == c->s->time_n && memcmp(s, c->s->time_s, n) == 0) {
-		*out = c->s->time_v;
+	if (n > 0 && n == sc->time_n && memcmp(s, sc->time_s, n) == 0) {
+		*out = sc->time_v;
 		return 0;
 	}
-	if (flow_parse_time(s, n, &t) < 0)
-		return own_fail(c, CILKIT_EINVAL, "not an RFC 3339 time");
-	if (n <= sizeof(c->s->time_s)) {
-		memcpy(c->s->time_s, s, n);
-		c->s->time_n = n;
-		c->s->time_v = t;
+	if (!time_in_minute(sc, s, n, &t)) {
+		if (flow_parse_time(s, n, &t) < 0)
+			return own_fail(c, CILKIT_EINVAL,
+			    "not an RFC 3339 time");
+		/* remember the minute for the next lines */
+		sc->minute_ok = false;
+		if (n >= 20) {
+			memcpy(minute, s, 17);
+			memcpy(minute + 17, "00Z", 3);
+			if (flow_parse_time(minute, 20, &sc->minute_v) == 0) {
+				memcpy(sc->minute_s, s, 17);
+				sc->minute_ok = true;
+			}
+		}
+	}
+	if (n <= sizeof(sc->time_s)) {
+		memcpy(sc->time_s, s, n);
+		sc->time_n = n;
+		sc->time_v = t;
 	}
 	*out = t;
 	return 0;

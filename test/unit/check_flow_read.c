@@ -1450,6 +1450,70 @@ START_TEST(test_skip)
 }
 END_TEST
 
+/*
+ * Times within the minute of the previous line take a shortcut in the
+ * reader; every one must come out as flow_parse_time has it, valid or
+ * not, in any order (each row follows the previous ones in one scratch).
+ */
+static const char *const minute_times[] = {
+	"2026-01-01T00:00:00.000074835Z",
+	"2026-01-01T00:00:01.5Z",
+	"2026-01-01T00:00:59.999999999999Z",	/* cut at 9 digits */
+	"2026-01-01T00:00:07Z",
+	"2026-01-01T00:00:60Z",			/* bad: second 60 */
+	"2026-01-01T00:00:6xZ",			/* bad */
+	"2026-01-01T00:00:06.Z",		/* bad: no digit */
+	"2026-01-01T00:00:06.1x2Z",		/* bad */
+	"2026-01-01T00:00:08z",
+	"2026-01-01T00:00:09+01:00",
+	"2026-01-01T00:00:09.25-00:30",
+	"2026-01-01T00:01:00Z",
+	"2026-01-01 00:01:02.000000001Z",
+	"2026-01-01T00:01:03.000000001Z",
+	"2262-04-11T23:47:16.854775807Z",	/* the last time in ns */
+	"2262-04-11T23:47:16.854775808Z",	/* bad: past it */
+	"2262-04-11T23:47:17Z",			/* bad */
+	"2262-04-11T23:47:15.9Z",
+	"1677-09-21T00:12:44Z",			/* about the first */
+	"1677-09-21T00:12:43Z",			/* bad: before it */
+	"1677-09-21T00:12:45.5Z",
+	"1970-01-01T00:00:00Z",
+	"1969-12-31T23:59:59.999999999Z",
+	"1969-12-31T23:59:58.1Z",
+	"2024-02-29T23:59:59Z",
+	"2023-02-29T23:59:59Z",			/* bad: no such day */
+};
+
+START_TEST(test_time_minute)
+{
+	struct flow_scratch *s = flow_scratch_new();
+	struct flow_record rec;
+	char line[128], eb[CILKIT_ERRBUF_SIZE];
+	const char *t;
+	long long want;
+	size_t i, k;
+	int rc, wrc;
+
+	/* twice through, so that each row also follows the last one */
+	for (k = 0; k < 2 * (sizeof(minute_times) / sizeof(minute_times[0])); k++) {
+		i = k % (sizeof(minute_times) / sizeof(minute_times[0]));
+		t = minute_times[i];
+		snprintf(line, sizeof(line), "{\"flow\":{\"time\":\"%s\"}}", t);
+		rc = flow_parse_line(s, line, strlen(line), &rec, eb,
+		    sizeof(eb));
+		wrc = flow_parse_time(t, strlen(t), &want);
+		if (wrc < 0) {
+			ck_assert_msg(rc == CILKIT_EINVAL, "%s: rc %d", t, rc);
+			continue;
+		}
+		ck_assert_msg(rc == 1, "%s: %s", t, eb);
+		ck_assert_msg(rec.flow.time_ns == want, "%s: %lld want %lld", t,
+		    (long long)rec.flow.time_ns, want);
+	}
+	flow_scratch_free(s);
+}
+END_TEST
+
 START_TEST(test_round_trip_real)
 {
 	const char *name = hubble_files[_i];
@@ -1506,6 +1570,7 @@ flow_read_suite(void)
 	tcase_add_test(tc, test_records);
 	tcase_add_loop_test(tc, test_escapes, 0,
 	    sizeof(esc_cases) / sizeof(esc_cases[0]));
+	tcase_add_test(tc, test_time_minute);
 	tcase_add_loop_test(tc, test_skip, 0,
 	    sizeof(skip_cases) / sizeof(skip_cases[0]));
 	tcase_add_loop_test(tc, test_round_trip_real, 0,
