@@ -138,8 +138,6 @@ arena_alloc(struct flow_scratch *s, size_t n)
 struct pctx {
 	struct flow_json j;
 	struct flow_scratch *s;
-	const char *pk[PATH_MAX_DEPTH];	/* keys */
-	long pi[PATH_MAX_DEPTH];	/* array index or -1 */
 	int np;
 	/* per-flow state resolved after the flow object */
 	bool have_desc;
@@ -153,6 +151,9 @@ struct pctx {
 	int err;
 	unsigned skip;		/* FLOW_SKIP_* of the scratch */
 	char *labels_at;	/* skipped labels of the current endpoint */
+	/* the path, valid below np (not cleared per line) */
+	const char *pk[PATH_MAX_DEPTH];	/* keys */
+	long pi[PATH_MAX_DEPTH];	/* array index or -1 */
 };
 
 static void
@@ -1498,11 +1499,14 @@ parse_mut(struct flow_scratch *s, char *buf, size_t len,
 	struct pctx c;
 	int rc;
 
-	memset(rec, 0, sizeof(*rec));
+	rec->kind = 0;
+	rec->time_ns = 0;
+	rec->node_name = NULL;
 	flow_clear(&rec->flow);
+	memset(&rec->other, 0, sizeof(rec->other));
 	rec->other.cpu = -1;
 	arena_reset(s);
-	memset(&c, 0, sizeof(c));
+	memset(&c, 0, offsetof(struct pctx, pk));
 	c.s = s;
 	c.skip = s->skip;
 	flow_json_init(&c.j, buf, len);
