@@ -24,6 +24,7 @@ struct report_intern {
 	uint32_t *hashes;	/* per slot */
 	size_t nslots;
 	const char **strs;	/* id -> string */
+	uint32_t *lens;		/* id -> its length */
 	size_t n, cap;
 	struct chunk *chunks;
 	size_t bytes, max_bytes;
@@ -87,6 +88,7 @@ report_intern_free(struct report_intern *in)
 	free(in->slots);
 	free(in->hashes);
 	free(in->strs);
+	free(in->lens);
 	free(in);
 }
 
@@ -148,7 +150,7 @@ int64_t
 report_intern_id(struct report_intern *in, const char *s, size_t len)
 {
 	const char **strs;
-	uint32_t h;
+	uint32_t h, *lens;
 	size_t i, ncap;
 	char *copy;
 	const char *cur;
@@ -161,14 +163,17 @@ report_intern_id(struct report_intern *in, const char *s, size_t len)
 	h = str_hash(s, len);
 	i = h & (in->nslots - 1);
 	while (in->slots[i] != 0) {
-		if (in->hashes[i] == h) {
+		if (in->hashes[i] == h &&
+		    in->lens[in->slots[i] - 1] == len) {
 			cur = in->strs[in->slots[i] - 1];
-			if (strncmp(cur, s, len) == 0 && cur[len] == '\0')
+			if (memcmp(cur, s, len) == 0)
 				return in->slots[i] - 1;
 		}
 		i = (i + 1) & (in->nslots - 1);
 	}
 	if (in->bytes + len + 1 + 16 > in->max_bytes || in->n >= UINT32_MAX - 1)
+		return CILKIT_ETOOBIG;
+	if (len > UINT32_MAX)
 		return CILKIT_ETOOBIG;
 	if (in->n == in->cap) {
 		ncap = in->cap == 0 ? 64 : in->cap * 2;
@@ -176,12 +181,17 @@ report_intern_id(struct report_intern *in, const char *s, size_t len)
 		if (strs == NULL)
 			return CILKIT_ENOMEM;
 		in->strs = strs;
+		lens = realloc(in->lens, ncap * sizeof(*lens));
+		if (lens == NULL)
+			return CILKIT_ENOMEM;
+		in->lens = lens;
 		in->cap = ncap;
 	}
 	copy = arena_copy(in, s, len);
 	if (copy == NULL)
 		return CILKIT_ENOMEM;
 	in->strs[in->n] = copy;
+	in->lens[in->n] = (uint32_t)len;
 	in->slots[i] = (uint32_t)in->n + 1;
 	in->hashes[i] = h;
 	in->n++;
