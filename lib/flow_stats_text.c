@@ -421,6 +421,66 @@ cmp_dns(const void *x, const void *y)
 	return strcmp(a->query, b->query);
 }
 
+/* Services by HTTP errors, most first, then by name. */
+static int
+cmp_svc_errors(const void *x, const void *y, void *arg)
+{
+	const struct flow_stats *st = arg;
+	const struct flow_stats_service *a =
+	    &st->services[*(const size_t *)x];
+	const struct flow_stats_service *b =
+	    &st->services[*(const size_t *)y];
+	uint64_t ea = a->l7.http_4xx + a->l7.http_5xx;
+	uint64_t eb = b->l7.http_4xx + b->l7.http_5xx;
+
+	if (ea != eb)
+		return ea > eb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/*
+ * HTTP errors per destination service: the question an SRE asks first
+ * ("which service is failing?"), summed over every client's edge.
+ */
+static int
+http_services(FILE *fp, const struct flow_stats *st, size_t top, bool ascii)
+{
+	struct report_table *t;
+	const struct flow_stats_service *sv;
+	char a[32], b[32], c[32], r[32];
+	const char *row[5];
+	size_t *ix, i, n = 0;
+
+	if ((t = report_table_new(5)) == NULL)
+		return CILKIT_ENOMEM;
+	if ((ix = malloc((st->n_services + 1) * sizeof(*ix))) == NULL) {
+		report_table_free(t);
+		return CILKIT_ENOMEM;
+	}
+	for (i = 0; i < st->n_services; i++)
+		if (st->services[i].l7.http_4xx + st->services[i].l7.http_5xx > 0)
+			ix[n++] = i;
+	qsort_r(ix, n, sizeof(*ix), cmp_svc_errors, (void *)(uintptr_t)st);
+	report_table_column(t, 0, "SERVICE", REPORT_ALIGN_LEFT, 72);
+	report_table_column(t, 1, "RESPONSES", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 2, "4XX", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 3, "5XX", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 4, "ERROR RATE", REPORT_ALIGN_RIGHT, 0);
+	for (i = 0; i < n && i < top; i++) {
+		sv = &st->services[ix[i]];
+		u64s(a, sizeof(a), sv->l7.http_responses);
+		u64s(b, sizeof(b), sv->l7.http_4xx);
+		u64s(c, sizeof(c), sv->l7.http_5xx);
+		pct(r, sizeof(r), sv->l7.http_4xx + sv->l7.http_5xx,
+		    sv->l7.http_responses);
+		row[0] = sv->name; row[1] = a; row[2] = b; row[3] = c;
+		row[4] = r;
+		report_table_add_row(t, row);
+	}
+	free(ix);
+	return print_table(fp, t, "HTTP errors per service", ascii);
+}
+
 static int
 errors(FILE *fp, const struct flow_stats *st, const size_t *ix, size_t top,
     bool ascii)
@@ -456,6 +516,8 @@ errors(FILE *fp, const struct flow_stats *st, const size_t *ix, size_t top,
 		report_table_add_row(t, row);
 	}
 	if ((rc = print_table(fp, t, "HTTP errors per edge", ascii)) < 0)
+		return rc;
+	if ((rc = http_services(fp, st, top, ascii)) < 0)
 		return rc;
 
 	/* DNS */

@@ -55,6 +55,21 @@ for f in "$DIR"/*.json "$DIR"/*.log; do
 	else
 		echo "ok $name: $(jq -c '[.summary.flows, .summary.edges, .summary.http_5xx, .summary.dns_errors]' "$tmp/out.json") (flows, edges, 5xx, dns errors)"
 	fi
+	# text: the "HTTP errors per service" table lists the services the
+	# JSON report gives HTTP errors, with the same counts, most first
+	"$FA" --input "$f" >"$tmp/out.txt" 2>/dev/null
+	awk '/^HTTP errors per service$/ { on = 1; getline; next }
+	    on && NF == 0 { on = 0 } on { print $1, $2, $3, $4 }' \
+	    "$tmp/out.txt" >"$tmp/svc.txt"
+	jq -r '[.services[] | select(.http_4xx + .http_5xx > 0)]
+	    | sort_by(-(.http_4xx + .http_5xx), .name)[]
+	    | "\(.name) \(.http_responses) \(.http_4xx) \(.http_5xx)"' \
+	    "$tmp/out.json" >"$tmp/svc.json"
+	if ! cmp -s "$tmp/svc.txt" "$tmp/svc.json"; then
+		echo "FAIL $name: HTTP errors per service (text vs json)"
+		diff "$tmp/svc.txt" "$tmp/svc.json"; fail=1
+	fi
+	[ -s "$tmp/svc.json" ] && http_svc=$((${http_svc:-0} + 1))
 	# csv: RFC 4180 as Python's csv module reads it, one row per flow,
 	# every row with the header's columns
 	"$FA" --input "$f" --export csv >"$tmp/out.csv" || { echo "FAIL $name: csv"; fail=1; }
@@ -111,4 +126,6 @@ for t in 1 2; do
 	    jq .summary.flows)" = 0 ] || { echo "FAIL empty file, $t threads"; fail=1; }
 done
 echo "ok parallel path = one thread (2, 3, 7 threads, bad lines)"
+[ "${http_svc:-0}" -ge 1 ] ||
+	{ echo "FAIL no file exercised HTTP errors per service"; fail=1; }
 exit $fail
