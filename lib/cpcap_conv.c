@@ -59,6 +59,13 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 
 /* Wireshark's out-of-order threshold without a known RTT: 3 ms. */
 #define OOO_DEFAULT_NS	UINT64_C(3000000)
+/*
+ * One packet captured on two interfaces (cilium-pcap -i any: a pod's
+ * lxc and the tunnel device, the tunnel device and eth0 with the same
+ * inner packet) arrives again within microseconds; a retransmission
+ * takes at least an RTT and carries a new IPv4 id or TCP timestamp.
+ */
+#define DUP_WINDOW_NS	UINT64_C(10000000)	/* 10 ms */
 /* Fast retransmission: within 20 ms of the last dup ACK. */
 #define FAST_RT_NS	UINT64_C(20000000)
 
@@ -74,8 +81,8 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 #define PIPE_DEPTH	3
 #define PIPE_SLOTS	(PIPE_DEPTH + 1)	/* one always free */
 #define PIPE_PAYLOAD	512	/* payload bytes kept (DNS only) */
-#define CONV_HOT	(offsetof(struct cpcap_conv, d) + \
-			    sizeof(((struct cpcap_conv *)0)->d))
+#define CONV_HOT	(offsetof(struct cpcap_conv, seen_next) + \
+			    sizeof(((struct cpcap_conv *)0)->seen_next))
 
 /* A lookup key: the tuple in canonical order (lower endpoint first). */
 struct key {
@@ -668,6 +675,66 @@ finished_rt:
 	}
 }
 
+/* ---- the same packet captured twice ---- */
+
+static uint32_t
+mix32(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * UINT64_C(0x9E3779B97F4A7C15) ^ b;
+
+	h ^= h >> 31;
+	h *= UINT64_C(0xBF58476D1CE4E5B9);
+	return (uint32_t)(h ^ h >> 29);
+}
+
+/*
+ * Whether p is a packet this direction already had, seen again on
+ * another interface; remembers it otherwise.  A copy has the same
+ * headers, so the same fingerprint: TCP sequence, ACK, length, flags
+ * and window, plus what tells a resend from a copy (the IPv4 id, else
+ * the TCP timestamp); UDP over IPv4 by its id and length.  Interfaces
+ * are known for Linux cooked v2 captures (-i any): a copy must come
+ * from another one.  Without interface or id, nothing tells a copy
+ * from a quick resend, and the frame is analysed as tshark would.
+ */
+static bool
+seen_before(struct cpcap_conv *c, int dir, uint64_t now,
+    const struct cpcap_pkt *p)
+{
+	struct cpcap_seen *s;
+	uint32_t fp;
+	bool ident;
+	unsigned i;
+
+	if (p->t.proto == 6) {
+		ident = (p->t.af == 4 && p->ip_id != 0) ||
+		    (p->tcp_opts & CPCAP_TCPOPT_TS);
+		fp = mix32((uint64_t)p->seq << 32 | p->ack,
+		    (uint64_t)p->seglen << 32 | (uint64_t)p->tcp_flags << 16 |
+		    p->window) ^ mix32(p->t.af == 4 ? p->ip_id : 0,
+		    (p->tcp_opts & CPCAP_TCPOPT_TS) ? p->tsval : 0);
+	} else if (p->t.proto == 17 && p->t.af == 4) {
+		ident = p->ip_id != 0;
+		fp = mix32(p->ip_id, p->seglen);
+	} else
+		return false;
+	if (!ident && p->ifindex == 0)
+		return false;
+	for (i = 0; i < CPCAP_SEEN; i++) {
+		s = &c->seen[dir][i];
+		if (s->ns == 0 || s->fp != fp || now < s->ns ||
+		    now - s->ns > DUP_WINDOW_NS)
+			continue;
+		if (s->ifindex != p->ifindex || (p->ifindex == 0 && ident))
+			return true;
+	}
+	s = &c->seen[dir][c->seen_next[dir]++ % CPCAP_SEEN];
+	s->fp = fp;
+	s->ifindex = p->ifindex;
+	s->ns = now;
+	return false;
+}
+
 /* ---- DNS (RFC 1035 4.1) ---- */
 
 static void
@@ -895,7 +962,11 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		c->icmp_orphan = true;
 		c->icmp_quote = p->quote;
 	}
-	if (p->t.proto == 6) {
+	if (seen_before(c, dir, ts, p)) {
+		/* Counted like tshark, not analysed twice. */
+		c->d[dir].duplicates++;
+		a->st.duplicates++;
+	} else if (p->t.proto == 6) {
 		tcp_analyze(a, c, dir, ts, p);
 		if ((sport == 53 || dport == 53) && p->payload_caplen >= 14 &&
 		    p->seglen > 0)

@@ -62,8 +62,19 @@ struct cpcap_dirstats {
 	uint32_t	 resets;
 	uint32_t	 syns;			/* SYN or SYN-ACK segments */
 	uint32_t	 fins;
+	/* frames that were one packet captured again on another
+	   interface: counted in packets/bytes, not analysed again */
+	uint32_t	 duplicates;
 	uint64_t	 first_zero_window_ns;	/* 0: none */
 };
+
+/* A frame recently seen, to recognise the same packet seen twice. */
+struct cpcap_seen {
+	uint32_t	 fp;		/* fingerprint of the packet's headers */
+	uint32_t	 ifindex;	/* 0 unknown */
+	uint64_t	 ns;		/* 0 unused */
+};
+#define CPCAP_SEEN	2	/* remembered per direction */
 
 /* Wireshark's per-direction sequence state (tcp-analysis.md 1). */
 struct cpcap_tcpseq {
@@ -114,6 +125,8 @@ struct cpcap_conv {
 	uint64_t	 mru_syn_ns;
 	struct cpcap_tcpseq seq[2];
 	struct cpcap_dirstats d[2];
+	struct cpcap_seen seen[2][CPCAP_SEEN];	/* internal */
+	uint8_t		 seen_next[2];		/* internal */
 
 	/* TCP handshake and ending */
 	int64_t		 handshake_rtt_ns;	/* -1: no complete handshake */
@@ -172,6 +185,7 @@ struct cpcap_stats {
 	uint64_t	 icmp_errors, icmp_errors_linked;
 	uint64_t	 dns_queries, dns_responses, dns_unanswered;
 	uint64_t	 port_reuse;		/* new TCP stream on a reused tuple */
+	uint64_t	 duplicates;		/* a packet seen again elsewhere */
 	uint64_t	 ts_backwards;		/* timestamps going back */
 };
 

@@ -518,6 +518,7 @@ conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 	json_key_u(w, "keep_alives", CPCAP_BOTH(c, keep_alives));
 	json_key_u(w, "window_full", CPCAP_BOTH(c, window_full));
 	json_key_u(w, "syn_count", c->syn_count);
+	json_key_u(w, "duplicates", CPCAP_BOTH(c, duplicates));
 	json_key_u(w, "payload_to_server", c->d[cli].payload);
 	json_key_u(w, "payload_to_client", c->d[srv].payload);
 	if (c->tunnel != CPCAP_TUN_NONE) {
@@ -889,6 +890,11 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	if (st->tunnelled > 0)
 		fprintf(out, "  tunnelled       %" PRIu64 " packets (VXLAN/"
 		    "Geneve, attributed to inner addresses)\n", st->tunnelled);
+	if (st->duplicates > 0)
+		fprintf(out, "  duplicates      %" PRIu64 " packets captured "
+		    "again on another interface (counted, not analysed "
+		    "twice: tshark calls them retransmissions)\n",
+		    st->duplicates);
 	if (in->read_error != NULL)
 		fprintf(out, "  %sread error%s      %s\n", red, off,
 		    in->read_error);
@@ -1046,6 +1052,7 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_json_add_uint(cap, "fragments", st->fragments);
 	report_json_add_uint(cap, "no_transport_header", st->no_l4);
 	report_json_add_uint(cap, "tunnelled", st->tunnelled);
+	report_json_add_uint(cap, "duplicates", st->duplicates);
 	report_json_add_str(cap, "read_error", in->read_error);
 	rs = json_object_new_object();
 	for (i = 1; i < CPCAP_R_COUNT; i++)

@@ -445,6 +445,71 @@ START_TEST(test_finish_order)
 }
 END_TEST
 
+/*
+ * One packet captured on two interfaces is analysed once; a resend is
+ * a retransmission.  Rows: the copy's interface, IPv4 id and delay.
+ */
+struct dup_row {
+	const char *name;
+	uint32_t if1, if2;	/* interface of the first and second frame */
+	uint16_t id1, id2;	/* their IPv4 ids */
+	uint64_t gap_us;
+	unsigned dups, retrans;
+};
+
+static const struct dup_row dup_rows[] = {
+	{ "other interface", 3, 5, 100, 100, 5, 1, 0 },
+	{ "other interface, no id", 3, 5, 0, 0, 5, 1, 0 },
+	{ "same interface", 3, 3, 100, 100, 5, 0, 1 },
+	{ "interface unknown, same id", 0, 0, 100, 100, 5, 1, 0 },
+	{ "interface unknown, new id (a resend)", 0, 0, 100, 101, 5, 0, 1 },
+	{ "interface unknown, no id", 0, 0, 0, 0, 5, 0, 1 },
+	{ "other interface, 20 ms later", 3, 5, 100, 100, 20000, 0, 1 },
+};
+
+START_TEST(test_duplicates)
+{
+	const struct dup_row *r = &dup_rows[_i];
+	struct seg syn = { C, 0, F_S, 100, 0, 0, 64000 };
+	struct seg sa = { S, 1, F_S | F_A, 500, 101, 0, 64000 };
+	struct seg ack = { C, 2, F_A, 101, 501, 0, 64000 };
+	struct seg data = { C, 3, F_A, 101, 501, 100, 64000 };
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	uint64_t t0 = 1700000000000000000ull;
+
+	memset(&col, 0, sizeof(col));
+	a = cpcap_analyzer_new(NULL, collect, &col);
+	ck_assert_ptr_nonnull(a);
+	mkseg(&p, &syn);
+	cpcap_analyzer_add(a, t0, 60, &p);
+	mkseg(&p, &sa);
+	cpcap_analyzer_add(a, t0 + 1 * MS, 60, &p);
+	mkseg(&p, &ack);
+	cpcap_analyzer_add(a, t0 + 2 * MS, 60, &p);
+	mkseg(&p, &data);
+	p.ifindex = r->if1;
+	p.ip_id = r->id1;
+	cpcap_analyzer_add(a, t0 + 3 * MS, 160, &p);
+	mkseg(&p, &data);
+	p.ifindex = r->if2;
+	p.ip_id = r->id2;
+	cpcap_analyzer_add(a, t0 + 3 * MS + r->gap_us * 1000, 160, &p);
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, 1);
+	ck_assert_msg(CPCAP_BOTH(&col.last, duplicates) == r->dups &&
+	    CPCAP_BOTH(&col.last, retransmissions) == r->retrans,
+	    "%s: %u duplicates, %u retransmissions", r->name,
+	    CPCAP_BOTH(&col.last, duplicates),
+	    CPCAP_BOTH(&col.last, retransmissions));
+	/* every frame counts, as in tshark's conversation table */
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, packets), 5);
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->duplicates, r->dups);
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -455,6 +520,8 @@ suite(void)
 	    sizeof(rows) / sizeof(rows[0]));
 	tcase_add_test(tc, test_expiry_and_cap);
 	tcase_add_test(tc, test_finish_order);
+	tcase_add_loop_test(tc, test_duplicates, 0,
+	    sizeof(dup_rows) / sizeof(dup_rows[0]));
 	tcase_add_test(tc, test_icmp_and_dns);
 	tcase_add_test(tc, test_diagnose);
 	suite_add_tcase(s, tc);
