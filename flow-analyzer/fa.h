@@ -97,5 +97,11 @@ int fa_parse_line(struct flow_scratch *sc, const char *p, size_t n,
 
 /* Stop flag set by SIGINT/SIGTERM in live mode. */
 extern volatile int fa_stop;
+/*
+ * Ctrl-C and SIGTERM set fa_stop instead of killing the program, and
+ * interrupt a blocked read or poll (no SA_RESTART): the run ends with
+ * the report of what was read.
+ */
+void fa_catch_stop_signals(void);
 
 #endif /* FA_H */

@@ -685,6 +685,7 @@ fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 	FILE *out;
 	size_t i;
 	int rc = CILKIT_EXIT_OK, k;
+	bool interrupted = false;
 
 	if ((out = fa_open_output(o)) == NULL)
 		return CILKIT_EXIT_IO;
@@ -717,6 +718,16 @@ fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 		    o->export_fmt != FA_EXPORT_FLOWS)
 			flow_reader_set_skip(r, flow_stats_skippable() &
 			    flow_filter_skippable(o->filter));
+		/*
+		 * A pipe may never end (hubble observe --follow | ...):
+		 * Ctrl-C ends it instead, with the report of what came.
+		 */
+		if (fstat(fileno(in[i].fp), &sb) == 0 &&
+		    !S_ISREG(sb.st_mode)) {
+			fa_catch_stop_signals();
+			flow_reader_set_cancel(r,
+			    (const volatile sig_atomic_t *)&fa_stop);
+		}
 		for (;;) {
 			eb[0] = '\0';
 			k = flow_reader_next(r, &rec, eb, sizeof(eb));
@@ -739,7 +750,14 @@ fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 				break;
 			}
 		}
+		if (flow_reader_cancelled(r)) {
+			cli_warnx("interrupted: the report covers the %" PRIu64
+			    " flows read until then", good);
+			interrupted = true;
+		}
 		flow_reader_free(r);
+		if (interrupted)
+			break;
 	}
 	if (bad > FA_MAX_LINE_WARNINGS && !o->quiet)
 		cli_warnx("%" PRIu64 " lines skipped in all", bad);
@@ -749,6 +767,8 @@ fa_flows_run(const struct fa_opts *o, struct fa_input *in, size_t n)
 		cli_warnx("no valid flow lines in the input");
 		rc = CILKIT_EXIT_USAGE;
 	}
+	if (rc == CILKIT_EXIT_OK && interrupted)
+		rc = CILKIT_EXIT_INTERRUPTED;
 	fa_sink_free(s);
 	return fa_close_output(o, out, rc);
 }

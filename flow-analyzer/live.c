@@ -63,8 +63,8 @@ on_signal(int sig)
 	fa_stop = 1;
 }
 
-static void
-set_signals(void)
+void
+fa_catch_stop_signals(void)
 {
 	struct sigaction sa;
 
@@ -426,7 +426,7 @@ fa_live_run(const struct fa_opts *o)
 	fa_sink_set_flush(sink, true);
 	redraw = o->export_fmt == FA_EXPORT_NONE && !o->visualize &&
 	    isatty(fileno(out));
-	set_signals();
+	fa_catch_stop_signals();
 	if (o->visualize) {
 		srv = live_server_start(o->listen, eb, sizeof(eb));
 		if (srv == NULL) {

@@ -11,6 +11,7 @@
  * the buffers have grown to the working size.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1567,6 +1568,8 @@ struct flow_reader {
 	bool eof;
 	bool skipping;		/* inside a line over max_line */
 	struct flow_scratch *s;
+	const volatile sig_atomic_t *cancel;	/* set: stop reading */
+	bool cancelled;
 };
 
 struct flow_reader *
@@ -1617,6 +1620,19 @@ flow_reader_line(const struct flow_reader *r)
 }
 
 void
+flow_reader_set_cancel(struct flow_reader *r,
+    const volatile sig_atomic_t *cancel)
+{
+	r->cancel = cancel;
+}
+
+bool
+flow_reader_cancelled(const struct flow_reader *r)
+{
+	return r->cancelled;
+}
+
+void
 flow_reader_set_max_line(struct flow_reader *r, size_t max)
 {
 	r->max_line = max > 0 ? max : 1;
@@ -1638,7 +1654,8 @@ flow_scratch_set_skip(struct flow_scratch *s, unsigned skip)
  * Read more bytes into buf[fill, cap).  A stream with a descriptor is
  * read with read(2) so that a live pipe yields each line as it arrives
  * (fread would wait for a full block); bytes stdio has already
- * buffered are taken first.  Returns bytes read, 0 at EOF, -1 error.
+ * buffered are taken first.  Returns bytes read, 0 at EOF, -1 error,
+ * -2 when the reader was cancelled.
  */
 static ssize_t
 fill_more(struct flow_reader *r)
@@ -1665,9 +1682,14 @@ fill_more(struct flow_reader *r)
 			return -1;
 		return n;
 	}
+	if (r->cancel != NULL && *r->cancel)
+		return -2;
 	do {
 		n = read(fd, r->buf + r->fill, want);
-	} while (n < 0 && errno == EINTR);
+	} while (n < 0 && errno == EINTR &&
+	    (r->cancel == NULL || !*r->cancel));
+	if (n < 0 && errno == EINTR)
+		return -2;	/* the signal asked to stop */
 	return n;
 }
 
@@ -1762,6 +1784,17 @@ flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 			}
 		}
 		n = fill_more(r);
+		if (n == -2) {
+			/*
+			 * Cancelled: the end of the input.  What is left is
+			 * a line still being written: dropped, not an error.
+			 */
+			r->cancelled = true;
+			r->eof = true;
+			r->start = r->fill = 0;
+			r->skipping = false;
+			return 0;
+		}
 		if (n < 0)
 			return cilkit_fail(errbuf, errlen, CILKIT_EIO,
 			    "%s: read error", r->name);

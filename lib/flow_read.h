@@ -10,6 +10,7 @@
 #define CILKIT_FLOW_READ_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "flow.h"
@@ -46,6 +47,17 @@ int flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 
 /* Lines read so far (for messages and summaries). */
 size_t flow_reader_line(const struct flow_reader *r);
+
+/*
+ * Stop reading once *cancel is non-zero (set by a signal handler that
+ * was installed without SA_RESTART, so that a read blocked on a pipe
+ * returns): flow_reader_next() then returns 0, the end of the input,
+ * dropping an unfinished last line, and flow_reader_cancelled() is
+ * true.  NULL, the default, reads on through interruptions.
+ */
+void flow_reader_set_cancel(struct flow_reader *r,
+    const volatile sig_atomic_t *cancel);
+bool flow_reader_cancelled(const struct flow_reader *r);
 
 /*
  * Lower the longest accepted line (default FLOW_READ_MAX_LINE); for
