@@ -52,24 +52,50 @@ analyze_free_inputs(struct analyze_inputs *in)
 	(void)in;
 }
 
-/* Read up to n bytes, retrying short reads from pipes. */
+/*
+ * Read up to n bytes, retrying short reads from pipes, and reads a
+ * signal interrupted unless *cancel (may be NULL) was set.
+ */
 static size_t
-read_prefix(FILE *fp, char *buf, size_t n)
+read_prefix(FILE *fp, char *buf, size_t n,
+    const volatile sig_atomic_t *cancel)
 {
 	size_t got = 0, k;
 
 	while (got < n) {
 		k = fread(buf + got, 1, n - got, fp);
+		got += k;
+		if (ferror(fp) && errno == EINTR) {
+			clearerr(fp);
+			if (cancel != NULL && *cancel)
+				break;
+			continue;
+		}
 		if (k == 0)
 			break;
-		got += k;
 	}
 	return got;
 }
 
 struct stream_stats {
 	uint64_t skipped, records;
+	const volatile sig_atomic_t *cancel;	/* NULL: not cancellable */
+	int cancelled;
 };
+
+/*
+ * Ctrl-C or SIGTERM while reading a pipe the user gave (which may never
+ * end: a FIFO, a follower in another process group) ends that input;
+ * the report covers what was read.
+ */
+static volatile sig_atomic_t input_stop;
+
+static void
+on_input_signal(int sig)
+{
+	(void)sig;
+	input_stop = 1;
+}
 
 /* A bad line: message (the first MAX_MESSAGES), count. */
 static void
@@ -103,6 +129,8 @@ read_flow_lines(FILE *fp, const char *name, const char *prefix, size_t n,
 	sc = flow_scratch_new();
 	if (lr == NULL || sc == NULL)
 		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	if (st->cancel != NULL)
+		cilkit_lines_set_cancel(lr, st->cancel);
 	while ((rc = cilkit_lines_next(lr, &line, &len)) != 0) {
 		if (rc == CILKIT_EIO) {
 			snprintf(msg, sizeof(msg), "%s: read error", name);
@@ -146,6 +174,7 @@ read_flow_lines(FILE *fp, const char *name, const char *prefix, size_t n,
 	}
 	st->records += quick;
 	report_drops_note_records(d, quick);
+	st->cancelled = cilkit_lines_cancelled(lr);
 	flow_scratch_free(sc);
 	cilkit_lines_free(lr);
 }
@@ -163,6 +192,8 @@ read_monitor(FILE *fp, const char *name, const char *prefix, size_t n,
 	mr = cilium_monitor_reader_new(fp, name, prefix, n);
 	if (mr == NULL)
 		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	if (st->cancel != NULL)
+		cilium_monitor_reader_set_cancel(mr, st->cancel);
 	while ((rc = cilium_monitor_next(mr, &rec, eb, sizeof(eb))) != 0) {
 		if (rc == CILKIT_ENOMEM)
 			cli_errx(CILKIT_EXIT_IO, "out of memory");
@@ -176,6 +207,7 @@ read_monitor(FILE *fp, const char *name, const char *prefix, size_t n,
 		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
 			cli_errx(CILKIT_EXIT_IO, "out of memory");
 	}
+	st->cancelled = cilium_monitor_reader_cancelled(mr);
 	cilium_monitor_reader_free(mr);
 }
 
@@ -185,34 +217,63 @@ read_monitor(FILE *fp, const char *name, const char *prefix, size_t n,
  */
 static int
 read_stream(FILE *fp, const char *name, struct report_drops *d,
-    size_t *n_read)
+    size_t *n_read, bool cancellable)
 {
-	struct stream_stats st = { 0, 0 };
+	struct stream_stats st = { 0, 0, NULL, 0 };
+	struct sigaction sa, old_int, old_term;
+	struct stat sb;
 	char prefix[SNIFF_BYTES];
 	size_t n;
 	int status = CILKIT_EXIT_OK;
 
-	n = read_prefix(fp, prefix, sizeof(prefix));
+	if (cancellable && (fstat(fileno(fp), &sb) != 0 ||
+	    S_ISREG(sb.st_mode)))
+		cancellable = false;	/* a file ends by itself */
+	if (cancellable) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_input_signal;
+		sigemptyset(&sa.sa_mask);
+		/* no SA_RESTART: a read blocked on the pipe returns */
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		st.cancel = &input_stop;
+	}
+	n = read_prefix(fp, prefix, sizeof(prefix), st.cancel);
 	if (ferror(fp)) {
 		cli_warnx("%s: read error: %s", name, strerror(errno));
-		return CILKIT_EXIT_USAGE;
+		status = CILKIT_EXIT_USAGE;
+		goto out;
 	}
 	switch (flow_sniff(prefix, n)) {
 	case FLOW_FMT_EMPTY:
+		if (st.cancel != NULL && *st.cancel) {
+			cli_warnx("%s: interrupted before any input", name);
+			status = CILKIT_EXIT_INTERRUPTED;
+			goto out;
+		}
 		cli_warnx("%s: empty input (no flows and no monitor output)",
 		    name);
-		return CILKIT_EXIT_USAGE;
+		status = CILKIT_EXIT_USAGE;
+		goto out;
 	case FLOW_FMT_PCAP:
 	case FLOW_FMT_PCAPNG:
 		cli_warnx("%s: this is a packet capture; analyze-drops reads "
 		    "flow lines or cilium monitor output (flow-analyzer "
 		    "reads pcaps)", name);
-		return CILKIT_EXIT_USAGE;
+		status = CILKIT_EXIT_USAGE;
+		goto out;
 	}
 	if (cilium_monitor_sniff(prefix, n))
 		read_monitor(fp, name, prefix, n, d, &st);
 	else
 		read_flow_lines(fp, name, prefix, n, d, &st);
+	if (st.cancelled) {
+		cli_warnx("%s: interrupted: the report covers the %llu "
+		    "record%s read until then", name,
+		    (unsigned long long)st.records,
+		    st.records == 1 ? "" : "s");
+		status = CILKIT_EXIT_INTERRUPTED;
+	}
 	if (st.skipped > MAX_MESSAGES)
 		cli_warnx("%s: %llu more bad lines not shown", name,
 		    (unsigned long long)(st.skipped - MAX_MESSAGES));
@@ -222,10 +283,16 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 		    (unsigned long long)st.records,
 		    st.records == 1 ? "" : "s");
 		report_drops_note_skipped(d, st.skipped);
-		status = CILKIT_EXIT_USAGE;
+		if (status == CILKIT_EXIT_OK)
+			status = CILKIT_EXIT_USAGE;
 	}
 	if (st.records > 0)
 		(*n_read)++;
+out:
+	if (cancellable) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 	return status;
 }
 
@@ -310,7 +377,7 @@ run_hubble(const struct report_drops_opts *o, struct report_drops *d,
 	fp = fdopen(fds[0], "r");
 	if (fp == NULL)
 		cli_errx(CILKIT_EXIT_IO, "fdopen: %s", strerror(errno));
-	status = read_stream(fp, "hubble observe", d, n_read);
+	status = read_stream(fp, "hubble observe", d, n_read, false);
 	fclose(fp);
 	while (waitpid(pid, &wst, 0) < 0)
 		if (errno != EINTR)
@@ -421,7 +488,7 @@ run_agents(const struct analyze_inputs *in,
 		status = CILKIT_EXIT_CLUSTER;
 		goto out;
 	}
-	status = read_stream(fp, "cilium agents", d, n_read);
+	status = read_stream(fp, "cilium agents", d, n_read, false);
 	r = cilium_agent_close(st, fp, &nrec, eb, sizeof(eb));
 	if (r < 0) {
 		cli_warnx("hubble observe in the Cilium agents failed:\n%s",
@@ -475,7 +542,8 @@ analyze_read_all(struct analyze_inputs *in,
 
 	if (in->n == 0) {
 		if (stdin_has_data())
-			return read_stream(stdin, "<stdin>", d, &in->n_read);
+			return read_stream(stdin, "<stdin>", d, &in->n_read,
+			    true);
 		if (on_path("hubble"))
 			return run_hubble(o, d, &in->n_read);
 		return run_agents(in, o, d, &in->n_read);
@@ -483,7 +551,7 @@ analyze_read_all(struct analyze_inputs *in,
 	for (i = 0; i < in->n; i++) {
 		if (strcmp(in->paths[i], "-") == 0) {
 			status = worse(status, read_stream(stdin, "<stdin>", d,
-			    &in->n_read));
+			    &in->n_read, true));
 			continue;
 		}
 		fp = fopen(in->paths[i], "r");
@@ -499,7 +567,7 @@ analyze_read_all(struct analyze_inputs *in,
 			continue;
 		}
 		status = worse(status, read_stream(fp, in->paths[i], d,
-		    &in->n_read));
+		    &in->n_read, true));
 		fclose(fp);
 	}
 	return status;

@@ -1116,6 +1116,19 @@ cilium_monitor_reader_new(FILE *fp, const char *name, const void *prefix,
 }
 
 void
+cilium_monitor_reader_set_cancel(struct cilium_monitor_reader *r,
+    const volatile sig_atomic_t *cancel)
+{
+	cilkit_lines_set_cancel(r->lines, cancel);
+}
+
+int
+cilium_monitor_reader_cancelled(const struct cilium_monitor_reader *r)
+{
+	return cilkit_lines_cancelled(r->lines);
+}
+
+void
 cilium_monitor_reader_free(struct cilium_monitor_reader *r)
 {
 	if (r == NULL)

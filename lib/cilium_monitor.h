@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "flow.h"
@@ -21,6 +22,10 @@ struct cilium_monitor_reader;
 struct cilium_monitor_reader *cilium_monitor_reader_new(FILE *fp,
     const char *name, const void *prefix, size_t n_prefix);
 void cilium_monitor_reader_free(struct cilium_monitor_reader *r);
+/* As cilkit_lines_set_cancel() / _cancelled(), for the reader's input. */
+void cilium_monitor_reader_set_cancel(struct cilium_monitor_reader *r,
+    const volatile sig_atomic_t *cancel);
+int cilium_monitor_reader_cancelled(const struct cilium_monitor_reader *r);
 
 /*
  * Next event as a flow record.  1 with *rec filled, 0 at end, negative

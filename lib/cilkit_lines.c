@@ -4,6 +4,8 @@
  * Reads in blocks and scans with memchr: a buffer holds the unconsumed
  * bytes; it grows up to max_line + 1 and no further.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,8 @@ struct cilkit_lines {
 	size_t cap, start, end;	/* unconsumed bytes are buf[start..end) */
 	size_t lineno;
 	int eof, err;
+	const volatile sig_atomic_t *cancel;	/* set: stop reading */
+	int cancelled;
 };
 
 struct cilkit_lines *
@@ -81,7 +85,22 @@ fill(struct cilkit_lines *lr)
 	}
 	if (lr->cap - lr->end <= 1)
 		return 0;
-	got = fread(lr->buf + lr->end, 1, lr->cap - lr->end - 1, lr->fp);
+	for (;;) {
+		if (lr->cancel != NULL && *lr->cancel) {
+			lr->cancelled = 1;
+			lr->eof = 1;
+			return 0;
+		}
+		got = fread(lr->buf + lr->end, 1, lr->cap - lr->end - 1,
+		    lr->fp);
+		/* A signal interrupted the read: go on unless cancelled. */
+		if (ferror(lr->fp) && errno == EINTR) {
+			clearerr(lr->fp);
+			if (got == 0)
+				continue;
+		}
+		break;
+	}
 	if (got == 0) {
 		if (ferror(lr->fp))
 			lr->err = 1;
@@ -89,6 +108,19 @@ fill(struct cilkit_lines *lr)
 	}
 	lr->end += got;
 	return got;
+}
+
+void
+cilkit_lines_set_cancel(struct cilkit_lines *lr,
+    const volatile sig_atomic_t *cancel)
+{
+	lr->cancel = cancel;
+}
+
+int
+cilkit_lines_cancelled(const struct cilkit_lines *lr)
+{
+	return lr->cancelled;
 }
 
 int
@@ -125,6 +157,11 @@ cilkit_lines_next(struct cilkit_lines *lr, char **line, size_t *len)
 		if (fill(lr) == 0) {
 			if (lr->err)
 				return CILKIT_EIO;
+			if (lr->cancelled) {
+				/* A line still being written: dropped. */
+				lr->start = lr->end;
+				return 0;
+			}
 			if (lr->end == lr->start) {
 				if (skipping) {
 					lr->lineno++;

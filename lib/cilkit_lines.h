@@ -7,6 +7,7 @@
 #define CILKIT_CILKIT_LINES_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 struct cilkit_lines;
@@ -29,5 +30,16 @@ int cilkit_lines_next(struct cilkit_lines *lr, char **line, size_t *len);
 
 /* 1-based number of the line last returned (or skipped). */
 size_t cilkit_lines_lineno(const struct cilkit_lines *lr);
+
+/*
+ * Stop reading once *cancel is non-zero (set by a signal handler
+ * installed without SA_RESTART, so that a blocked read returns):
+ * cilkit_lines_next() then returns 0, dropping an unfinished last
+ * line, and cilkit_lines_cancelled() is 1.  Without it (NULL, the
+ * default) an interrupted read is retried.
+ */
+void cilkit_lines_set_cancel(struct cilkit_lines *lr,
+    const volatile sig_atomic_t *cancel);
+int cilkit_lines_cancelled(const struct cilkit_lines *lr);
 
 #endif /* CILKIT_CILKIT_LINES_H */

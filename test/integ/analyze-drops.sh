@@ -228,5 +228,33 @@ if [ -w /dev/full ]; then
 	grep -q 'error writing output' "$tmp/err" || fail "/dev/full: message"
 fi
 
+# --- Ctrl-C on a pipe that never ends, both formats: the report of what
+# came, at once, exit 6, a half-written last line dropped silently
+mon="$ROOT/../shared/data/monitor/cilium-cilium_Documentation_operations_troubleshooting.rst_monitor-drop.txt"
+for src in "$MIXED" "$mon"; do
+	[ -f "$src" ] || continue
+	rm -f "$tmp/fifo"
+	mkfifo "$tmp/fifo"
+	( cat "$src"; printf 'xx drop (Pol'; exec sleep 30 ) >"$tmp/fifo" &
+	feeder=$!
+	"$AD" --json <"$tmp/fifo" >"$tmp/int.json" 2>"$tmp/int.err" &
+	ad=$!
+	sleep 1
+	t0=$(date +%s)
+	kill -INT $ad
+	wait $ad
+	rc=$?
+	t1=$(date +%s)
+	kill $feeder 2>/dev/null
+	"$AD" --json <"$src" >"$tmp/all.json" 2>/dev/null
+	[ $rc = 6 ] && [ $((t1 - t0)) -le 3 ] ||
+		fail "Ctrl-C on a pipe of $(basename "$src"): rc $rc, $((t1 - t0)) s"
+	grep -q 'interrupted: the report covers' "$tmp/int.err" &&
+	    [ "$(wc -l <"$tmp/int.err")" -eq 1 ] ||
+		fail "Ctrl-C on a pipe: messages: $(cat "$tmp/int.err")"
+	[ "$(jq .total_drops "$tmp/int.json")" = "$(jq .total_drops "$tmp/all.json")" ] ||
+		fail "Ctrl-C on a pipe of $(basename "$src"): drops differ"
+done
+
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "analyze-drops: all checks passed"
