@@ -231,28 +231,17 @@ fi
 # --- Ctrl-C on a pipe that never ends, both formats: the report of what
 # came, at once, exit 6, a half-written last line dropped silently
 mon="$ROOT/../shared/data/monitor/cilium-cilium_Documentation_operations_troubleshooting.rst_monitor-drop.txt"
+. "$ROOT/test/integ/ctrlc_pipe.inc"
 for src in "$MIXED" "$mon"; do
 	[ -f "$src" ] || continue
-	rm -f "$tmp/fifo"
-	mkfifo "$tmp/fifo"
-	( cat "$src"; printf 'xx drop (Pol'; exec sleep 30 ) >"$tmp/fifo" &
-	feeder=$!
-	"$AD" --json <"$tmp/fifo" >"$tmp/int.json" 2>"$tmp/int.err" &
-	ad=$!
-	sleep 1
-	t0=$(date +%s)
-	kill -INT $ad
-	wait $ad
-	rc=$?
-	t1=$(date +%s)
-	kill $feeder 2>/dev/null
+	ctrlc_pipe "$tmp" "$src" 'xx drop (Pol' "$AD" --json
 	"$AD" --json <"$src" >"$tmp/all.json" 2>/dev/null
-	[ $rc = 6 ] && [ $((t1 - t0)) -le 3 ] ||
-		fail "Ctrl-C on a pipe of $(basename "$src"): rc $rc, $((t1 - t0)) s"
+	[ $cp_rc = 6 ] && [ $cp_secs -le 3 ] ||
+		fail "Ctrl-C on a pipe of $(basename "$src"): rc $cp_rc, $cp_secs s"
 	grep -q 'interrupted: the report covers' "$tmp/int.err" &&
 	    [ "$(wc -l <"$tmp/int.err")" -eq 1 ] ||
 		fail "Ctrl-C on a pipe: messages: $(cat "$tmp/int.err")"
-	[ "$(jq .total_drops "$tmp/int.json")" = "$(jq .total_drops "$tmp/all.json")" ] ||
+	[ "$(jq .total_drops "$tmp/int.out")" = "$(jq .total_drops "$tmp/all.json")" ] ||
 		fail "Ctrl-C on a pipe of $(basename "$src"): drops differ"
 done
 

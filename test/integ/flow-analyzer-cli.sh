@@ -67,23 +67,13 @@ rc=$?
 # Ctrl-C on a pipe that never ends (hubble observe --follow | ...):
 # the report of what came, at once, exit 6, and a half-written last
 # line dropped without a message
-mkfifo "$tmp/fifo"
-{ cat "$f"; printf '{"flow":{"verdict":'; sleep 30; } >"$tmp/fifo" &
-feeder=$!
-"$FA" <"$tmp/fifo" --json >"$tmp/int.out" 2>"$tmp/int.err" &
-fa=$!
-sleep 1
-t0=$(date +%s)
-kill -INT $fa
-wait $fa
-rc=$?
-t1=$(date +%s)
-kill $feeder 2>/dev/null
-[ $rc -eq 6 ] && [ $((t1 - t0)) -le 3 ] &&
+. "$ROOT/test/integ/ctrlc_pipe.inc"
+ctrlc_pipe "$tmp" "$f" '{"flow":{"verdict":' "$FA" --json
+[ $cp_rc -eq 6 ] && [ $cp_secs -le 3 ] &&
     [ "$(jq .summary.flows "$tmp/int.out")" = "$(grep -c . "$f")" ] &&
     grep -q 'interrupted: the report covers' "$tmp/int.err" &&
     [ "$(wc -l <"$tmp/int.err")" -eq 1 ] ||
-	{ echo "FAIL Ctrl-C on a pipe (rc $rc, $((t1 - t0)) s)"; cat "$tmp/int.err"; fail=1; }
+	{ echo "FAIL Ctrl-C on a pipe (rc $cp_rc, $cp_secs s)"; cat "$tmp/int.err"; fail=1; }
 printf 'nothing here\n' >"$tmp/none.json"
 "$FA" -i "$tmp/none.json" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL input without a valid line should exit 2"; fail=1; }
