@@ -869,8 +869,7 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	uint64_t ts = e->ts;
 	uint32_t wirelen = e->wirelen;
 	struct cpcap_conv *c;
-	struct key k;
-	uint16_t sport, dport;
+	const struct key *k;
 	uint32_t h;
 	int dir;
 	uint8_t list;
@@ -925,19 +924,13 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	default:
 		break;
 	}
-	sport = p->t.sport;
-	dport = p->t.dport;
-	if (p->t.proto == 1 || p->t.proto == 58) {
-		if (p->icmp_error)
-			orphan = !icmp_link(a, ts, p);
-		/* Echo request and reply share a conversation by id. */
-		sport = dport = p->icmp_id;
-	}
-	/* pkt_key() made the key at commit time, with these ports. */
-	k = e->key;
+	if ((p->t.proto == 1 || p->t.proto == 58) && p->icmp_error)
+		orphan = !icmp_link(a, ts, p);
+	/* The key was made at commit time (pkt_key()). */
+	k = &e->key;
 	dir = e->dir;
 	h = e->hash;
-	c = lookup(a, &k, h);
+	c = lookup(a, k, h);
 	/* A new SYN with another ISN on a known tuple: a new stream. */
 	if (c != NULL && p->t.proto == 6 &&
 	    (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN &&
@@ -947,7 +940,7 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		c = NULL;
 	}
 	if (c == NULL) {
-		if ((c = create(a, &k, h, ts)) == NULL)
+		if ((c = create(a, k, h, ts)) == NULL)
 			return CILKIT_ENOMEM;
 		guess_client(c, dir);
 		if ((p->t.proto == 1 && p->icmp_type == 8) ||
@@ -975,15 +968,16 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		a->st.duplicates++;
 	} else if (p->t.proto == 6) {
 		tcp_analyze(a, c, dir, ts, p);
-		if ((sport == 53 || dport == 53) && p->payload_caplen >= 14 &&
-		    p->seglen > 0)
+		if ((p->t.sport == 53 || p->t.dport == 53) &&
+		    p->payload_caplen >= 14 && p->seglen > 0)
 			dns_account(a, c, ts, p->payload + 2,
 			    p->payload_caplen - 2);
 	} else if (p->t.proto == 17) {
 		c->d[dir].payload += p->seglen;
 		if (p->seglen > 0)
 			c->data_mask |= (uint8_t)(1u << dir);
-		if ((sport == 53 || dport == 53) && p->payload != NULL)
+		if ((p->t.sport == 53 || p->t.dport == 53) &&
+		    p->payload != NULL)
 			dns_account(a, c, ts, p->payload, p->payload_caplen);
 	}
 	/*
