@@ -403,10 +403,9 @@ conv_state(const struct cpcap_conv *c)
 static void
 jkey(struct report_wbuf *w, const char *key)
 {
-	report_wbuf_c(w, ',');
-	report_wbuf_c(w, '"');
-	report_wbuf_put(w, key, strlen(key));
-	REPORT_WBUF_LIT(w, "\":");
+	bool first = false;	/* every member follows "id" */
+
+	report_wbuf_key(w, &first, key);
 }
 
 static void

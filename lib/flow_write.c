@@ -168,22 +168,11 @@ flow_parse_time(const char *s, size_t len, long long *time_ns)
  * `"key":value`; callers skip default values.
  */
 static void
-wb_key(struct report_wbuf *w, bool *first, const char *k)
-{
-	if (!*first)
-		report_wbuf_c(w, ',');
-	*first = false;
-	report_wbuf_c(w, '"');
-	report_wbuf_put(w, k, strlen(k));
-	REPORT_WBUF_LIT(w, "\":");
-}
-
-static void
 m_str(struct report_wbuf *w, bool *first, const char *k, const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_json_str(w, v);
 }
 
@@ -192,7 +181,7 @@ m_u(struct report_wbuf *w, bool *first, const char *k, uint64_t v)
 {
 	if (v == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_u64(w, v);
 }
 
@@ -201,7 +190,7 @@ m_i(struct report_wbuf *w, bool *first, const char *k, int64_t v)
 {
 	if (v == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_i64(w, v);
 }
 
@@ -211,7 +200,7 @@ m_u64s(struct report_wbuf *w, bool *first, const char *k, uint64_t v)
 {
 	if (v == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '"');
 	report_wbuf_u64(w, v);
 	report_wbuf_c(w, '"');
@@ -223,7 +212,7 @@ m_enum(struct report_wbuf *w, bool *first, const char *k, int64_t v,
 {
 	if (v == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	if (name != NULL)
 		report_wbuf_json_str(w, name);
 	else
@@ -238,7 +227,7 @@ m_strs(struct report_wbuf *w, bool *first, const char *k, const char *const *v,
 
 	if (n == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '[');
 	for (i = 0; i < n; i++) {
 		if (i > 0)
@@ -259,7 +248,7 @@ w_endpoint(struct report_wbuf *w, bool *first, const char *k,
 	    e->namespace == NULL && e->pod_name == NULL && e->n_labels == 0 &&
 	    e->n_workloads == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '{');
 	m_u(w, &f, "ID", e->id);
 	m_u(w, &f, "identity", e->identity);
@@ -268,7 +257,7 @@ w_endpoint(struct report_wbuf *w, bool *first, const char *k,
 	m_strs(w, &f, "labels", e->labels, e->n_labels);
 	m_str(w, &f, "pod_name", e->pod_name);
 	if (e->n_workloads > 0) {
-		wb_key(w, &f, "workloads");
+		report_wbuf_key(w, &f, "workloads");
 		report_wbuf_c(w, '[');
 		for (i = 0; i < e->n_workloads; i++) {
 			bool g = true;
@@ -293,7 +282,7 @@ w_service(struct report_wbuf *w, bool *first, const char *k,
 
 	if (s->name == NULL && s->namespace == NULL)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '{');
 	m_str(w, &f, "name", s->name);
 	m_str(w, &f, "namespace", s->namespace);
@@ -308,7 +297,7 @@ w_policies(struct report_wbuf *w, bool *first, const char *k,
 
 	if (l->n == 0)
 		return;
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '[');
 	for (i = 0; i < l->n; i++) {
 		bool f = true;
@@ -337,9 +326,9 @@ w_l4(struct report_wbuf *w, bool *first, const struct flow *fl)
 
 	if (name == NULL)
 		return;
-	wb_key(w, first, "l4");
+	report_wbuf_key(w, first, "l4");
 	report_wbuf_c(w, '{');
-	wb_key(w, &f, name);
+	report_wbuf_key(w, &f, name);
 	report_wbuf_c(w, '{');
 	switch (fl->l4) {
 	case FLOW_L4_TCP:
@@ -350,11 +339,11 @@ w_l4(struct report_wbuf *w, bool *first, const struct flow *fl)
 		if (fl->l4 == FLOW_L4_TCP && fl->tcp_flags != 0) {
 			bool h = true;
 
-			wb_key(w, &g, "flags");
+			report_wbuf_key(w, &g, "flags");
 			report_wbuf_c(w, '{');
 			for (i = 0; i < 9; i++) {
 				if (fl->tcp_flags & (1u << i)) {
-					wb_key(w, &h, tcp_flag_names[i]);
+					report_wbuf_key(w, &h, tcp_flag_names[i]);
 					REPORT_WBUF_LIT(w, "true");
 				}
 			}
@@ -375,13 +364,13 @@ w_l7(struct report_wbuf *w, bool *first, const struct flow_l7 *l)
 {
 	bool f = true, g = true;
 
-	wb_key(w, first, "l7");
+	report_wbuf_key(w, first, "l7");
 	report_wbuf_c(w, '{');
 	m_enum(w, &f, "type", l->type, flow_l7_type_name(l->type));
 	m_u64s(w, &f, "latency_ns", l->latency_ns);
 	switch (l->kind) {
 	case FLOW_L7_DNS:
-		wb_key(w, &f, "dns");
+		report_wbuf_key(w, &f, "dns");
 		report_wbuf_c(w, '{');
 		m_str(w, &g, "query", l->dns.query);
 		m_strs(w, &g, "ips", l->dns.ips, l->dns.n_ips);
@@ -392,7 +381,7 @@ w_l7(struct report_wbuf *w, bool *first, const struct flow_l7 *l)
 		report_wbuf_c(w, '}');
 		break;
 	case FLOW_L7_HTTP:
-		wb_key(w, &f, "http");
+		report_wbuf_key(w, &f, "http");
 		report_wbuf_c(w, '{');
 		m_u(w, &g, "code", l->http.code);
 		m_str(w, &g, "method", l->http.method);
@@ -401,7 +390,7 @@ w_l7(struct report_wbuf *w, bool *first, const struct flow_l7 *l)
 		report_wbuf_c(w, '}');
 		break;
 	case FLOW_L7_KAFKA:
-		wb_key(w, &f, "kafka");
+		report_wbuf_key(w, &f, "kafka");
 		report_wbuf_c(w, '{');
 		m_i(w, &g, "error_code", l->kafka.error_code);
 		m_i(w, &g, "api_version", l->kafka.api_version);
@@ -422,7 +411,7 @@ w_time(struct report_wbuf *w, bool *first, const char *k, int64_t t)
 	if (t == 0)
 		return;
 	flow_format_time(t, tb, sizeof(tb));
-	wb_key(w, first, k);
+	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '"');
 	report_wbuf_put(w, tb, strlen(tb));
 	report_wbuf_c(w, '"');
@@ -440,7 +429,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	m_u(w, &f, "drop_reason", fl->drop_reason);
 	if (fl->src_mac != NULL || fl->dst_mac != NULL) {
 		g = true;
-		wb_key(w, &f, "ethernet");
+		report_wbuf_key(w, &f, "ethernet");
 		report_wbuf_c(w, '{');
 		m_str(w, &g, "source", fl->src_mac);
 		m_str(w, &g, "destination", fl->dst_mac);
@@ -450,7 +439,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	    fl->src_ip_xlated != NULL || fl->ip_version != 0 ||
 	    fl->ip_encrypted) {
 		g = true;
-		wb_key(w, &f, "IP");
+		report_wbuf_key(w, &f, "IP");
 		report_wbuf_c(w, '{');
 		m_str(w, &g, "source", fl->src_ip);
 		m_str(w, &g, "source_xlated", fl->src_ip_xlated);
@@ -458,7 +447,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 		m_enum(w, &g, "ipVersion", fl->ip_version,
 		    flow_ip_version_name(fl->ip_version));
 		if (fl->ip_encrypted) {
-			wb_key(w, &g, "encrypted");
+			report_wbuf_key(w, &g, "encrypted");
 			REPORT_WBUF_LIT(w, "true");
 		}
 		report_wbuf_c(w, '}');
@@ -466,7 +455,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	w_l4(w, &f, fl);
 	if (fl->tunnel_proto != 0 || fl->tunnel_vni != 0) {
 		g = true;
-		wb_key(w, &f, "tunnel");
+		report_wbuf_key(w, &f, "tunnel");
 		report_wbuf_c(w, '{');
 		m_enum(w, &g, "protocol", fl->tunnel_proto,
 		    flow_tunnel_proto_name(fl->tunnel_proto));
@@ -482,12 +471,12 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	if (fl->has_l7)
 		w_l7(w, &f, &fl->l7);
 	if (fl->is_reply == 1) {
-		wb_key(w, &f, "reply");
+		report_wbuf_key(w, &f, "reply");
 		REPORT_WBUF_LIT(w, "true");
 	}
 	if (fl->event_type >= 0) {
 		g = true;
-		wb_key(w, &f, "event_type");
+		report_wbuf_key(w, &f, "event_type");
 		report_wbuf_c(w, '{');
 		m_i(w, &g, "type", fl->event_type);
 		m_i(w, &g, "sub_type", fl->event_subtype);
@@ -504,7 +493,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	    flow_trace_reason_name(fl->trace_reason));
 	if (fl->file_name != NULL || fl->file_line != 0) {
 		g = true;
-		wb_key(w, &f, "file");
+		report_wbuf_key(w, &f, "file");
 		report_wbuf_c(w, '{');
 		m_str(w, &g, "name", fl->file_name);
 		m_u(w, &g, "line", fl->file_line);
@@ -513,7 +502,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	m_enum(w, &f, "drop_reason_desc", fl->drop_reason,
 	    flow_drop_reason_name(fl->drop_reason));
 	if (fl->is_reply == 0 || fl->is_reply == 1) {
-		wb_key(w, &f, "is_reply");
+		report_wbuf_key(w, &f, "is_reply");
 		if (fl->is_reply)
 			REPORT_WBUF_LIT(w, "true");
 		else
@@ -521,7 +510,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	}
 	if (fl->iface_name != NULL || fl->iface_index != 0) {
 		g = true;
-		wb_key(w, &f, "interface");
+		report_wbuf_key(w, &f, "interface");
 		report_wbuf_c(w, '{');
 		m_u(w, &g, "index", fl->iface_index);
 		m_str(w, &g, "name", fl->iface_name);

@@ -112,6 +112,17 @@ report_wbuf_json_str(struct report_wbuf *w, const char *s)
 }
 
 void
+report_wbuf_key(struct report_wbuf *w, bool *first, const char *key)
+{
+	if (!*first)
+		report_wbuf_c(w, ',');
+	*first = false;
+	report_wbuf_c(w, '"');
+	report_wbuf_put(w, key, strlen(key));
+	REPORT_WBUF_LIT(w, "\":");
+}
+
+void
 report_wbuf_u64(struct report_wbuf *w, uint64_t v)
 {
 	char tmp[24];

@@ -53,6 +53,11 @@ report_wbuf_c(struct report_wbuf *w, char c)
  * U+FFFD so that the output is always valid JSON.
  */
 void report_wbuf_json_str(struct report_wbuf *w, const char *s);
+/*
+ * An object member's `"key":`, after a comma unless *first (then
+ * cleared); the value follows.  key is ours: written unescaped.
+ */
+void report_wbuf_key(struct report_wbuf *w, bool *first, const char *key);
 void report_wbuf_u64(struct report_wbuf *w, uint64_t v);
 void report_wbuf_i64(struct report_wbuf *w, int64_t v);
 

@@ -108,6 +108,29 @@ START_TEST(test_ints)
 }
 END_TEST
 
+static void
+put_members(struct report_wbuf *w, const void *arg)
+{
+	bool first = true;
+
+	(void)arg;
+	report_wbuf_c(w, '{');
+	report_wbuf_key(w, &first, "a");
+	report_wbuf_u64(w, 1);
+	report_wbuf_key(w, &first, "b");
+	report_wbuf_json_str(w, "x");
+	report_wbuf_c(w, '}');
+}
+
+START_TEST(test_members)
+{
+	char *out = capture(put_members, NULL);
+
+	ck_assert_str_eq(out, "{\"a\":1,\"b\":\"x\"}");
+	free(out);
+}
+END_TEST
+
 /* Pieces that straddle the buffer's end, and one bigger than it. */
 static void
 put_long(struct report_wbuf *w, const void *arg)
@@ -171,6 +194,7 @@ wbuf_suite(void)
 	tcase_add_loop_test(tc, test_str, 0,
 	    sizeof(str_cases) / sizeof(str_cases[0]));
 	tcase_add_test(tc, test_ints);
+	tcase_add_test(tc, test_members);
 	tcase_add_test(tc, test_long);
 	tcase_add_test(tc, test_write_error);
 	suite_add_tcase(s, tc);
