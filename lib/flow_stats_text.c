@@ -421,6 +421,37 @@ cmp_dns(const void *x, const void *y)
 	return strcmp(a->query, b->query);
 }
 
+/* A table of HTTP errors whose rows are edges or services (what). */
+static struct report_table *
+http_table(const char *what)
+{
+	struct report_table *t;
+
+	if ((t = report_table_new(5)) == NULL)
+		return NULL;
+	report_table_column(t, 0, what, REPORT_ALIGN_LEFT, 72);
+	report_table_column(t, 1, "RESPONSES", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 2, "4XX", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 3, "5XX", REPORT_ALIGN_RIGHT, 0);
+	report_table_column(t, 4, "ERROR RATE", REPORT_ALIGN_RIGHT, 0);
+	return t;
+}
+
+static void
+http_row(struct report_table *t, const char *label,
+    const struct flow_stats_l7 *l7)
+{
+	char a[32], b[32], c[32], r[32];
+	const char *row[5];
+
+	u64s(a, sizeof(a), l7->http_responses);
+	u64s(b, sizeof(b), l7->http_4xx);
+	u64s(c, sizeof(c), l7->http_5xx);
+	pct(r, sizeof(r), l7->http_4xx + l7->http_5xx, l7->http_responses);
+	row[0] = label; row[1] = a; row[2] = b; row[3] = c; row[4] = r;
+	report_table_add_row(t, row);
+}
+
 /* Services by HTTP errors, most first, then by name. */
 static int
 cmp_svc_errors(const void *x, const void *y, void *arg)
@@ -446,12 +477,9 @@ static int
 http_services(FILE *fp, const struct flow_stats *st, size_t top, bool ascii)
 {
 	struct report_table *t;
-	const struct flow_stats_service *sv;
-	char a[32], b[32], c[32], r[32];
-	const char *row[5];
 	size_t *ix, i, n = 0;
 
-	if ((t = report_table_new(5)) == NULL)
+	if ((t = http_table("SERVICE")) == NULL)
 		return CILKIT_ENOMEM;
 	if ((ix = malloc((st->n_services + 1) * sizeof(*ix))) == NULL) {
 		report_table_free(t);
@@ -461,22 +489,9 @@ http_services(FILE *fp, const struct flow_stats *st, size_t top, bool ascii)
 		if (st->services[i].l7.http_4xx + st->services[i].l7.http_5xx > 0)
 			ix[n++] = i;
 	qsort_r(ix, n, sizeof(*ix), cmp_svc_errors, (void *)(uintptr_t)st);
-	report_table_column(t, 0, "SERVICE", REPORT_ALIGN_LEFT, 72);
-	report_table_column(t, 1, "RESPONSES", REPORT_ALIGN_RIGHT, 0);
-	report_table_column(t, 2, "4XX", REPORT_ALIGN_RIGHT, 0);
-	report_table_column(t, 3, "5XX", REPORT_ALIGN_RIGHT, 0);
-	report_table_column(t, 4, "ERROR RATE", REPORT_ALIGN_RIGHT, 0);
-	for (i = 0; i < n && i < top; i++) {
-		sv = &st->services[ix[i]];
-		u64s(a, sizeof(a), sv->l7.http_responses);
-		u64s(b, sizeof(b), sv->l7.http_4xx);
-		u64s(c, sizeof(c), sv->l7.http_5xx);
-		pct(r, sizeof(r), sv->l7.http_4xx + sv->l7.http_5xx,
-		    sv->l7.http_responses);
-		row[0] = sv->name; row[1] = a; row[2] = b; row[3] = c;
-		row[4] = r;
-		report_table_add_row(t, row);
-	}
+	for (i = 0; i < n && i < top; i++)
+		http_row(t, st->services[ix[i]].name,
+		    &st->services[ix[i]].l7);
 	free(ix);
 	return print_table(fp, t, "HTTP errors per service", ascii);
 }
@@ -494,26 +509,15 @@ errors(FILE *fp, const struct flow_stats *st, const size_t *ix, size_t top,
 	int rc;
 
 	/* HTTP */
-	if ((t = report_table_new(5)) == NULL)
+	if ((t = http_table("EDGE")) == NULL)
 		return CILKIT_ENOMEM;
-	report_table_column(t, 0, "EDGE", REPORT_ALIGN_LEFT, 72);
-	report_table_column(t, 1, "RESPONSES", REPORT_ALIGN_RIGHT, 0);
-	report_table_column(t, 2, "4XX", REPORT_ALIGN_RIGHT, 0);
-	report_table_column(t, 3, "5XX", REPORT_ALIGN_RIGHT, 0);
-	report_table_column(t, 4, "ERROR RATE", REPORT_ALIGN_RIGHT, 0);
 	for (i = 0, shown = 0; i < st->n_edges && shown < top; i++) {
 		e = &st->edges[ix[i]];
 		if (e->l7.http_4xx + e->l7.http_5xx == 0)
 			continue;
 		shown++;
 		edge_label(st, e, lab, sizeof(lab));
-		u64s(a, sizeof(a), e->l7.http_responses);
-		u64s(b, sizeof(b), e->l7.http_4xx);
-		u64s(c, sizeof(c), e->l7.http_5xx);
-		pct(r, sizeof(r), e->l7.http_4xx + e->l7.http_5xx,
-		    e->l7.http_responses);
-		row[0] = lab; row[1] = a; row[2] = b; row[3] = c; row[4] = r;
-		report_table_add_row(t, row);
+		http_row(t, lab, &e->l7);
 	}
 	if ((rc = print_table(fp, t, "HTTP errors per edge", ascii)) < 0)
 		return rc;
