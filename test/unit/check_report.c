@@ -509,7 +509,8 @@ uniform(void)
 	return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-enum dist { D_UNIFORM, D_LOGNORMAL, D_PARETO, D_BIMODAL, D_CONST };
+enum dist { D_UNIFORM, D_LOGNORMAL, D_PARETO, D_BIMODAL, D_CONST, D_WIDE,
+    D_EDGE, D_NDIST };
 
 static double
 draw(enum dist d)
@@ -530,6 +531,15 @@ draw(enum dist d)
 		    5e9 + uniform() * 1e9;
 	case D_CONST:
 		return 42;
+	case D_WIDE:	/* every binary exponent the sketch covers */
+		return 1e-9 * exp(uniform() * log(1e27));
+	case D_EDGE:	/* on and next to the bounds of 1% buckets */
+		u1 = pow(1.01 / 0.99, floor(uniform() * 3000) - 1000);
+		u2 = uniform();
+		return u2 < 0.34 ? u1 : u2 < 0.67 ? nextafter(u1, 0) :
+		    nextafter(u1, INFINITY);
+	case D_NDIST:
+		break;
 	}
 	return 0;
 }
@@ -544,8 +554,8 @@ START_TEST(test_quantile_bound)
 {
 	static const double qs[] = { 0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9,
 	    0.95, 0.99, 0.999, 1 };
-	enum dist d = (enum dist)(_i % 5);
-	double err = errs[_i / 5], *v, est, exact;
+	enum dist d = (enum dist)(_i % D_NDIST);
+	double err = errs[_i / D_NDIST], *v, est, exact;
 	size_t n = 50000, i, k;
 	struct report_quantile *q = report_quantile_new(err);
 
@@ -660,7 +670,8 @@ report_suite(void)
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_json_ioerr);
 	tcase_add_test(tc, test_intern);
-	tcase_add_loop_test(tc, test_quantile_bound, 0, 15);
+	tcase_add_loop_test(tc, test_quantile_bound, 0,
+	    D_NDIST * (int)(sizeof(errs) / sizeof(errs[0])));
 	tcase_add_test(tc, test_quantile_merge);
 	tcase_add_test(tc, test_quantile_edges);
 	suite_add_tcase(s, tc);
