@@ -68,6 +68,8 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 #define DUP_WINDOW_NS	UINT64_C(10000000)	/* 10 ms */
 /* Fast retransmission: within 20 ms of the last dup ACK. */
 #define FAST_RT_NS	UINT64_C(20000000)
+/* How often waiting IP fragments are looked at for their timeout. */
+#define FRAG_CHECK_NS	UINT64_C(100000000)
 
 /*
  * Packets wait in a ring before they are analysed: when a packet is
@@ -117,6 +119,8 @@ struct cpcap_analyzer {
 	uint64_t	 now;		/* latest timestamp seen */
 	struct cpcap_stats st;
 	struct report_quantile *q_hs, *q_dns, *q_rtt;
+	struct cpcap_frags *frags;
+	uint64_t	 frag_check_ns;	/* next cpcap_frags_expire() */
 };
 
 static uint64_t
@@ -862,6 +866,8 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 }
 /* ---- the packet path ---- */
 
+static bool pkt_key(const struct cpcap_pkt *, struct key *, int *);
+
 static int
 process(struct cpcap_analyzer *a, struct pending *e)
 {
@@ -873,7 +879,8 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	uint32_t h;
 	int dir;
 	uint8_t list;
-	bool orphan = false;
+	bool orphan = false, fragmented = false;
+	struct key fk;
 
 	a->st.packets++;
 	a->st.bytes += wirelen;
@@ -903,15 +910,22 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	if (p->tunnel != CPCAP_TUN_NONE)
 		a->st.tunnelled++;
 	expire(a);
+	if (cpcap_frags_waiting(a->frags) > 0 && a->now >= a->frag_check_ns) {
+		cpcap_frags_expire(a->frags, a->now);
+		a->frag_check_ns = a->now + FRAG_CHECK_NS;
+	}
 
 	if (p->t.af == 0) {
 		if (p->l3 == CPCAP_L3_OTHER)
 			a->st.non_ip++;
 		return 0;
 	}
-	if (p->frag && !p->frag_first) {
+	if (p->frag) {
+		/* Analysed once whole, as tshark does (cpcap_frag.h). */
 		a->st.fragments++;
-		return 0;
+		if (cpcap_frags_add(a->frags, ts, p, &p) != CPCAP_FRAG_WHOLE)
+			return 0;
+		fragmented = true;
 	}
 	/* Transport header needed for TCP/UDP/SCTP/ICMP conversations. */
 	switch (p->t.proto) {
@@ -926,10 +940,17 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	}
 	if ((p->t.proto == 1 || p->t.proto == 58) && p->icmp_error)
 		orphan = !icmp_link(a, ts, p);
-	/* The key was made at commit time (pkt_key()). */
-	k = &e->key;
-	dir = e->dir;
-	h = e->hash;
+	if (fragmented) {
+		/* Keyed now: its first fragment may be long gone. */
+		pkt_key(p, &fk, &dir);
+		k = &fk;
+		h = key_hash(k);
+	} else {
+		/* The key was made at commit time (pkt_key()). */
+		k = &e->key;
+		dir = e->dir;
+		h = e->hash;
+	}
 	c = lookup(a, k, h);
 	/* A new SYN with another ISN on a known tuple: a new stream. */
 	if (c != NULL && p->t.proto == 6 &&
@@ -953,6 +974,8 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		c->last_ns = ts;
 	c->d[dir].packets++;
 	c->d[dir].bytes += wirelen;
+	if (fragmented)
+		c->d[dir].fragmented++;
 	if (p->tunnel != CPCAP_TUN_NONE) {
 		c->tunnel = p->tunnel;
 		c->vni = p->vni;
@@ -1130,8 +1153,9 @@ cpcap_analyzer_new(const struct cpcap_conv_config *cfg, cpcap_done_fn done,
 	a->q_hs = report_quantile_new(0.01);
 	a->q_dns = report_quantile_new(0.01);
 	a->q_rtt = report_quantile_new(0.01);
+	a->frags = cpcap_frags_new(0);
 	if (a->buckets == NULL || a->q_hs == NULL || a->q_dns == NULL ||
-	    a->q_rtt == NULL) {
+	    a->q_rtt == NULL || a->frags == NULL) {
 		cpcap_analyzer_free(a);
 		return NULL;
 	}
@@ -1156,6 +1180,7 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 	uint8_t l;
 
 	cpcap_analyzer_flush(a);
+	cpcap_frags_finish(a->frags);
 	v = a->live > 0 ? malloc(a->live * sizeof(*v)) : NULL;
 	if (v == NULL) {
 		/* No memory to sort: finish in activity order instead. */
@@ -1227,7 +1252,14 @@ cpcap_analyzer_free(struct cpcap_analyzer *a)
 	report_quantile_free(a->q_hs);
 	report_quantile_free(a->q_dns);
 	report_quantile_free(a->q_rtt);
+	cpcap_frags_free(a->frags);
 	free(a);
+}
+
+const struct cpcap_frag_stats *
+cpcap_analyzer_frag_stats(const struct cpcap_analyzer *a)
+{
+	return cpcap_frags_stats(a->frags);
 }
 
 const struct cpcap_stats *

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "cpcap_decode.h"
+#include "cpcap_frag.h"
 
 struct report_quantile;
 
@@ -65,6 +66,8 @@ struct cpcap_dirstats {
 	/* frames that were one packet captured again on another
 	   interface: counted in packets/bytes, not analysed again */
 	uint32_t	 duplicates;
+	/* datagrams that came in IP fragments (one packet each) */
+	uint32_t	 fragmented;
 	uint64_t	 first_zero_window_ns;	/* 0: none */
 };
 
@@ -176,7 +179,7 @@ struct cpcap_stats {
 	uint64_t	 by_reason[CPCAP_R_COUNT];
 	uint64_t	 non_ip;		/* ARP, STP, ... */
 	uint64_t	 no_l4;			/* IP without a usable L4 header */
-	uint64_t	 fragments;		/* non-first IP fragments */
+	uint64_t	 fragments;		/* frames that were IP fragments */
 	uint64_t	 tunnelled;		/* packets inside VXLAN/Geneve */
 	uint64_t	 conversations;		/* created */
 	uint64_t	 expired;		/* finished by idle timeout */
@@ -234,6 +237,9 @@ int cpcap_analyzer_flush(struct cpcap_analyzer *a);
 void cpcap_analyzer_finish(struct cpcap_analyzer *a);
 
 const struct cpcap_stats *cpcap_analyzer_stats(const struct cpcap_analyzer *a);
+/* IP datagrams that came in fragments: whole, incomplete, copies. */
+const struct cpcap_frag_stats *cpcap_analyzer_frag_stats(
+    const struct cpcap_analyzer *a);
 /* Number of conversations live now. */
 size_t cpcap_analyzer_live(const struct cpcap_analyzer *a);
 

@@ -428,12 +428,18 @@ decode_udp(struct dctx *d, struct cpcap_cur *c)
 		BAD(d, c, CPCAP_R_UDP_HDR);
 		return;
 	}
-	/* Length 0 is legal for IPv6 jumbograms and GSO: use IP's. */
-	if (ulen != 0 && (ulen < 8 || ulen > pkt->l4_len)) {
+	/*
+	 * Length 0 is legal for IPv6 jumbograms and GSO: use IP's.  In the
+	 * first fragment of a datagram the length covers the fragments
+	 * still to come: the datagram's length is known when it is whole
+	 * (cpcap_frag.h).
+	 */
+	if (ulen != 0 && (ulen < 8 ||
+	    (ulen > pkt->l4_len && !(pkt->frag && pkt->frag_more)))) {
 		BAD(d, c, CPCAP_R_UDP_LEN);
 		return;
 	}
-	if (ulen != 0)
+	if (ulen != 0 && ulen <= pkt->l4_len)
 		pkt->l4_len = ulen;
 	pkt->l4_ok = true;
 	pkt->seglen = pkt->l4_len - 8;
@@ -488,13 +494,21 @@ ipv6_is_ext(uint8_t nh)
 
 /*
  * Walk IPv6 extension headers from *nh.  On return *nh is the upper
- * protocol and *len the bytes of payload after the headers.  frag and
- * frag_first are set from a fragment header.  Returns false (reason
+ * protocol and *len the bytes of payload after the headers.  *fr is
+ * filled from a fragment header.  Returns false (reason
  * recorded in d when d != NULL) when the chain cannot be followed.
  */
+/* What an IPv6 fragment header says. */
+struct ip6frag {
+	bool		 frag, first;	/* a fragment; the one at offset 0 */
+	uint16_t	 offmf;		/* offset and M flag as on the wire */
+	uint32_t	 id;
+	uint32_t	 len;		/* bytes after the fragment header */
+};
+
 static bool
 ipv6_walk_ext(struct dctx *d, struct cpcap_cur *c, uint8_t *nh,
-    uint32_t *len, bool *frag, bool *frag_first, uint32_t *frag_id)
+    uint32_t *len, struct ip6frag *fr)
 {
 	uint8_t next, hl;
 	uint16_t offmf;
@@ -520,9 +534,10 @@ ipv6_walk_ext(struct dctx *d, struct cpcap_cur *c, uint8_t *nh,
 					TRUNC(d, c, CPCAP_R_IPV6_EXT);
 				return false;
 			}
-			*frag = true;
-			*frag_first = (offmf & 0xfff8) == 0;
-			*frag_id = id;
+			fr->frag = true;
+			fr->first = (offmf & 0xfff8) == 0;
+			fr->id = id;
+			fr->offmf = offmf;
 		} else {
 			elen = *nh == 51 ? ((uint32_t)hl + 2) * 4 :
 			    ((uint32_t)hl + 1) * 8;
@@ -543,8 +558,10 @@ ipv6_walk_ext(struct dctx *d, struct cpcap_cur *c, uint8_t *nh,
 			return false;
 		}
 		*len -= elen;
+		if (*nh == 44)
+			fr->len = *len;
 		*nh = next;
-		if (*frag && !*frag_first)
+		if (fr->frag && !fr->first)
 			return true;	/* no upper header in this one */
 	}
 	return true;
@@ -577,8 +594,9 @@ decode_quote(struct dctx *d, struct cpcap_cur *c, uint8_t af)
 {
 	struct cpcap_tuple *q = &d->pkt->quote;
 	uint8_t vihl, proto;
-	uint32_t len = 0xffff, fid;
-	bool frag = false, first = true;
+	uint32_t len = 0xffff;
+	struct ip6frag fr = { false, true, 0, 0, 0 };
+	bool first = true;
 
 	memset(q, 0, sizeof(*q));
 	if (!cpcap_cur_peek_u8(c, 0, &vihl)) {
@@ -616,9 +634,9 @@ decode_quote(struct dctx *d, struct cpcap_cur *c, uint8_t af)
 		cpcap_cur_skip(c, 8);
 		cpcap_cur_get_bytes(c, q->src, 16);
 		cpcap_cur_get_bytes(c, q->dst, 16);
-		if (!ipv6_walk_ext(NULL, c, &proto, &len, &frag, &first,
-		    &fid))
+		if (!ipv6_walk_ext(NULL, c, &proto, &len, &fr))
 			return;
+		first = fr.first;
 	}
 	q->af = af;
 	q->proto = proto;
@@ -745,6 +763,10 @@ decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 	pkt->ip_id = id;
 	pkt->frag = (offmf & 0x3fff) != 0;
 	pkt->frag_first = (offmf & 0x1fff) == 0;
+	pkt->frag_more = (offmf & 0x2000) != 0;
+	pkt->frag_id = id;
+	pkt->frag_off = (uint32_t)(offmf & 0x1fff) * 8;
+	/* frag_len is set with l4_len below. */
 	hlen = (size_t)(vihl & 0x0f) * 4;
 	if (hlen < 20) {
 		BAD(d, c, CPCAP_R_IPV4_IHL);
@@ -765,6 +787,7 @@ decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 		return;
 	}
 	pkt->l4_len = (uint32_t)(avail - hlen);
+	pkt->frag_len = pkt->frag ? pkt->l4_len : 0;
 	/* Ethernet padding after the datagram is not payload. */
 	cpcap_cur_sub(c, pkt->l4_len, &body);
 	if (pkt->frag && !pkt->frag_first)
@@ -778,8 +801,8 @@ decode_ipv6(struct dctx *d, struct cpcap_cur *c)
 	struct cpcap_pkt *pkt = d->pkt;
 	uint8_t nh, hlim;
 	uint16_t plen;
-	uint32_t len, fid = 0;
-	bool frag = false, first = true;
+	uint32_t len;
+	struct ip6frag fr = { false, true, 0, 0, 0 };
 	struct cpcap_cur body;
 
 	if (!cpcap_cur_has(c, 40)) {
@@ -800,16 +823,21 @@ decode_ipv6(struct dctx *d, struct cpcap_cur *c)
 	len = plen != 0 ? plen : (uint32_t)wire_left(d, c);
 	cpcap_cur_sub(c, len, &body);
 	pkt->t.proto = nh;
-	if (!ipv6_walk_ext(d, &body, &nh, &len, &frag, &first, &fid)) {
+	if (!ipv6_walk_ext(d, &body, &nh, &len, &fr)) {
 		pkt->t.proto = nh;
 		return;
 	}
 	pkt->t.proto = nh;
-	pkt->frag = frag;
-	pkt->frag_first = first;
-	pkt->ip_id = (uint16_t)fid;
+	/* An atomic fragment (offset 0, no more) is a whole datagram. */
+	pkt->frag = fr.frag && (fr.offmf & 0xfff9) != 0;
+	pkt->frag_first = fr.first;
+	pkt->ip_id = (uint16_t)fr.id;
+	pkt->frag_id = fr.id;
+	pkt->frag_off = fr.offmf & 0xfff8;
+	pkt->frag_more = (fr.offmf & 1) != 0;
+	pkt->frag_len = fr.len;
 	pkt->l4_len = len;
-	if (frag && !first)
+	if (pkt->frag && !pkt->frag_first)
 		return;
 	decode_l4(d, &body);
 }

@@ -122,6 +122,10 @@ struct cpcap_pkt {
 	uint16_t	 ip_id;		/* IPv4 id, or IPv6 fragment id low bits */
 	bool		 frag;		/* part of a fragmented datagram */
 	bool		 frag_first;	/* ... and the one with offset 0 */
+	bool		 frag_more;	/* ... and not the last one (MF) */
+	uint32_t	 frag_id;	/* the datagram's IPv4 or IPv6 id */
+	uint32_t	 frag_off;	/* byte offset of this fragment's data */
+	uint32_t	 frag_len;	/* and its length */
 	uint32_t	 l4_len;	/* L4 bytes per the IP header (not caplen) */
 	bool		 l4_ok;		/* the L4 fixed header was read whole */
 

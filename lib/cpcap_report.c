@@ -518,6 +518,7 @@ conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 	json_key_u(w, "window_full", CPCAP_BOTH(c, window_full));
 	json_key_u(w, "syn_count", c->syn_count);
 	json_key_u(w, "duplicates", CPCAP_BOTH(c, duplicates));
+	json_key_u(w, "fragmented_datagrams", CPCAP_BOTH(c, fragmented));
 	json_key_u(w, "payload_to_server", c->d[cli].payload);
 	json_key_u(w, "payload_to_client", c->d[srv].payload);
 	if (c->tunnel != CPCAP_TUN_NONE) {
@@ -583,7 +584,7 @@ static const char *const csv_cols[] = {
 	"fast_retransmissions", "spurious_retransmissions", "dup_acks",
 	"zero_windows", "resets", "reset_by", "out_of_order",
 	"lost_segments", "tunnel", "vni", "icmp_error", "dns_queries",
-	"dns_errors", "dns_unanswered",
+	"dns_errors", "dns_unanswered", "fragmented_datagrams",
 };
 #define NCSV	(sizeof(csv_cols) / sizeof(csv_cols[0]))
 
@@ -636,6 +637,7 @@ conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
 	S("%u", c->dns_queries);
 	S("%u", c->dns_errors);
 	S("%u", c->dns_npending);
+	S("%u", CPCAP_BOTH(c, fragmented));
 #undef S
 	if (report_csv_row(r->out, v, NCSV) != 0 && r->werr == 0)
 		r->werr = errno != 0 ? errno : EIO;
@@ -839,6 +841,7 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
     const struct cpcap_report_input *in, char *eb, size_t el)
 {
 	const struct cpcap_stats *st = cpcap_analyzer_stats(a);
+	const struct cpcap_frag_stats *fs = cpcap_analyzer_frag_stats(a);
 	FILE *out = r->out;
 	struct report_table *t;
 	char b1[48], b2[48], hb[32], ep[2][80], pb[24], rtt[24], prob[160];
@@ -879,10 +882,15 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		}
 	if (bad > 0)
 		fputc('\n', out);
-	if (st->non_ip > 0 || st->fragments > 0 || st->no_l4 > 0)
+	if (st->non_ip > 0 || st->no_l4 > 0)
 		fprintf(out, "  not analysed    %" PRIu64 " non-IP, %" PRIu64
-		    " later fragments, %" PRIu64 " without transport "
-		    "header\n", st->non_ip, st->fragments, st->no_l4);
+		    " without transport header\n", st->non_ip, st->no_l4);
+	if (st->fragments > 0)
+		fprintf(out, "  IP fragments    %" PRIu64 " frames: %" PRIu64
+		    " datagrams made whole (each one packet of its "
+		    "conversation, as in tshark), %" PRIu64 " incomplete, %"
+		    PRIu64 " copies\n", st->fragments, fs->whole,
+		    fs->incomplete, fs->copies);
 	if (st->unsupported > 0)
 		fprintf(out, "  unknown link    %" PRIu64 " packets of link "
 		    "type %d not decoded\n", st->unsupported, in->dlt);
@@ -951,6 +959,9 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		if (c->dns_npending > 0)
 			clause(prob, sizeof(prob), &o, "dns unanswered %u",
 			    c->dns_npending);
+		if (CPCAP_BOTH(c, fragmented) > 0)
+			clause(prob, sizeof(prob), &o, "fragmented %u",
+			    CPCAP_BOTH(c, fragmented));
 		if (c->tunnel != CPCAP_TUN_NONE) {
 			char tb[32];
 
@@ -1018,6 +1029,7 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
     const struct cpcap_report_input *in, char *eb, size_t el)
 {
 	const struct cpcap_stats *st = cpcap_analyzer_stats(a);
+	const struct cpcap_frag_stats *fs = cpcap_analyzer_frag_stats(a);
 	struct json_object *root, *cap, *lat, *dg, *tot, *rs, *o;
 	const char *s;
 	size_t i;
@@ -1049,6 +1061,11 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_json_add_uint(cap, "unsupported_link", st->unsupported);
 	report_json_add_uint(cap, "non_ip", st->non_ip);
 	report_json_add_uint(cap, "fragments", st->fragments);
+	report_json_add_uint(cap, "fragmented_datagrams", fs->whole);
+	report_json_add_uint(cap, "fragmented_incomplete", fs->incomplete);
+	report_json_add_uint(cap, "fragments_incomplete",
+	    fs->incomplete_frames);
+	report_json_add_uint(cap, "fragment_copies", fs->copies);
 	report_json_add_uint(cap, "no_transport_header", st->no_l4);
 	report_json_add_uint(cap, "tunnelled", st->tunnelled);
 	report_json_add_uint(cap, "duplicates", st->duplicates);
@@ -1127,11 +1144,46 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	return 0;
 }
 
+/*
+ * Datagrams that never became whole: a fragment was lost, the classic
+ * sign of an MTU problem.  They belong to no conversation (tshark does
+ * not count them either), so the capture says it.
+ */
+static void
+frag_diag(struct cpcap_report *r, const struct cpcap_analyzer *a)
+{
+	const struct cpcap_frag_stats *fs = cpcap_analyzer_frag_stats(a);
+	const struct cpcap_tuple *t = &fs->last_incomplete;
+	char text[400], src[64], dst[64], pn[24], eg[200];
+
+	if (fs->incomplete == 0)
+		return;
+	cpcap_addr_str(t->af, t->src, src, sizeof(src));
+	cpcap_addr_str(t->af, t->dst, dst, sizeof(dst));
+	if (t->has_ports)
+		snprintf(eg, sizeof(eg), "%s %s:%u -> %s:%u",
+		    cpcap_proto_name(t->proto, pn, sizeof(pn)), src, t->sport,
+		    dst, t->dport);
+	else
+		snprintf(eg, sizeof(eg), "%s %s -> %s (its first fragment "
+		    "was lost too)", cpcap_proto_name(t->proto, pn,
+		    sizeof(pn)), src, dst);
+	snprintf(text, sizeof(text), "%" PRIu64 " IP %s never complete (%"
+	    PRIu64 " fragments arrived without the rest; e.g. %s): "
+	    "fragments are lost on the way, likely an MTU smaller than "
+	    "the packets (tunnel overhead, or path MTU discovery blocked)",
+	    fs->incomplete, fs->incomplete == 1 ? "datagram" : "datagrams",
+	    fs->incomplete_frames, eg);
+	keep_diag(r, 80, fs->last_incomplete_ns, text);
+}
+
 int
 cpcap_report_end(struct cpcap_report *r, const struct cpcap_analyzer *a,
     const struct cpcap_report_input *in, char *eb, size_t el)
 {
 	int rc = 0;
+
+	frag_diag(r, a);
 
 	switch (r->fmt) {
 	case CPCAP_REPORT_JSON:

@@ -96,6 +96,15 @@ static const struct dcase dcases[] = {
 	{ "ipv4-frag-later", 12, "45 00 0020 0001 0010 40 11 0000 0a000001 "
 	  "0a000002 0000000000000000 ", 0, CPCAP_OK, CPCAP_R_NONE, 4, 17,
 	  "10.0.0.1", "10.0.0.2", -1, -1, -1, CPCAP_TUN_NONE, 0 },
+	/* a first fragment: UDP's length covers the fragments to come */
+	{ "ipv4-frag-first-udp", 12, "45 00 0024 0007 2000 40 11 0000 "
+	  "0a000001 0a000002 " UDP("0fa8") "0000000000000000", 0, CPCAP_OK,
+	  CPCAP_R_NONE, 4, 17, "10.0.0.1", "10.0.0.2", 54321, 53, 8,
+	  CPCAP_TUN_NONE, 0 },
+	/* ... but not in a datagram that is not fragmented */
+	{ "ipv4-udp-len-past-ip", 12, IP4("0024", "11") UDP("0fa8")
+	  "0000000000000000", 0, CPCAP_MALFORMED, CPCAP_R_UDP_LEN, 4, 17,
+	  "10.0.0.1", "10.0.0.2", 54321, 53, -1, CPCAP_TUN_NONE, 0 },
 	{ "null-loopback-le", 0, "02000000 " IP4("0028", "06") TCPSYN, 0,
 	  CPCAP_OK, CPCAP_R_NONE, 4, 6, "10.0.0.1", "10.0.0.2", 1234, 80, 0,
 	  CPCAP_TUN_NONE, 0 },
@@ -287,6 +296,53 @@ START_TEST(test_tcp_options)
 }
 END_TEST
 
+/* What the decoder says of fragments, for cpcap_frag.c. */
+static const struct {
+	const char	*name, *hex;
+	bool		 frag, first, more;
+	uint32_t	 id, off, len;
+} fcases[] = {
+	{ "ipv4-first", "45 00 0024 0007 2000 40 11 0000 0a000001 "
+	  "0a000002 " UDP("0fa8") "0000000000000000", true, true, true, 7, 0,
+	  16 },
+	{ "ipv4-middle", "45 00 0024 0007 20b9 40 11 0000 0a000001 "
+	  "0a000002 0000000000000000 0000000000000000", true, false, true, 7,
+	  1480, 16 },
+	{ "ipv4-last", "45 00 001c 0007 0172 40 11 0000 0a000001 "
+	  "0a000002 0000000000000000", true, false, false, 7, 2960, 8 },
+	{ "ipv4-df-whole", IP4("001c", "11") UDP("0008"), false, true,
+	  false, 1, 0, 0 },
+	/* IPv6: hop-by-hop, fragment header (offset 1448, more), data */
+	{ "ipv6-middle", IP6("0020", "00") "2c 00 01 04 00000000 "
+	  "11 00 05a9 7251f826 0000000000000000 0000000000000000", true,
+	  false, true, 0x7251f826, 1448, 16 },
+	/* an atomic fragment (RFC 6946) is a whole datagram */
+	{ "ipv6-atomic", IP6("0018", "2c") "11 00 0000 00000005 "
+	  UDP("0010") "0000000000000000", false, true, false, 5, 0, 16 },
+};
+
+START_TEST(test_fragments)
+{
+	uint8_t buf[256];
+	size_t n = unhex(fcases[_i].hex, buf, sizeof(buf));
+	struct cpcap_pkt p;
+
+	cpcap_decode(12, buf, n, n, &p);
+	ck_assert_msg(p.status == CPCAP_OK, "%s: status %d", fcases[_i].name,
+	    p.status);
+	ck_assert_msg(p.frag == fcases[_i].frag &&
+	    p.frag_first == fcases[_i].first &&
+	    p.frag_more == fcases[_i].more, "%s: frag %d first %d more %d",
+	    fcases[_i].name, p.frag, p.frag_first, p.frag_more);
+	if (!p.frag)
+		return;
+	ck_assert_msg(p.frag_id == fcases[_i].id &&
+	    p.frag_off == fcases[_i].off && p.frag_len == fcases[_i].len,
+	    "%s: id %u off %u len %u", fcases[_i].name, p.frag_id,
+	    p.frag_off, p.frag_len);
+}
+END_TEST
+
 START_TEST(test_icmp_quotes)
 {
 	uint8_t buf[256];
@@ -452,6 +508,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_decode, 0,
 	    sizeof(dcases) / sizeof(dcases[0]));
 	tcase_add_test(tc, test_tcp_options);
+	tcase_add_loop_test(tc, test_fragments, 0,
+	    (int)(sizeof(fcases) / sizeof(fcases[0])));
 	tcase_add_test(tc, test_icmp_quotes);
 	tcase_add_test(tc, test_all_prefixes);
 	tcase_add_test(tc, test_reader_prefix_filter);
