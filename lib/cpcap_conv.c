@@ -82,7 +82,12 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
  */
 #define PIPE_DEPTH	3
 #define PIPE_SLOTS	(PIPE_DEPTH + 1)	/* one always free */
-#define PIPE_PAYLOAD	512	/* payload bytes kept (DNS only) */
+/*
+ * Payload bytes kept (DNS only): a DNS header and question, and in a
+ * DNS-over-TCP segment the start of the next message after the tail of
+ * a long one.
+ */
+#define PIPE_PAYLOAD	2048
 #define CONV_HOT	(offsetof(struct cpcap_conv, seen_next) + \
 			    sizeof(((struct cpcap_conv *)0)->seen_next))
 
@@ -829,6 +834,111 @@ dns_account(struct cpcap_analyzer *a, struct cpcap_conv *c, uint64_t now,
 	}
 }
 
+/*
+ * Whether a segment that may start a DNS-over-TCP message looks like one:
+ * a sane length, a standard opcode and at most one question.  Used only
+ * where the message boundaries were lost (capture started mid-stream,
+ * data not captured).
+ */
+static bool
+dns_tcp_plausible(const uint8_t *m, size_t n)
+{
+	if (n < 14)
+		return false;
+	return (m[0] << 8 | m[1]) >= 12 && ((m[4] >> 3) & 0x0f) <= 5 &&
+	    m[6] == 0 && m[7] <= 1;
+}
+
+/*
+ * DNS over TCP: a stream of messages, each after a 2-byte length, that
+ * TCP cuts into segments anywhere.  The messages are followed by
+ * sequence number, so that a segment in the middle of a long answer, or
+ * resent, is not read as a message of its own, a segment holding several
+ * is read whole, and a length sent in a segment of its own still finds
+ * its message.  Only the first PIPE_PAYLOAD bytes of a segment are
+ * kept: a message starting after them is missed, and the stream is
+ * found again at a later segment that starts a message.
+ */
+static void
+dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
+    uint64_t now, const struct cpcap_pkt *p)
+{
+	const uint8_t *m = p->payload;
+	size_t n = p->payload != NULL ? p->payload_caplen : 0;
+	uint32_t seq = p->seq, left = p->seglen, len;
+	uint8_t bit = (uint8_t)(1u << dir);
+	bool from_syn = dir == c->client ? c->syn_count > 0 :
+	    c->synack_count > 0;
+
+	if ((c->dns_tcp_sync & bit) && LT_SEQ(seq, c->dns_tcp_next[dir])) {
+		/* Inside a message, or resent: go to the next one. */
+		uint32_t skip = c->dns_tcp_next[dir] - seq;
+
+		if (skip >= left)
+			return;
+		if (skip >= n) {
+			c->dns_tcp_sync &= (uint8_t)~bit;  /* not captured */
+			return;
+		}
+		seq += skip;
+		left -= skip;
+		m += skip;
+		n -= skip;
+	}
+	if ((c->dns_tcp_sync & bit) && seq != c->dns_tcp_next[dir])
+		c->dns_tcp_sync &= (uint8_t)~bit;	/* data missed */
+	if (!(c->dns_tcp_sync & bit)) {
+		/* The first data after the handshake starts a message. */
+		if (!(from_syn && c->seq[dir].base_set &&
+		    seq == c->seq[dir].base_seq + 1) &&
+		    !dns_tcp_plausible(m, n))
+			return;
+		c->dns_tcp_sync |= bit;
+		c->dns_tcp_body &= (uint8_t)~bit;
+	}
+	if (c->dns_tcp_body & bit) {
+		/* The length came alone: this is the message. */
+		c->dns_tcp_body &= (uint8_t)~bit;
+		len = c->dns_tcp_len[dir];
+		dns_account(a, c, now, m, n < len ? n : len);
+		c->dns_tcp_next[dir] = seq + len;
+		if (len >= left)
+			return;
+		seq += len;
+		left -= len;
+		m = n > len ? m + len : NULL;
+		n = n > len ? n - len : 0;
+	}
+	for (;;) {
+		if (left < 2 || n < 2) {
+			/* A length cut by the segment or by the snaplen. */
+			c->dns_tcp_sync &= (uint8_t)~bit;
+			return;
+		}
+		len = (uint32_t)(m[0] << 8 | m[1]);
+		c->dns_tcp_next[dir] = seq + 2 + len;
+		if (left == 2) {
+			/* The length alone; the message follows. */
+			c->dns_tcp_next[dir] = seq + 2;
+			c->dns_tcp_len[dir] = (uint16_t)len;
+			c->dns_tcp_body |= bit;
+			return;
+		}
+		dns_account(a, c, now, m + 2, n - 2 < len ? n - 2 : len);
+		if (2 + len >= left)
+			return;		/* the next one starts later */
+		seq += 2 + len;
+		left -= 2 + len;
+		if (n <= 2 + len) {
+			/* Its start was not captured: find it again. */
+			c->dns_tcp_sync &= (uint8_t)~bit;
+			return;
+		}
+		m += 2 + len;
+		n -= 2 + len;
+	}
+}
+
 /* ---- ICMP errors ---- */
 
 static void
@@ -991,10 +1101,8 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		a->st.duplicates++;
 	} else if (p->t.proto == 6) {
 		tcp_analyze(a, c, dir, ts, p);
-		if ((p->t.sport == 53 || p->t.dport == 53) &&
-		    p->payload_caplen >= 14 && p->seglen > 0)
-			dns_account(a, c, ts, p->payload + 2,
-			    p->payload_caplen - 2);
+		if ((p->t.sport == 53 || p->t.dport == 53) && p->seglen > 0)
+			dns_tcp(a, c, dir, ts, p);
 	} else if (p->t.proto == 17) {
 		c->d[dir].payload += p->seglen;
 		if (p->seglen > 0)

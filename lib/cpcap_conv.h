@@ -169,6 +169,15 @@ struct cpcap_conv {
 	uint16_t	 dns_pending_id[CPCAP_DNS_PENDING];
 	uint64_t	 dns_pending_ns[CPCAP_DNS_PENDING];
 	uint64_t	 dns_latency_max_ns;
+	/*
+	 * internal: DNS over TCP, per direction: where the next message (its
+	 * 2-byte length) starts, or with dns_tcp_body where a message whose
+	 * length came alone starts, dns_tcp_len long.
+	 */
+	uint32_t	 dns_tcp_next[2];
+	uint16_t	 dns_tcp_len[2];
+	uint8_t		 dns_tcp_sync;		/* bit per direction */
+	uint8_t		 dns_tcp_body;		/* bit per direction */
 };
 
 /* Totals over the whole capture. */
