@@ -4,6 +4,7 @@
  * are in report_json.c and report_intern.c.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,108 +133,89 @@ toobig:
 }
 
 
+/* n decimal digits at s; -1 when any is not a digit. */
 static int
-get_digits(const char *s, size_t len, size_t *pos, int n, int *out)
+digits(const char *s, int n)
 {
 	int v = 0, i;
 
-	if (*pos + (size_t)n > len)
-		return -1;
 	for (i = 0; i < n; i++) {
-		char c = s[*pos + (size_t)i];
-
-		if (c < '0' || c > '9')
+		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		v = v * 10 + (c - '0');
+		v = v * 10 + (s[i] - '0');
 	}
-	*pos += (size_t)n;
-	*out = v;
-	return 0;
+	return v;
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
-}
-
-/* Date part "YYYY-MM-DD" at s; days since the epoch. */
-static int
-parse_date(const char *s, size_t len, size_t *pos, int64_t *days)
-{
-	int y, mo, d;
-
-	if (get_digits(s, len, pos, 4, &y) != 0 || *pos >= len ||
-	    s[(*pos)++] != '-' || get_digits(s, len, pos, 2, &mo) != 0 ||
-	    *pos >= len || s[(*pos)++] != '-' ||
-	    get_digits(s, len, pos, 2, &d) != 0)
-		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo))
-		return -1;
-	*days = cilkit_days_from_civil(y, (unsigned)mo, (unsigned)d);
-	return 0;
-}
-
+/*
+ * RFC 3339 section 5.6 date-time.  Fixed offsets after one length check:
+ * the flow reader calls this for every line whose time is not in the
+ * minute of the one before, so it stays a straight scan.
+ */
 int
 report_parse_rfc3339(const char *s, size_t len, int64_t *out)
 {
-	size_t pos = 0;
-	int64_t days, frac = 0, t;
-	int h, mi, sec, oh, om, n = 0;
-	char c;
+	static const unsigned char mdays[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+	int year, mon, day, hh, mm, ss, oh = 0, om = 0, sign = 0, fd = 0;
+	int64_t days, secs, frac = 0, t;
+	size_t i;
+	bool leap;
 
-	if (s == NULL || parse_date(s, len, &pos, &days) != 0)
+	if (s == NULL || len < 20)
 		return CILKIT_EINVAL;
-	if (pos >= len || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
+	if ((year = digits(s, 4)) < 0 || s[4] != '-' ||
+	    (mon = digits(s + 5, 2)) < 0 || s[7] != '-' ||
+	    (day = digits(s + 8, 2)) < 0 ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    (hh = digits(s + 11, 2)) < 0 || s[13] != ':' ||
+	    (mm = digits(s + 14, 2)) < 0 || s[16] != ':' ||
+	    (ss = digits(s + 17, 2)) < 0)
 		return CILKIT_EINVAL;
-	pos++;
-	if (get_digits(s, len, &pos, 2, &h) != 0 || pos >= len ||
-	    s[pos++] != ':' || get_digits(s, len, &pos, 2, &mi) != 0 ||
-	    pos >= len || s[pos++] != ':' ||
-	    get_digits(s, len, &pos, 2, &sec) != 0)
-		return CILKIT_EINVAL;
-	if (h > 23 || mi > 59 || sec > 59)
-		return CILKIT_EINVAL;
-	if (pos < len && s[pos] == '.') {
-		pos++;
-		while (pos < len && s[pos] >= '0' && s[pos] <= '9') {
-			if (n < 9) {
-				frac = frac * 10 + (s[pos] - '0');
-				n++;
-			}
-			pos++;
-		}
-		if (n == 0)
+	i = 19;
+	if (i < len && s[i] == '.') {
+		i++;
+		if (i >= len || s[i] < '0' || s[i] > '9')
 			return CILKIT_EINVAL;
-		for (; n < 9; n++)
+		/* Nanoseconds: more than 9 digits are truncated. */
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (fd < 9) {
+				frac = frac * 10 + (s[i] - '0');
+				fd++;
+			}
+		}
+		for (; fd < 9; fd++)
 			frac *= 10;
 	}
-	if (pos >= len)
+	if (i >= len)
 		return CILKIT_EINVAL;
-	c = s[pos++];
-	t = days * 86400 + h * 3600 + mi * 60 + sec;
-	if (c == 'Z' || c == 'z') {
-		/* nothing */
-	} else if (c == '+' || c == '-') {
-		if (get_digits(s, len, &pos, 2, &oh) != 0 || pos >= len ||
-		    s[pos++] != ':' || get_digits(s, len, &pos, 2, &om) != 0 ||
+	if (s[i] == 'Z' || s[i] == 'z') {
+		i++;
+	} else if (s[i] == '+' || s[i] == '-') {
+		sign = s[i] == '+' ? 1 : -1;
+		if (len - i < 6 || (oh = digits(s + i + 1, 2)) < 0 ||
+		    s[i + 3] != ':' || (om = digits(s + i + 4, 2)) < 0 ||
 		    oh > 23 || om > 59)
 			return CILKIT_EINVAL;
-		t += (c == '+' ? -1 : 1) * (oh * 3600 + om * 60);
-	} else
+		i += 6;
+	} else {
 		return CILKIT_EINVAL;
-	if (pos != len)
+	}
+	if (i != len)
 		return CILKIT_EINVAL;
-	/* 1970..2262 fits int64 ns; refuse what does not. */
-	if (t < 0 || t > INT64_MAX / NS_S - 1)
+	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	if (mon < 1 || mon > 12 || day < 1 ||
+	    day > mdays[mon - 1] + (mon == 2 && leap) || hh > 23 ||
+	    mm > 59 || ss > 59)
 		return CILKIT_EINVAL;
-	*out = t * NS_S + frac;
+	days = cilkit_days_from_civil(year, (unsigned)mon, (unsigned)day);
+	secs = days * 86400 + hh * 3600 + mm * 60 + ss -
+	    sign * (oh * 3600 + om * 60);
+	if (__builtin_mul_overflow(secs, NS_S, &t) ||
+	    __builtin_add_overflow(t, frac, &t))
+		return CILKIT_EINVAL;	/* beyond 1677..2262 */
+	*out = t;
 	return 0;
 }
 
@@ -241,8 +223,9 @@ int
 report_parse_time(const char *s, int64_t now_ns, int64_t *out, char *eb,
     size_t el)
 {
-	int64_t d, days;
-	size_t len, pos = 0;
+	char day[20];
+	int64_t d;
+	size_t len;
 	int rc;
 
 	if (s == NULL || *s == '\0')
@@ -251,9 +234,11 @@ report_parse_time(const char *s, int64_t now_ns, int64_t *out, char *eb,
 	if (len > REPORT_MAX_TIME_ARG)
 		return cilkit_fail(eb, el, CILKIT_ETOOBIG, "time too long");
 	/* A date: "2024-05-01" alone means its midnight UTC. */
-	if (len == 10 && parse_date(s, len, &pos, &days) == 0) {
-		*out = days * 86400 * NS_S;
-		return 0;
+	if (len == 10) {
+		memcpy(day, s, 10);
+		memcpy(day + 10, "T00:00:00Z", 10);
+		if (report_parse_rfc3339(day, sizeof(day), out) == 0)
+			return 0;
 	}
 	if (len > 10 && s[4] == '-') {
 		if (report_parse_rfc3339(s, len, out) != 0)

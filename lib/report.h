@@ -48,9 +48,14 @@ int report_parse_time(const char *s, int64_t now_ns, int64_t *out,
     char *errbuf, size_t errlen);
 
 /*
- * Strict RFC 3339 date-time into Unix ns (fraction up to 9 digits,
- * Z or +hh:mm).  len is the length of s (no NUL needed).  Returns 0 or
- * CILKIT_EINVAL.  Leap seconds (:60) are refused.
+ * RFC 3339 date-time (section 5.6) into Unix ns, for --since and
+ * --until.  len is the length of s (no NUL needed).  Takes "YYYY-MM-DDThh:mm:ss", 't' or ' ' for
+ * the 'T', an optional fraction of 1 or more digits (cut, not rounded,
+ * to ns), then 'Z', 'z' or +hh:mm/-hh:mm.  The range is int64 ns from
+ * its first whole second: 1677-09-21T00:12:44Z to
+ * 2262-04-11T23:47:16.854775807Z.  Refused: leap seconds (:60), days
+ * a month lacks, a missing zone, leading or trailing bytes.  Returns 0
+ * or CILKIT_EINVAL; *out is written only on success.
  */
 int report_parse_rfc3339(const char *s, size_t len, int64_t *out);
 

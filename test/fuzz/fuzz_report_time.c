@@ -1,7 +1,8 @@
 /*
  * fuzz_report_time.c - report_parse_duration, report_parse_time and the
- * text sanitizers on arbitrary bytes: no crash, no overflow, and a
- * parsed duration is never negative.
+ * text sanitizers on arbitrary bytes: no crash, no overflow, a parsed
+ * duration is never negative, and an RFC 3339 time that parses comes
+ * back the same through report_format_time.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,7 +33,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (report_parse_time(s, INT64_C(1714557600000000000), &when, eb,
 	    sizeof(eb)) == 0)
 		report_format_time(when, 9, buf, sizeof(buf));
-	(void)report_parse_rfc3339(s, size, &when);
+	/* what parses formats back to the same instant */
+	if (report_parse_rfc3339(s, size, &when) == 0) {
+		report_format_time(when, 9, buf, sizeof(buf));
+		if (report_parse_rfc3339(buf, strlen(buf), &ns) != 0 ||
+		    ns != when)
+			abort();
+	}
 	(void)report_str_width(s);
 	t = report_sanitize(s);
 	free(t);

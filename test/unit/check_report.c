@@ -96,6 +96,10 @@ static const struct time_case time_cases[] = {
 	{ "2024-05-01T10:00:00.1234567891Z", 0, NOW + 123456789 },
 	{ "2024-05-01", 0, NOW - 10 * 3600 * S },
 	{ "1970-01-01T00:00:00Z", 0, 0 },
+	{ "1969-12-31T23:59:59Z", 0, -S },
+	{ "1969-12-31", 0, -86400 * S },
+	{ "1677-09-22", 0, INT64_C(-9223286400) * S },
+	{ "2262-04-11", 0, INT64_C(9223286400) * S },
 	{ "2024-02-29T00:00:00Z", 0, INT64_C(1709164800) * S },
 	{ "5m", 0, NOW - 300 * S },
 	{ "1h30m", 0, NOW - 5400 * S },
@@ -110,7 +114,10 @@ static const struct time_case time_cases[] = {
 	{ "2024-05-01T10:00:00.Z", CILKIT_EINVAL, 0 },
 	{ "2024-05-01T10:00:00+2:00", CILKIT_EINVAL, 0 },
 	{ "2024-05-01T10:00:00Zjunk", CILKIT_EINVAL, 0 },
-	{ "1969-12-31T23:59:59Z", CILKIT_EINVAL, 0 },
+	{ "1677-09-21T00:12:43Z", CILKIT_EINVAL, 0 },	/* before int64 ns */
+	{ "1677-09-21", CILKIT_EINVAL, 0 },
+	{ "2262-04-12", CILKIT_EINVAL, 0 },		/* after it */
+	{ "2023-02-29", CILKIT_EINVAL, 0 },
 	{ "yesterday", CILKIT_EINVAL, 0 },
 	{ "2024-5-1", CILKIT_EINVAL, 0 },
 	{ "2024-05-01T10:00:00.00000000000000000000000000000000000000000000"
@@ -131,6 +138,126 @@ START_TEST(test_time)
 		ck_assert_int_eq(ns, tc->ns);
 	else
 		ck_assert_msg(eb[0] != '\0', "'%s': no message", tc->in);
+}
+END_TEST
+
+/*
+ * report_parse_rfc3339 on its own, the one RFC 3339 parser (the flow
+ * reader's too).  len 0: strlen(in).
+ */
+struct rfc_case {
+	const char *in;
+	size_t len;
+	int rc;
+	int64_t ns;
+};
+
+#define EINV	CILKIT_EINVAL
+
+static const struct rfc_case rfc_cases[] = {
+	/* what Hubble writes: protojson, 0, 3, 6 or 9 digits, Z */
+	{ "2024-05-01T10:00:00Z", 0, 0, NOW },
+	{ "2024-05-01T10:00:00.123Z", 0, 0, NOW + 123000000 },
+	{ "2024-05-01T10:00:00.123456Z", 0, 0, NOW + 123456000 },
+	{ "2024-05-01T10:00:00.123456789Z", 0, 0, NOW + 123456789 },
+	/* any number of digits; past 9 cut, not rounded */
+	{ "2024-05-01T10:00:00.5Z", 0, 0, NOW + 500000000 },
+	{ "2024-05-01T10:00:00.99999999999999999999Z", 0, 0,
+	  NOW + 999999999 },
+	{ "2024-05-01T10:00:00.0000000009Z", 0, 0, NOW },
+	/* date -Iseconds; offsets either way, -00:00 is UTC */
+	{ "2026-11-26T18:18:06+00:00", 0, 0, INT64_C(1795717086) * S },
+	{ "2024-05-01T12:00:00.25+02:00", 0, 0, NOW + 250000000 },
+	{ "2024-05-01T05:30:00-04:30", 0, 0, NOW },
+	{ "2024-05-01T10:00:00-00:00", 0, 0, NOW },
+	{ "2024-05-01T10:00:00+23:59", 0, 0, INT64_C(1714471260) * S },
+	{ "2024-05-01T10:00:00-23:59", 0, 0, INT64_C(1714643940) * S },
+	/* RFC 3339 5.6: t and z may be lower case; space for T */
+	{ "2024-05-01t10:00:00z", 0, 0, NOW },
+	{ "2024-05-01 10:00:00Z", 0, 0, NOW },
+	/* calendar */
+	{ "2000-02-29T00:00:00Z", 0, 0, INT64_C(951782400) * S },
+	{ "1900-02-28T23:59:59Z", 0, 0, INT64_C(-2203891201) * S },
+	{ "1969-12-31T23:59:59Z", 0, 0, -S },
+	/* the ends: whole seconds in int64 ns, also through an offset */
+	{ "1677-09-21T00:12:44Z", 0, 0, INT64_C(-9223372036) * S },
+	{ "1677-09-20T23:12:44-01:00", 0, 0, INT64_C(-9223372036) * S },
+	{ "2262-04-11T23:47:16.854775807Z", 0, 0, INT64_MAX },
+	{ "2262-04-12T00:47:16.854775807+01:00", 0, 0, INT64_MAX },
+	/* len bounds the scan: no NUL needed, nothing read past it */
+	{ "2024-05-01T10:00:00Zjunk", 20, 0, NOW },
+	{ "2024-05-01T10:00:00.5Z", 21, EINV, 0 },
+	/* bad input */
+	{ "", 0, EINV, 0 },
+	{ "2024-05-01", 0, EINV, 0 },
+	{ "2024-05-01T10:00", 0, EINV, 0 },
+	{ "2024-05-01T10:00Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00.5", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00.Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00.+02:00", 0, EINV, 0 },
+	{ "2026-11-26T18:18:06,377327221+00:00", 0, EINV, 0 }, /* date -Ins */
+	{ "20240501T100000Z", 0, EINV, 0 },
+	{ "2024-05-01x10:00:00Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:60Z", 0, EINV, 0 },	/* leap second */
+	{ "2024-05-01T24:00:00Z", 0, EINV, 0 },
+	{ "2024-05-01T10:60:00Z", 0, EINV, 0 },
+	{ "2024-00-01T10:00:00Z", 0, EINV, 0 },
+	{ "2024-13-01T10:00:00Z", 0, EINV, 0 },
+	{ "2024-05-00T10:00:00Z", 0, EINV, 0 },
+	{ "2024-04-31T10:00:00Z", 0, EINV, 0 },
+	{ "2023-02-29T10:00:00Z", 0, EINV, 0 },
+	{ "1900-02-29T10:00:00Z", 0, EINV, 0 },
+	{ "2024-5-01T10:00:00Z", 0, EINV, 0 },
+	{ "2024-05-01T1:00:00Z", 0, EINV, 0 },
+	{ "+2024-05-01T10:00:00Z", 0, EINV, 0 },
+	{ " 2024-05-01T10:00:00Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00Z ", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00Z\n", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00ZZ", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00+02:00Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00+0200", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00+02", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00+2:00", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00+24:00", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00+02:60", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00 +02:00", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00UTC", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00.1x2Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00\0Z", 21, EINV, 0 },
+	{ "1677-09-21T00:12:43.999999999Z", 0, EINV, 0 },
+	{ "1677-09-21T00:12:44+00:01", 0, EINV, 0 },
+	{ "2262-04-11T23:47:16.854775808Z", 0, EINV, 0 },
+	{ "2262-04-11T23:47:17Z", 0, EINV, 0 },
+	{ "2262-04-11T23:47:16.854775807-00:01", 0, EINV, 0 },
+	{ "0000-01-01T00:00:00Z", 0, EINV, 0 },
+	{ "9999-12-31T23:59:59Z", 0, EINV, 0 },
+};
+
+START_TEST(test_rfc3339)
+{
+	const struct rfc_case *tc = &rfc_cases[_i];
+	size_t len = tc->len != 0 ? tc->len : strlen(tc->in);
+	int64_t ns = -7;
+	int rc;
+
+	rc = report_parse_rfc3339(tc->in, len, &ns);
+	ck_assert_msg(rc == tc->rc, "row %d '%s': rc %d want %d", _i, tc->in,
+	    rc, tc->rc);
+	if (rc == 0)
+		ck_assert_msg(ns == tc->ns, "row %d '%s': %lld want %lld", _i,
+		    tc->in, (long long)ns, (long long)tc->ns);
+	else
+		ck_assert_msg(ns == -7, "row %d: *out written on error", _i);
+}
+END_TEST
+
+START_TEST(test_rfc3339_null)
+{
+	int64_t ns = -7;
+
+	ck_assert_int_eq(report_parse_rfc3339(NULL, 20, &ns), CILKIT_EINVAL);
+	ck_assert_int_eq(ns, -7);
 }
 END_TEST
 
@@ -653,6 +780,9 @@ report_suite(void)
 	    sizeof(dur_cases) / sizeof(dur_cases[0]));
 	tcase_add_loop_test(tc, test_time, 0,
 	    sizeof(time_cases) / sizeof(time_cases[0]));
+	tcase_add_loop_test(tc, test_rfc3339, 0,
+	    sizeof(rfc_cases) / sizeof(rfc_cases[0]));
+	tcase_add_test(tc, test_rfc3339_null);
 	tcase_add_test(tc, test_format_time);
 	tcase_add_loop_test(tc, test_format_duration, 0,
 	    sizeof(fmtdur_cases) / sizeof(fmtdur_cases[0]));
