@@ -28,7 +28,7 @@
 #include "flow.h"
 #include "flow_json.h"
 #include "flow_read.h"
-#include "flow_write.h"
+#include "report.h"
 
 /* ------------------------------------------------------------------ */
 /* Scratch: per-line arena for arrays, and a stack to build them on. */
@@ -65,10 +65,10 @@ struct flow_scratch {
 	struct enum_memo enums[FLOW_ENUM_DROP_REASON + 1];
 	char time_s[40];
 	size_t time_n;
-	long long time_v;
+	int64_t time_v;
 	char minute_s[17];	/* "YYYY-MM-DDTHH:MM:" of a parsed time */
 	bool minute_ok;
-	long long minute_v;	/* that minute with :00Z, in ns */
+	int64_t minute_v;	/* that minute with :00Z, in ns */
 	unsigned skip;		/* FLOW_SKIP_* */
 };
 
@@ -430,15 +430,15 @@ get_enum(struct pctx *c, int which, int *out, bool *known)
 /*
  * A time in the minute of the last one parsed ("YYYY-MM-DDTHH:MM:"
  * identical), of the common form SS[.fraction]Z: the seconds and the
- * fraction added to the minute's value.  Exactly what flow_parse_time
- * gives for it (a fraction is cut at 9 digits); false for anything
- * else, which then takes the full parse.
+ * fraction added to the minute's value.  Exactly what
+ * report_parse_rfc3339 gives for it (a fraction is cut at 9 digits);
+ * false for anything else, which then takes the full parse.
  */
 static bool
 time_in_minute(const struct flow_scratch *sc, const char *s, size_t n,
-    long long *t)
+    int64_t *t)
 {
-	long long frac = 0, v;
+	int64_t frac = 0, v;
 	unsigned ss;
 	size_t i, fd = 0;
 
@@ -461,7 +461,7 @@ time_in_minute(const struct flow_scratch *sc, const char *s, size_t n,
 		for (; fd < 9; fd++)
 			frac *= 10;
 	}
-	if (__builtin_add_overflow(sc->minute_v, (long long)ss * 1000000000 +
+	if (__builtin_add_overflow(sc->minute_v, (int64_t)ss * 1000000000 +
 	    frac, &v))
 		return false;
 	*t = v;
@@ -475,7 +475,7 @@ get_time(struct pctx *c, int64_t *out)
 	char minute[20];
 	const char *s;
 	size_t n;
-	long long t;
+	int64_t t;
 	int rc;
 
 	if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
@@ -485,7 +485,7 @@ get_time(struct pctx *c, int64_t *out)
 		return 0;
 	}
 	if (!time_in_minute(sc, s, n, &t)) {
-		if (flow_parse_time(s, n, &t) < 0)
+		if (report_parse_rfc3339(s, n, &t) < 0)
 			return own_fail(c, CILKIT_EINVAL,
 			    "not an RFC 3339 time");
 		/* remember the minute for the next lines */
@@ -493,7 +493,8 @@ get_time(struct pctx *c, int64_t *out)
 		if (n >= 20) {
 			memcpy(minute, s, 17);
 			memcpy(minute + 17, "00Z", 3);
-			if (flow_parse_time(minute, 20, &sc->minute_v) == 0) {
+			if (report_parse_rfc3339(minute, 20,
+			    &sc->minute_v) == 0) {
 				memcpy(sc->minute_s, s, 17);
 				sc->minute_ok = true;
 			}

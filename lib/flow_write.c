@@ -1,6 +1,6 @@
 /*
  * flow_write.c - write flow lines in the `hubble observe -o jsonpb`
- * shape, and RFC 3339 time formatting and parsing.
+ * shape, and RFC 3339 time formatting (report_parse_rfc3339 reads it).
  *
  * protojson rules (hubble-flow-format.md section 2): proto field names,
  * defaults omitted, enums by name (a number when there is none), 64-bit
@@ -76,88 +76,6 @@ flow_format_time(long long time_ns, char *buf, size_t len)
 	put_digits(buf + 20, (unsigned long)ns, 9);
 	buf[29] = 'Z';
 	buf[30] = '\0';
-}
-
-/* n decimal digits at s; -1 when any is not a digit. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-int
-flow_parse_time(const char *s, size_t len, long long *time_ns)
-{
-	static const unsigned char mdays[] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
-	};
-	int year, mon, day, hh, mm, ss, oh = 0, om = 0, sign = 0, fd = 0;
-	long long frac = 0, t;
-	int64_t days, secs;
-	size_t i;
-	bool leap;
-
-	if (len < 20)
-		return CILKIT_EINVAL;
-	if ((year = digits(s, 4)) < 0 || s[4] != '-' ||
-	    (mon = digits(s + 5, 2)) < 0 || s[7] != '-' ||
-	    (day = digits(s + 8, 2)) < 0 ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    (hh = digits(s + 11, 2)) < 0 || s[13] != ':' ||
-	    (mm = digits(s + 14, 2)) < 0 || s[16] != ':' ||
-	    (ss = digits(s + 17, 2)) < 0)
-		return CILKIT_EINVAL;
-	i = 19;
-	if (i < len && s[i] == '.') {
-		i++;
-		if (i >= len || s[i] < '0' || s[i] > '9')
-			return CILKIT_EINVAL;
-		/* Nanoseconds: more than 9 digits are truncated. */
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			if (fd < 9) {
-				frac = frac * 10 + (s[i] - '0');
-				fd++;
-			}
-		}
-		for (; fd < 9; fd++)
-			frac *= 10;
-	}
-	if (i >= len)
-		return CILKIT_EINVAL;
-	if (s[i] == 'Z' || s[i] == 'z') {
-		i++;
-	} else if (s[i] == '+' || s[i] == '-') {
-		sign = s[i] == '+' ? 1 : -1;
-		if (len - i < 6 || (oh = digits(s + i + 1, 2)) < 0 ||
-		    s[i + 3] != ':' || (om = digits(s + i + 4, 2)) < 0 ||
-		    oh > 23 || om > 59)
-			return CILKIT_EINVAL;
-		i += 6;
-	} else {
-		return CILKIT_EINVAL;
-	}
-	if (i != len)
-		return CILKIT_EINVAL;
-	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	if (mon < 1 || mon > 12 || day < 1 ||
-	    day > mdays[mon - 1] + (mon == 2 && leap) || hh > 23 ||
-	    mm > 59 || ss > 59)
-		return CILKIT_EINVAL;
-	days = cilkit_days_from_civil(year, (unsigned)mon, (unsigned)day);
-	secs = days * 86400 + hh * 3600 + mm * 60 + ss -
-	    sign * (oh * 3600 + om * 60);
-	if (__builtin_mul_overflow(secs, (int64_t)1000000000, &t) ||
-	    __builtin_add_overflow(t, frac, &t))
-		return CILKIT_EINVAL;	/* beyond 1677..2262 */
-	*time_ns = t;
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */

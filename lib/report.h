@@ -48,8 +48,9 @@ int report_parse_time(const char *s, int64_t now_ns, int64_t *out,
     char *errbuf, size_t errlen);
 
 /*
- * RFC 3339 date-time (section 5.6) into Unix ns, for --since and
- * --until.  len is the length of s (no NUL needed).  Takes "YYYY-MM-DDThh:mm:ss", 't' or ' ' for
+ * The one RFC 3339 date-time parser (section 5.6), into Unix ns; the
+ * flow reader's and the --since/--until parser.  len is the length of
+ * s (no NUL needed).  Takes "YYYY-MM-DDThh:mm:ss", 't' or ' ' for
  * the 'T', an optional fraction of 1 or more digits (cut, not rounded,
  * to ns), then 'Z', 'z' or +hh:mm/-hh:mm.  The range is int64 ns from
  * its first whole second: 1677-09-21T00:12:44Z to

@@ -33,6 +33,7 @@
 #include "cilkit.h"
 #include "flow.h"
 #include "flow_write.h"
+#include "report.h"
 
 static uint64_t rng_state;
 
@@ -639,7 +640,7 @@ main(int argc, char **argv)
 	};
 	struct flow f;
 	unsigned long long n = 0, i, seed = 1, rate = 1000;
-	long long now = 0;
+	int64_t now = 0;
 	int c, form = 0;
 	char *end, tb[40];
 	const char *start = "2026-01-01T00:00:00Z";
@@ -698,7 +699,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (flow_parse_time(start, strlen(start), &now) < 0) {
+	if (report_parse_rfc3339(start, strlen(start), &now) < 0) {
 		fprintf(stderr, "gen-flows: bad --start %s\n", start);
 		return 2;
 	}

@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "flow_read.h"
 #include "flow_write.h"
+#include "report.h"
 
 #define HUB_10	"cilium-hubble-otel_testdata_basic-sample-10-flows.json"
 #define HUB_DNS	"cilium-hubble-otel_testdata_basic-sample-5-dns-flows.json"
@@ -79,9 +80,9 @@ close_at(struct at *a)
 static int64_t
 t(const char *s)
 {
-	long long v;
+	int64_t v;
 
-	ck_assert_int_eq(flow_parse_time(s, strlen(s), &v), 0);
+	ck_assert_int_eq(report_parse_rfc3339(s, strlen(s), &v), 0);
 	return v;
 }
 
@@ -787,16 +788,16 @@ static const struct time_case time_cases[] = {
 START_TEST(test_time)
 {
 	const struct time_case *tc = &time_cases[_i];
-	long long ns = 0;
+	int64_t ns = 0;
 	char buf[40];
 
-	ck_assert_msg(flow_parse_time(tc->in, strlen(tc->in), &ns) == tc->rc,
-	    "row %d %s", _i, tc->in);
+	ck_assert_msg(report_parse_rfc3339(tc->in, strlen(tc->in), &ns) ==
+	    tc->rc, "row %d %s", _i, tc->in);
 	if (tc->rc == 0) {
 		ck_assert_int_eq(ns, tc->ns);
 		flow_format_time(ns, buf, sizeof(buf));
 		ns = 0;
-		ck_assert_int_eq(flow_parse_time(buf, strlen(buf), &ns), 0);
+		ck_assert_int_eq(report_parse_rfc3339(buf, strlen(buf), &ns), 0);
 		ck_assert_int_eq(ns, tc->ns);
 	}
 }
@@ -1452,8 +1453,9 @@ END_TEST
 
 /*
  * Times within the minute of the previous line take a shortcut in the
- * reader; every one must come out as flow_parse_time has it, valid or
- * not, in any order (each row follows the previous ones in one scratch).
+ * reader; every one must come out as report_parse_rfc3339 has it, valid
+ * or not, in any order (each row follows the previous ones in one
+ * scratch).
  */
 static const char *const minute_times[] = {
 	"2026-01-01T00:00:00.000074835Z",
@@ -1490,7 +1492,7 @@ START_TEST(test_time_minute)
 	struct flow_record rec;
 	char line[128], eb[CILKIT_ERRBUF_SIZE];
 	const char *t;
-	long long want;
+	int64_t want;
 	size_t i, k;
 	int rc, wrc;
 
@@ -1501,14 +1503,14 @@ START_TEST(test_time_minute)
 		snprintf(line, sizeof(line), "{\"flow\":{\"time\":\"%s\"}}", t);
 		rc = flow_parse_line(s, line, strlen(line), &rec, eb,
 		    sizeof(eb));
-		wrc = flow_parse_time(t, strlen(t), &want);
+		wrc = report_parse_rfc3339(t, strlen(t), &want);
 		if (wrc < 0) {
 			ck_assert_msg(rc == CILKIT_EINVAL, "%s: rc %d", t, rc);
 			continue;
 		}
 		ck_assert_msg(rc == 1, "%s: %s", t, eb);
 		ck_assert_msg(rec.flow.time_ns == want, "%s: %lld want %lld", t,
-		    (long long)rec.flow.time_ns, want);
+		    (long long)rec.flow.time_ns, (long long)want);
 	}
 	flow_scratch_free(s);
 }
