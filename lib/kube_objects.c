@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,326 +254,343 @@ read_ports(struct kube_objlist *l, struct json_object *arr,
 	return 0;
 }
 
+/* ---- the item loop every reader shares ---- */
+
+/* A kind's struct has no such field. */
+#define NONE	SIZE_MAX
+/* The T at byte offset off of a kind's struct. */
+#define AT(item, off, T)	((T *)(void *)((char *)(item) + (off)))
+
+/*
+ * One kind of object: its struct, where the fields every kind reads
+ * from the item and its metadata sit in it (offsetof, NONE when the
+ * kind does not keep one), and the reader of the rest.
+ */
+struct kind {
+	size_t size;
+	size_t name;		/* metadata.name (const char *) */
+	size_t ns;		/* metadata.namespace (const char *) */
+	size_t labels;		/* metadata.labels (struct kube_labels) */
+	size_t obj;		/* the item (struct json_object *) */
+	/* The kind's own fields of item; 0 or CILKIT_ENOMEM. */
+	int (*fields)(struct kube_objlist *l, struct json_object *it,
+	    struct json_object *md, void *item);
+};
+
+/*
+ * Read every item of the array into l as kind k: an item that is not
+ * an object or has no string metadata.name is skipped, so the kind's
+ * reader only sees named objects.  Returns the number read, or a
+ * negative enum cilkit_err (l is then empty).
+ */
+static int
+read_items(struct json_object *items, struct kube_objlist *l,
+    const struct kind *k, char *errbuf, size_t errlen)
+{
+	size_t i, len;
+	int r;
+
+	if ((r = begin(items, l, k->size, errbuf, errlen)) < 0)
+		return r;
+	len = json_object_array_length(items);
+	for (i = 0; i < len; i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		struct json_object *md = jget(it, "metadata");
+		void *item = (char *)l->u.items + l->n * k->size;
+		const char *name;
+
+		if ((name = jstr(md, "name")) == NULL)
+			continue;
+		*AT(item, k->name, const char *) = name;
+		*AT(item, k->obj, struct json_object *) = it;
+		if (k->ns != NONE)
+			*AT(item, k->ns, const char *) = jstr(md, "namespace");
+		if (k->labels != NONE && read_labels(l, jget(md, "labels"),
+		    AT(item, k->labels, struct kube_labels)) < 0)
+			NOMEM(l);
+		if (k->fields != NULL && k->fields(l, it, md, item) < 0)
+			NOMEM(l);
+		l->n++;
+	}
+	return (int)l->n;
+}
+
 /* ---- pods ---- */
+
+static int
+pod_fields(struct kube_objlist *l, struct json_object *it,
+    struct json_object *md, void *item)
+{
+	struct json_object *spec = jget(it, "spec");
+	struct json_object *st = jget(it, "status");
+	struct json_object *owners, *ctrs;
+	struct kube_pod *p = item;
+	size_t j;
+
+	p->uid = jstr(md, "uid");
+	p->node = jstr(spec, "nodeName");
+	p->host_network = jbool(spec, "hostNetwork", false);
+	p->phase = jstr(st, "phase");
+	p->host_ip = jstr(st, "hostIP");
+	if (jlen(jget(st, "podIPs")) > 0) {
+		if (read_strs(l, jget(st, "podIPs"), "ip", &p->ips,
+		    &p->nips) < 0)
+			return CILKIT_ENOMEM;
+	} else if (jstr(st, "podIP") != NULL) {
+		if ((p->ips = lalloc(l, 1, sizeof(char *))) == NULL)
+			return CILKIT_ENOMEM;
+		p->ips[0] = jstr(st, "podIP");
+		p->nips = 1;
+	}
+	owners = jget(md, "ownerReferences");
+	if (jlen(owners) > 0) {
+		p->owners = lalloc(l, jlen(owners), sizeof(*p->owners));
+		if (p->owners == NULL)
+			return CILKIT_ENOMEM;
+		for (j = 0; j < jlen(owners); j++) {
+			struct json_object *o =
+			    json_object_array_get_idx(owners, j);
+
+			if (jstr(o, "kind") == NULL || jstr(o, "name") == NULL)
+				continue;
+			p->owners[p->nowners].kind = jstr(o, "kind");
+			p->owners[p->nowners].name = jstr(o, "name");
+			p->owners[p->nowners].controller =
+			    jbool(o, "controller", false);
+			p->nowners++;
+		}
+	}
+	ctrs = jget(spec, "containers");
+	if (jlen(ctrs) > 0) {
+		p->containers = lalloc(l, jlen(ctrs), sizeof(*p->containers));
+		if (p->containers == NULL)
+			return CILKIT_ENOMEM;
+		for (j = 0; j < jlen(ctrs); j++) {
+			struct json_object *c = json_object_array_get_idx(ctrs,
+			    j);
+			struct kube_container *kc =
+			    &p->containers[p->ncontainers];
+
+			if ((kc->name = jstr(c, "name")) == NULL)
+				continue;
+			kc->image = jstr(c, "image");
+			if (read_ports(l, jget(c, "ports"), "containerPort",
+			    &kc->ports, &kc->nports) < 0)
+				return CILKIT_ENOMEM;
+			p->ncontainers++;
+		}
+	}
+	return 0;
+}
 
 int
 kube_pods_from_json(struct json_object *items, struct kube_objlist *l,
     char *errbuf, size_t errlen)
 {
-	size_t i, j, len;
-	int r;
+	static const struct kind k = { sizeof(struct kube_pod),
+	    offsetof(struct kube_pod, name), offsetof(struct kube_pod, ns),
+	    offsetof(struct kube_pod, labels), offsetof(struct kube_pod, obj),
+	    pod_fields };
 
-	if ((r = begin(items, l, sizeof(struct kube_pod), errbuf,
-	    errlen)) < 0)
-		return r;
-	len = json_object_array_length(items);
-	for (i = 0; i < len; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct json_object *md = jget(it, "metadata");
-		struct json_object *spec = jget(it, "spec");
-		struct json_object *st = jget(it, "status");
-		struct json_object *owners, *ctrs;
-		struct kube_pod *p = &l->u.pods[l->n];
-
-		if ((p->name = jstr(md, "name")) == NULL)
-			continue;
-		p->obj = it;
-		p->ns = jstr(md, "namespace");
-		p->uid = jstr(md, "uid");
-		p->node = jstr(spec, "nodeName");
-		p->host_network = jbool(spec, "hostNetwork", false);
-		p->phase = jstr(st, "phase");
-		p->host_ip = jstr(st, "hostIP");
-		if (read_labels(l, jget(md, "labels"), &p->labels) < 0)
-			NOMEM(l);
-		if (jlen(jget(st, "podIPs")) > 0) {
-			if (read_strs(l, jget(st, "podIPs"), "ip", &p->ips,
-			    &p->nips) < 0)
-				NOMEM(l);
-		} else if (jstr(st, "podIP") != NULL) {
-			if ((p->ips = lalloc(l, 1, sizeof(char *))) == NULL)
-				NOMEM(l);
-			p->ips[0] = jstr(st, "podIP");
-			p->nips = 1;
-		}
-		owners = jget(md, "ownerReferences");
-		if (jlen(owners) > 0) {
-			p->owners = lalloc(l, jlen(owners), sizeof(*p->owners));
-			if (p->owners == NULL)
-				NOMEM(l);
-			for (j = 0; j < jlen(owners); j++) {
-				struct json_object *o =
-				    json_object_array_get_idx(owners, j);
-
-				if (jstr(o, "kind") == NULL ||
-				    jstr(o, "name") == NULL)
-					continue;
-				p->owners[p->nowners].kind = jstr(o, "kind");
-				p->owners[p->nowners].name = jstr(o, "name");
-				p->owners[p->nowners].controller =
-				    jbool(o, "controller", false);
-				p->nowners++;
-			}
-		}
-		ctrs = jget(spec, "containers");
-		if (jlen(ctrs) > 0) {
-			p->containers = lalloc(l, jlen(ctrs),
-			    sizeof(*p->containers));
-			if (p->containers == NULL)
-				NOMEM(l);
-			for (j = 0; j < jlen(ctrs); j++) {
-				struct json_object *c =
-				    json_object_array_get_idx(ctrs, j);
-				struct kube_container *kc =
-				    &p->containers[p->ncontainers];
-
-				if ((kc->name = jstr(c, "name")) == NULL)
-					continue;
-				kc->image = jstr(c, "image");
-				if (read_ports(l, jget(c, "ports"),
-				    "containerPort", &kc->ports,
-				    &kc->nports) < 0)
-					NOMEM(l);
-				p->ncontainers++;
-			}
-		}
-		l->n++;
-	}
-	return (int)l->n;
+	return read_items(items, l, &k, errbuf, errlen);
 }
 
 /* ---- services ---- */
+
+static int
+service_fields(struct kube_objlist *l, struct json_object *it,
+    struct json_object *md, void *item)
+{
+	struct json_object *spec = jget(it, "spec");
+	struct kube_service *s = item;
+
+	(void)md;
+	s->type = jstr(spec, "type");
+	if (s->type == NULL)
+		s->type = "ClusterIP";
+	if (jlen(jget(spec, "clusterIPs")) > 0) {
+		if (read_strs(l, jget(spec, "clusterIPs"), NULL,
+		    &s->cluster_ips, &s->nips) < 0)
+			return CILKIT_ENOMEM;
+	} else if (jstr(spec, "clusterIP") != NULL) {
+		if ((s->cluster_ips = lalloc(l, 1, sizeof(char *))) == NULL)
+			return CILKIT_ENOMEM;
+		s->cluster_ips[0] = jstr(spec, "clusterIP");
+		s->nips = 1;
+	}
+	if (read_ports(l, jget(spec, "ports"), "port", &s->ports,
+	    &s->nports) < 0 ||
+	    read_labels(l, jget(spec, "selector"), &s->selector) < 0)
+		return CILKIT_ENOMEM;
+	return 0;
+}
 
 int
 kube_services_from_json(struct json_object *items, struct kube_objlist *l,
     char *errbuf, size_t errlen)
 {
-	size_t i, len;
-	int r;
+	static const struct kind k = { sizeof(struct kube_service),
+	    offsetof(struct kube_service, name),
+	    offsetof(struct kube_service, ns), NONE,
+	    offsetof(struct kube_service, obj), service_fields };
 
-	if ((r = begin(items, l, sizeof(struct kube_service), errbuf,
-	    errlen)) < 0)
-		return r;
-	len = json_object_array_length(items);
-	for (i = 0; i < len; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct json_object *md = jget(it, "metadata");
-		struct json_object *spec = jget(it, "spec");
-		struct kube_service *s = &l->u.services[l->n];
-
-		if ((s->name = jstr(md, "name")) == NULL)
-			continue;
-		s->obj = it;
-		s->ns = jstr(md, "namespace");
-		s->type = jstr(spec, "type");
-		if (s->type == NULL)
-			s->type = "ClusterIP";
-		if (jlen(jget(spec, "clusterIPs")) > 0) {
-			if (read_strs(l, jget(spec, "clusterIPs"), NULL,
-			    &s->cluster_ips, &s->nips) < 0)
-				NOMEM(l);
-		} else if (jstr(spec, "clusterIP") != NULL) {
-			if ((s->cluster_ips = lalloc(l, 1, sizeof(char *))) ==
-			    NULL)
-				NOMEM(l);
-			s->cluster_ips[0] = jstr(spec, "clusterIP");
-			s->nips = 1;
-		}
-		if (read_ports(l, jget(spec, "ports"), "port", &s->ports,
-		    &s->nports) < 0 ||
-		    read_labels(l, jget(spec, "selector"), &s->selector) < 0)
-			NOMEM(l);
-		l->n++;
-	}
-	return (int)l->n;
+	return read_items(items, l, &k, errbuf, errlen);
 }
 
 /* ---- endpointslices ---- */
+
+static int
+slice_fields(struct kube_objlist *l, struct json_object *it,
+    struct json_object *md, void *item)
+{
+	struct json_object *eps = jget(it, "endpoints");
+	struct kube_endpointslice *s = item;
+	size_t j;
+
+	s->service = jstr(jget(md, "labels"), "kubernetes.io/service-name");
+	s->address_type = jstr(it, "addressType");
+	if (read_ports(l, jget(it, "ports"), "port", &s->ports,
+	    &s->nports) < 0)
+		return CILKIT_ENOMEM;
+	if (jlen(eps) > 0 && (s->endpoints = lalloc(l, jlen(eps),
+	    sizeof(*s->endpoints))) == NULL)
+		return CILKIT_ENOMEM;
+	for (j = 0; j < jlen(eps); j++) {
+		struct json_object *e = json_object_array_get_idx(eps, j);
+		struct kube_endpoint *ke = &s->endpoints[s->nendpoints];
+		struct json_object *tr = jget(e, "targetRef");
+
+		if (!json_object_is_type(e, json_type_object))
+			continue;
+		if (read_strs(l, jget(e, "addresses"), NULL, &ke->addrs,
+		    &ke->naddrs) < 0)
+			return CILKIT_ENOMEM;
+		ke->ready = jbool(jget(e, "conditions"), "ready", true);
+		ke->node = jstr(e, "nodeName");
+		if (jstr(tr, "kind") != NULL &&
+		    strcmp(jstr(tr, "kind"), "Pod") == 0) {
+			ke->pod = jstr(tr, "name");
+			ke->pod_ns = jstr(tr, "namespace");
+		}
+		s->nendpoints++;
+	}
+	return 0;
+}
 
 int
 kube_slices_from_json(struct json_object *items, struct kube_objlist *l,
     char *errbuf, size_t errlen)
 {
-	size_t i, j, len;
-	int r;
+	static const struct kind k = { sizeof(struct kube_endpointslice),
+	    offsetof(struct kube_endpointslice, name),
+	    offsetof(struct kube_endpointslice, ns), NONE,
+	    offsetof(struct kube_endpointslice, obj), slice_fields };
 
-	if ((r = begin(items, l, sizeof(struct kube_endpointslice), errbuf,
-	    errlen)) < 0)
-		return r;
-	len = json_object_array_length(items);
-	for (i = 0; i < len; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct json_object *md = jget(it, "metadata");
-		struct json_object *eps = jget(it, "endpoints");
-		struct kube_endpointslice *s = &l->u.slices[l->n];
-
-		if ((s->name = jstr(md, "name")) == NULL)
-			continue;
-		s->obj = it;
-		s->ns = jstr(md, "namespace");
-		s->service = jstr(jget(md, "labels"),
-		    "kubernetes.io/service-name");
-		s->address_type = jstr(it, "addressType");
-		if (read_ports(l, jget(it, "ports"), "port", &s->ports,
-		    &s->nports) < 0)
-			NOMEM(l);
-		if (jlen(eps) > 0 && (s->endpoints = lalloc(l, jlen(eps),
-		    sizeof(*s->endpoints))) == NULL)
-			NOMEM(l);
-		for (j = 0; j < jlen(eps); j++) {
-			struct json_object *e = json_object_array_get_idx(eps,
-			    j);
-			struct kube_endpoint *ke =
-			    &s->endpoints[s->nendpoints];
-			struct json_object *tr = jget(e, "targetRef");
-
-			if (!json_object_is_type(e, json_type_object))
-				continue;
-			if (read_strs(l, jget(e, "addresses"), NULL,
-			    &ke->addrs, &ke->naddrs) < 0)
-				NOMEM(l);
-			ke->ready = jbool(jget(e, "conditions"), "ready",
-			    true);
-			ke->node = jstr(e, "nodeName");
-			if (jstr(tr, "kind") != NULL &&
-			    strcmp(jstr(tr, "kind"), "Pod") == 0) {
-				ke->pod = jstr(tr, "name");
-				ke->pod_ns = jstr(tr, "namespace");
-			}
-			s->nendpoints++;
-		}
-		l->n++;
-	}
-	return (int)l->n;
+	return read_items(items, l, &k, errbuf, errlen);
 }
 
 /* ---- nodes and namespaces ---- */
+
+static int
+node_fields(struct kube_objlist *l, struct json_object *it,
+    struct json_object *md, void *item)
+{
+	struct json_object *addrs = jpath(it, "status", "addresses", NULL);
+	struct kube_node *n = item;
+	size_t j;
+
+	(void)md;
+	if (jlen(jpath(it, "spec", "podCIDRs", NULL)) > 0) {
+		if (read_strs(l, jpath(it, "spec", "podCIDRs", NULL), NULL,
+		    &n->pod_cidrs, &n->ncidrs) < 0)
+			return CILKIT_ENOMEM;
+	} else if (jstr(jget(it, "spec"), "podCIDR") != NULL) {
+		if ((n->pod_cidrs = lalloc(l, 1, sizeof(char *))) == NULL)
+			return CILKIT_ENOMEM;
+		n->pod_cidrs[0] = jstr(jget(it, "spec"), "podCIDR");
+		n->ncidrs = 1;
+	}
+	if (jlen(addrs) > 0 && (n->addrs = lalloc(l, jlen(addrs),
+	    sizeof(*n->addrs))) == NULL)
+		return CILKIT_ENOMEM;
+	for (j = 0; j < jlen(addrs); j++) {
+		struct json_object *a = json_object_array_get_idx(addrs, j);
+
+		if (jstr(a, "address") == NULL)
+			continue;
+		n->addrs[n->naddrs].type = jstr(a, "type");
+		n->addrs[n->naddrs].address = jstr(a, "address");
+		n->naddrs++;
+	}
+	return 0;
+}
 
 int
 kube_nodes_from_json(struct json_object *items, struct kube_objlist *l,
     char *errbuf, size_t errlen)
 {
-	size_t i, j, len;
-	int r;
+	static const struct kind k = { sizeof(struct kube_node),
+	    offsetof(struct kube_node, name), NONE,
+	    offsetof(struct kube_node, labels),
+	    offsetof(struct kube_node, obj), node_fields };
 
-	if ((r = begin(items, l, sizeof(struct kube_node), errbuf,
-	    errlen)) < 0)
-		return r;
-	len = json_object_array_length(items);
-	for (i = 0; i < len; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct json_object *md = jget(it, "metadata");
-		struct json_object *addrs = jpath(it, "status", "addresses",
-		    NULL);
-		struct kube_node *n = &l->u.nodes[l->n];
-
-		if ((n->name = jstr(md, "name")) == NULL)
-			continue;
-		n->obj = it;
-		if (read_labels(l, jget(md, "labels"), &n->labels) < 0)
-			NOMEM(l);
-		if (jlen(jpath(it, "spec", "podCIDRs", NULL)) > 0) {
-			if (read_strs(l, jpath(it, "spec", "podCIDRs", NULL),
-			    NULL, &n->pod_cidrs, &n->ncidrs) < 0)
-				NOMEM(l);
-		} else if (jstr(jget(it, "spec"), "podCIDR") != NULL) {
-			if ((n->pod_cidrs = lalloc(l, 1, sizeof(char *))) ==
-			    NULL)
-				NOMEM(l);
-			n->pod_cidrs[0] = jstr(jget(it, "spec"), "podCIDR");
-			n->ncidrs = 1;
-		}
-		if (jlen(addrs) > 0 && (n->addrs = lalloc(l, jlen(addrs),
-		    sizeof(*n->addrs))) == NULL)
-			NOMEM(l);
-		for (j = 0; j < jlen(addrs); j++) {
-			struct json_object *a =
-			    json_object_array_get_idx(addrs, j);
-
-			if (jstr(a, "address") == NULL)
-				continue;
-			n->addrs[n->naddrs].type = jstr(a, "type");
-			n->addrs[n->naddrs].address = jstr(a, "address");
-			n->naddrs++;
-		}
-		l->n++;
-	}
-	return (int)l->n;
+	return read_items(items, l, &k, errbuf, errlen);
 }
 
 int
 kube_namespaces_from_json(struct json_object *items, struct kube_objlist *l,
     char *errbuf, size_t errlen)
 {
-	size_t i, len;
-	int r;
+	static const struct kind k = { sizeof(struct kube_namespace),
+	    offsetof(struct kube_namespace, name), NONE,
+	    offsetof(struct kube_namespace, labels),
+	    offsetof(struct kube_namespace, obj), NULL };
 
-	if ((r = begin(items, l, sizeof(struct kube_namespace), errbuf,
-	    errlen)) < 0)
-		return r;
-	len = json_object_array_length(items);
-	for (i = 0; i < len; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct json_object *md = jget(it, "metadata");
-		struct kube_namespace *n = &l->u.namespaces[l->n];
-
-		if ((n->name = jstr(md, "name")) == NULL)
-			continue;
-		n->obj = it;
-		if (read_labels(l, jget(md, "labels"), &n->labels) < 0)
-			NOMEM(l);
-		l->n++;
-	}
-	return (int)l->n;
+	return read_items(items, l, &k, errbuf, errlen);
 }
 
 /* ---- CiliumEndpoints ---- */
+
+static int
+cep_fields(struct kube_objlist *l, struct json_object *it,
+    struct json_object *md, void *item)
+{
+	struct json_object *st = jget(it, "status");
+	struct json_object *ad = jpath(st, "networking", "addressing", NULL);
+	struct kube_cep *c = item;
+	size_t j;
+
+	(void)md;
+	c->endpoint_id = jint(st, "id");
+	c->identity = jint(jget(st, "identity"), "id");
+	c->node_ip = jstr(jget(st, "networking"), "node");
+	c->state = jstr(st, "state");
+	if (read_strs(l, jpath(st, "identity", "labels", NULL), NULL,
+	    &c->identity_labels, &c->nidlabels) < 0)
+		return CILKIT_ENOMEM;
+	if (jlen(ad) > 0 && (c->ips = lalloc(l, 2 * jlen(ad),
+	    sizeof(char *))) == NULL)
+		return CILKIT_ENOMEM;
+	for (j = 0; j < jlen(ad); j++) {
+		struct json_object *a = json_object_array_get_idx(ad, j);
+
+		if (jstr(a, "ipv4") != NULL && *jstr(a, "ipv4"))
+			c->ips[c->nips++] = jstr(a, "ipv4");
+		if (jstr(a, "ipv6") != NULL && *jstr(a, "ipv6"))
+			c->ips[c->nips++] = jstr(a, "ipv6");
+	}
+	return 0;
+}
 
 int
 kube_ceps_from_json(struct json_object *items, struct kube_objlist *l,
     char *errbuf, size_t errlen)
 {
-	size_t i, j, len;
-	int r;
+	static const struct kind k = { sizeof(struct kube_cep),
+	    offsetof(struct kube_cep, name), offsetof(struct kube_cep, ns),
+	    NONE, offsetof(struct kube_cep, obj), cep_fields };
 
-	if ((r = begin(items, l, sizeof(struct kube_cep), errbuf,
-	    errlen)) < 0)
-		return r;
-	len = json_object_array_length(items);
-	for (i = 0; i < len; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct json_object *md = jget(it, "metadata");
-		struct json_object *st = jget(it, "status");
-		struct json_object *ad = jpath(st, "networking", "addressing",
-		    NULL);
-		struct kube_cep *c = &l->u.ceps[l->n];
-
-		if ((c->name = jstr(md, "name")) == NULL)
-			continue;
-		c->obj = it;
-		c->ns = jstr(md, "namespace");
-		c->endpoint_id = jint(st, "id");
-		c->identity = jint(jget(st, "identity"), "id");
-		c->node_ip = jstr(jget(st, "networking"), "node");
-		c->state = jstr(st, "state");
-		if (read_strs(l, jpath(st, "identity", "labels", NULL), NULL,
-		    &c->identity_labels, &c->nidlabels) < 0)
-			NOMEM(l);
-		if (jlen(ad) > 0 && (c->ips = lalloc(l, 2 * jlen(ad),
-		    sizeof(char *))) == NULL)
-			NOMEM(l);
-		for (j = 0; j < jlen(ad); j++) {
-			struct json_object *a = json_object_array_get_idx(ad,
-			    j);
-
-			if (jstr(a, "ipv4") != NULL && *jstr(a, "ipv4"))
-				c->ips[c->nips++] = jstr(a, "ipv4");
-			if (jstr(a, "ipv6") != NULL && *jstr(a, "ipv6"))
-				c->ips[c->nips++] = jstr(a, "ipv6");
-		}
-		l->n++;
-	}
-	return (int)l->n;
+	return read_items(items, l, &k, errbuf, errlen);
 }
 
 /* ---- LIST + read ---- */

@@ -4,6 +4,7 @@
  * wrong-typed and missing fields; label matching; resource lookup and
  * name validation; the exec exit-status parser (Status JSON).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,152 @@ START_TEST(test_nodes_ns_ceps)
 }
 END_TEST
 
+/*
+ * What every kind reads the same way: the item loop, metadata.name (an
+ * item without a string one is skipped), metadata.namespace, labels,
+ * the borrowed item.  One list of bad and good items, through each
+ * kind's reader.
+ */
+struct common {
+	const char *name, *ns;
+	const struct kube_labels *labels;	/* NULL: the kind has none */
+	struct json_object *obj;
+};
+
+typedef int (*reader_fn)(struct json_object *, struct kube_objlist *,
+    char *, size_t);
+
+static void
+pod_at(const struct kube_objlist *l, size_t i, struct common *c)
+{
+	c->name = l->u.pods[i].name;
+	c->ns = l->u.pods[i].ns;
+	c->labels = &l->u.pods[i].labels;
+	c->obj = l->u.pods[i].obj;
+}
+
+static void
+service_at(const struct kube_objlist *l, size_t i, struct common *c)
+{
+	c->name = l->u.services[i].name;
+	c->ns = l->u.services[i].ns;
+	c->obj = l->u.services[i].obj;
+}
+
+static void
+slice_at(const struct kube_objlist *l, size_t i, struct common *c)
+{
+	c->name = l->u.slices[i].name;
+	c->ns = l->u.slices[i].ns;
+	c->obj = l->u.slices[i].obj;
+}
+
+static void
+node_at(const struct kube_objlist *l, size_t i, struct common *c)
+{
+	c->name = l->u.nodes[i].name;
+	c->labels = &l->u.nodes[i].labels;
+	c->obj = l->u.nodes[i].obj;
+}
+
+static void
+namespace_at(const struct kube_objlist *l, size_t i, struct common *c)
+{
+	c->name = l->u.namespaces[i].name;
+	c->labels = &l->u.namespaces[i].labels;
+	c->obj = l->u.namespaces[i].obj;
+}
+
+static void
+cep_at(const struct kube_objlist *l, size_t i, struct common *c)
+{
+	c->name = l->u.ceps[i].name;
+	c->ns = l->u.ceps[i].ns;
+	c->obj = l->u.ceps[i].obj;
+}
+
+struct kind_case {
+	const char *kind;
+	reader_fn read;
+	void (*at)(const struct kube_objlist *, size_t, struct common *);
+	bool namespaced;
+};
+
+static const struct kind_case kind_cases[] = {
+	{ "pods", kube_pods_from_json, pod_at, true },
+	{ "services", kube_services_from_json, service_at, true },
+	{ "endpointslices", kube_slices_from_json, slice_at, true },
+	{ "nodes", kube_nodes_from_json, node_at, false },
+	{ "namespaces", kube_namespaces_from_json, namespace_at, false },
+	{ "ciliumendpoints", kube_ceps_from_json, cep_at, true },
+};
+
+static const char mixed_items[] = "["
+    /* bad items: skipped */
+    "42,\"str\",null,[],{},true,"
+    "{\"metadata\":5},{\"metadata\":[]},{\"metadata\":\"m\"},"
+    "{\"metadata\":{\"name\":7}},{\"metadata\":{\"name\":null}},"
+    "{\"metadata\":{\"name\":[\"a\"]}},"
+    "{\"metadata\":{\"namespace\":\"demo\",\"labels\":{\"a\":\"b\"}}},"
+    "{\"name\":\"top-level\"},"
+    /* kept: non-string labels dropped, mistyped fields absent */
+    "{\"metadata\":{\"name\":\"a\",\"namespace\":\"demo\",\"labels\":"
+    "{\"app\":\"x\",\"n\":1,\"o\":{},\"z\":null}}},"
+    "{\"metadata\":{\"name\":\"b\",\"namespace\":7,\"labels\":[\"app\"]}},"
+    "{\"metadata\":{\"name\":\"c\",\"labels\":\"app=x\"},\"spec\":5,"
+    "\"status\":[],\"endpoints\":{}},"
+    "9]";
+
+START_TEST(test_kind_items)
+{
+	const struct kind_case *tc = &kind_cases[_i];
+	struct json_object *items = parse(mixed_items);
+	struct kube_objlist l;
+	struct common c;
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	size_t i;
+
+	ck_assert_msg(tc->read(items, &l, eb, sizeof(eb)) == 3, "%s: %s",
+	    tc->kind, eb);
+	ck_assert_uint_eq(l.n, 3);
+	for (i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		tc->at(&l, i, &c);
+		ck_assert_str_eq(c.name, i == 0 ? "a" : i == 1 ? "b" : "c");
+		ck_assert_ptr_eq(c.obj, json_object_array_get_idx(items,
+		    14 + i));
+		if (tc->namespaced && i == 0)
+			ck_assert_str_eq(c.ns, "demo");
+		else
+			ck_assert_ptr_null(c.ns);
+		if (c.labels != NULL) {
+			ck_assert_uint_eq(c.labels->n, i == 0 ? 1 : 0);
+			if (i == 0)
+				ck_assert_str_eq(kube_labels_get(c.labels,
+				    "app"), "x");
+		}
+	}
+	json_object_put(items);		/* the list holds its own */
+	kube_objlist_free(&l);
+	ck_assert_uint_eq(l.n, 0);
+
+	/* not a list: the same message from every kind */
+	items = parse("{\"items\":[]}");
+	ck_assert_int_eq(tc->read(items, &l, eb, sizeof(eb)), CILKIT_EINVAL);
+	ck_assert_str_eq(eb, "expected a list of API objects");
+	ck_assert_uint_eq(l.n, 0);
+	json_object_put(items);
+	eb[0] = '\0';
+	ck_assert_int_eq(tc->read(NULL, &l, eb, sizeof(eb)), CILKIT_EINVAL);
+	ck_assert_str_eq(eb, "expected a list of API objects");
+	/* only bad items: an empty list */
+	items = parse("[1,{},{\"metadata\":{}}]");
+	ck_assert_int_eq(tc->read(items, &l, eb, sizeof(eb)), 0);
+	kube_objlist_free(&l);
+	json_object_put(items);
+}
+END_TEST
+
 START_TEST(test_labels_match)
 {
 	struct kube_kv a[] = { { "app", "x" }, { "tier", "web" } };
@@ -339,6 +486,8 @@ objects_suite(void)
 	tcase_add_test(tc, test_not_array);
 	tcase_add_test(tc, test_services_slices);
 	tcase_add_test(tc, test_nodes_ns_ceps);
+	tcase_add_loop_test(tc, test_kind_items, 0,
+	    sizeof(kind_cases) / sizeof(kind_cases[0]));
 	tcase_add_test(tc, test_labels_match);
 	tcase_add_loop_test(tc, test_names, 0,
 	    sizeof(name_cases) / sizeof(name_cases[0]));
