@@ -387,6 +387,20 @@ decode_tunnel(struct dctx *d, struct cpcap_cur *c, enum cpcap_tunnel tun)
 	d->depth--;
 	if (save.tunnel == CPCAP_TUN_NONE && pkt->tunnel != CPCAP_TUN_NONE)
 		pkt->outer = save.t;
+	if (save.frag) {
+		/*
+		 * The tunnel packet is the first fragment of an outer
+		 * datagram: the rest will come as outer fragments, so the
+		 * datagram is the outer one (cpcap_frag.h).
+		 */
+		pkt->frag = true;
+		pkt->frag_first = save.frag_first;
+		pkt->frag_more = save.frag_more;
+		pkt->frag_id = save.frag_id;
+		pkt->frag_off = save.frag_off;
+		pkt->frag_len = save.frag_len;
+		pkt->frag_outer = true;
+	}
 	if (pkt->l3 != CPCAP_L3_IPV4 && pkt->l3 != CPCAP_L3_IPV6) {
 		enum cpcap_status st = pkt->status;
 		enum cpcap_reason r = pkt->reason;

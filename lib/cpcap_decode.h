@@ -126,6 +126,11 @@ struct cpcap_pkt {
 	uint32_t	 frag_id;	/* the datagram's IPv4 or IPv6 id */
 	uint32_t	 frag_off;	/* byte offset of this fragment's data */
 	uint32_t	 frag_len;	/* and its length */
+	/*
+	 * The fragmented datagram is the tunnel's outer one (its tuple in
+	 * outer); the headers decoded are those of the packet inside.
+	 */
+	bool		 frag_outer;
 	uint32_t	 l4_len;	/* L4 bytes per the IP header (not caplen) */
 	bool		 l4_ok;		/* the L4 fixed header was read whole */
 

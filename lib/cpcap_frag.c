@@ -82,20 +82,28 @@ cpcap_frags_free(struct cpcap_frags *f)
 	free(f);
 }
 
+/* The header that was fragmented: the tunnel's, or the packet's. */
+static const struct cpcap_tuple *
+frag_tuple(const struct cpcap_pkt *p)
+{
+	return p->frag_outer ? &p->outer : &p->t;
+}
+
 static uint32_t
 dgram_hash(const struct cpcap_pkt *p)
 {
+	const struct cpcap_tuple *t = frag_tuple(p);
 	uint64_t h = (uint64_t)p->frag_id * UINT64_C(0x9E3779B97F4A7C15);
 	size_t i;
 
 	for (i = 0; i < 16; i += 4) {
 		uint32_t a, b;
 
-		memcpy(&a, p->t.src + i, 4);
-		memcpy(&b, p->t.dst + i, 4);
+		memcpy(&a, t->src + i, 4);
+		memcpy(&b, t->dst + i, 4);
 		h ^= ((uint64_t)a << 32 | b) + (h << 6) + (h >> 2);
 	}
-	h ^= (uint64_t)p->t.proto << 8 | p->t.af;
+	h ^= (uint64_t)t->proto << 8 | t->af;
 	h *= UINT64_C(0xBF58476D1CE4E5B9);
 	return (uint32_t)(h ^ h >> 31);
 }
@@ -103,9 +111,11 @@ dgram_hash(const struct cpcap_pkt *p)
 static bool
 dgram_is(const struct dgram *d, const struct cpcap_pkt *p, uint32_t h)
 {
-	return d->hash == h && d->id == p->frag_id && d->af == p->t.af &&
-	    d->proto == p->t.proto && memcmp(d->src, p->t.src, 16) == 0 &&
-	    memcmp(d->dst, p->t.dst, 16) == 0;
+	const struct cpcap_tuple *t = frag_tuple(p);
+
+	return d->hash == h && d->id == p->frag_id && d->af == t->af &&
+	    d->proto == t->proto && memcmp(d->src, t->src, 16) == 0 &&
+	    memcmp(d->dst, t->dst, 16) == 0;
 }
 
 static void
@@ -151,17 +161,16 @@ drop(struct cpcap_frags *f, struct dgram *d)
 	/* The example to name: the latest one whose ports are known. */
 	if (!d->whole && (d->have_first ||
 	    !f->st.last_incomplete.has_ports)) {
-		memset(&f->st.last_incomplete, 0,
-		    sizeof(f->st.last_incomplete));
-		f->st.last_incomplete.af = d->af;
-		f->st.last_incomplete.proto = d->proto;
-		memcpy(f->st.last_incomplete.src, d->src, 16);
-		memcpy(f->st.last_incomplete.dst, d->dst, 16);
 		if (d->have_first) {
-			f->st.last_incomplete.sport = d->first.t.sport;
-			f->st.last_incomplete.dport = d->first.t.dport;
-			f->st.last_incomplete.has_ports =
-			    d->first.t.has_ports;
+			/* inside a tunnel: the packet inside it */
+			f->st.last_incomplete = d->first.t;
+		} else {
+			memset(&f->st.last_incomplete, 0,
+			    sizeof(f->st.last_incomplete));
+			f->st.last_incomplete.af = d->af;
+			f->st.last_incomplete.proto = d->proto;
+			memcpy(f->st.last_incomplete.src, d->src, 16);
+			memcpy(f->st.last_incomplete.dst, d->dst, 16);
 		}
 		f->st.last_incomplete_ns = d->last_ns;
 	}
@@ -190,10 +199,10 @@ find_or_add(struct cpcap_frags *f, const struct cpcap_pkt *p)
 		return NULL;
 	memset(d, 0, offsetof(struct dgram, first));
 	d->hash = h;
-	d->af = p->t.af;
-	d->proto = p->t.proto;
-	memcpy(d->src, p->t.src, 16);
-	memcpy(d->dst, p->t.dst, 16);
+	d->af = frag_tuple(p)->af;
+	d->proto = frag_tuple(p)->proto;
+	memcpy(d->src, frag_tuple(p)->src, 16);
+	memcpy(d->dst, frag_tuple(p)->dst, 16);
 	d->id = p->frag_id;
 	d->hnext = f->buckets[h & (f->nbuckets - 1)];
 	f->buckets[h & (f->nbuckets - 1)] = d;
@@ -267,7 +276,8 @@ cpcap_frags_add(struct cpcap_frags *f, uint64_t ts, const struct cpcap_pkt *p,
 	d->whole = true;
 	d->whole_ns = ts;
 	f->st.whole++;
-	if (d->total > d->first.frag_len) {
+	/* A tunnel's inner headers give the inner lengths already. */
+	if (!d->first.frag_outer && d->total > d->first.frag_len) {
 		uint32_t more = d->total - d->first.frag_len;
 
 		d->first.l4_len += more;

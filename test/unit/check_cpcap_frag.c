@@ -12,6 +12,7 @@
 
 #include "cpcap_conv.h"
 #include "cpcap_frag.h"
+#include "test_hex.h"
 
 #define MS	UINT64_C(1000000)
 
@@ -231,6 +232,60 @@ START_TEST(test_frag_analyzer)
 }
 END_TEST
 
+/*
+ * A VXLAN packet whose outer datagram was fragmented (a tunnel MTU too
+ * small): the first outer fragment carries the VXLAN header and the
+ * inner TCP SYN, the second only outer bytes.  The inner SYN is
+ * analysed once the outer datagram is whole, in the inner conversation,
+ * and nothing is left incomplete.
+ */
+START_TEST(test_frag_tunnel)
+{
+	static const char *first = "45 00 005c 0009 2000 40 11 0000 "
+	    "0a000001 0a000002 c000 2118 0050 0000 08000000 00006400 "
+	    "ffffffffffff 000000000001 0800 "
+	    "45 00 002a 0001 0000 40 06 0000 0a010001 0a010002 "
+	    "04d2 0050 00000001 00000000 5002 ffff 0000 0000 6162";
+	static const char *last = "45 00 001c 0009 0009 40 11 0000 "
+	    "0a000001 0a000002 0000000000000000";
+	struct collect col = { .n = 0 };
+	struct cpcap_analyzer *a = cpcap_analyzer_new(NULL, collect, &col);
+	uint8_t buf[256];
+	struct cpcap_pkt p;
+	size_t n;
+
+	ck_assert_ptr_nonnull(a);
+	n = unhex(first, buf, sizeof(buf));
+	cpcap_decode(12, buf, n, n, &p);
+	ck_assert_int_eq(p.status, CPCAP_OK);
+	ck_assert(p.frag && p.frag_first && p.frag_more && p.frag_outer);
+	ck_assert_uint_eq(p.frag_id, 9);
+	ck_assert_uint_eq(p.frag_len, 72);
+	ck_assert_uint_eq(p.t.proto, 6);
+	ck_assert_uint_eq(p.t.dport, 80);
+	ck_assert_int_eq(p.tunnel, CPCAP_TUN_VXLAN);
+	ck_assert_int_eq(cpcap_analyzer_add(a, 1 * MS, (uint32_t)n, &p), 0);
+	n = unhex(last, buf, sizeof(buf));
+	cpcap_decode(12, buf, n, n, &p);
+	ck_assert(p.frag && !p.frag_first && !p.frag_outer);
+	ck_assert_uint_eq(p.frag_off, 72);
+	ck_assert_int_eq(cpcap_analyzer_add(a, 2 * MS, (uint32_t)n, &p), 0);
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, 1);
+	ck_assert_uint_eq(col.last.proto, 6);
+	ck_assert_uint_eq(col.last.syn_count, 1);
+	ck_assert_int_eq(col.last.tunnel, CPCAP_TUN_VXLAN);
+	ck_assert_uint_eq(col.last.vni, 100);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, packets), 1);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, bytes), 28);
+	/* the inner lengths, not grown by the outer datagram's */
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, payload), 2);
+	ck_assert_uint_eq(cpcap_analyzer_frag_stats(a)->whole, 1);
+	ck_assert_uint_eq(cpcap_analyzer_frag_stats(a)->incomplete, 0);
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
 static Suite *
 frag_suite(void)
 {
@@ -241,6 +296,7 @@ frag_suite(void)
 	    (int)(sizeof(frows) / sizeof(frows[0])));
 	tcase_add_test(tc, test_frag_expiry_and_cap);
 	tcase_add_test(tc, test_frag_analyzer);
+	tcase_add_test(tc, test_frag_tunnel);
 	suite_add_tcase(s, tc);
 	return s;
 }
