@@ -11,16 +11,7 @@ BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/test/integ/cpcap_topo.inc"
 cp_require_root cilium-pcap-local
 PCAP="$BIN/cilium-pcap"
-T=$(mktemp -d)
-# Background jobs are started with `ip netns exec` directly (it execs),
-# so $! is the process itself and can be signalled and waited for.
-bg_pids=""
-trap 'for p in $bg_pids; do kill $p 2>/dev/null; done; cp_topo_down; rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-cp_topo_up || { echo "FAIL: cannot build the topology"; exit 1; }
-
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cp_test_begin
 ok() { echo "ok: $*"; }
 innode() { ip netns exec "$CP_NODE" "$@"; }
 ina() { ip netns exec "$CP_PODA" "$@"; }

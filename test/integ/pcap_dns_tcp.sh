@@ -16,13 +16,7 @@ for c in tcpdump jq python3; do
 	command -v $c >/dev/null 2>&1 ||
 		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
 done
-T=$(mktemp -d)
-bg_pids=""
-trap 'for p in $bg_pids; do kill $p 2>/dev/null; done; cp_topo_down; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-cp_topo_up || { echo "FAIL: cannot build the topology"; exit 1; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cp_test_begin
 
 cat >"$T/dns.py" <<'EOF'
 import socket, struct, sys, time
@@ -81,14 +75,7 @@ else:
     s.close()
 EOF
 
-ip netns exec "$CP_NODE" tcpdump -i lxca -U -n -s 0 -w "$T/dns.pcap" \
-    'tcp port 53' 2>"$T/tcpdump.err" &
-td=$!
-bg_pids="$bg_pids $td"
-i=0
-until grep -q 'listening on' "$T/tcpdump.err"; do
-	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-done
+cp_tcpdump "$CP_NODE" "$T/dns.pcap" -i lxca -s 0 'tcp port 53'
 ip netns exec "$CP_PODB" python3 "$T/dns.py" server "$CP_IPB" >"$T/srv.out" &
 srv=$!
 bg_pids="$bg_pids $srv"
@@ -100,9 +87,7 @@ ip netns exec "$CP_PODA" timeout 20 python3 "$T/dns.py" client "$CP_IPB" ||
 	fail "the DNS client failed"
 wait $srv
 sleep 0.5
-kill -INT $td; wait $td 2>/dev/null
-grep -q '^0 packets dropped by kernel' "$T/tcpdump.err" ||
-	{ echo "FAIL: the capture lost packets: $(cat "$T/tcpdump.err")"; exit 1; }
+cp_tcpdump_stop "$T/dns.pcap" || exit 1
 
 # The awkward cuts really happened: a 2-byte segment each way.
 n2=$(tshark -r "$T/dns.pcap" -Y 'tcp.len == 2' 2>/dev/null | wc -l)

@@ -14,25 +14,12 @@ BIN=${BIN:-$ROOT/build/bin}
 cp_require_root pcap_duplicates
 command -v tcpdump >/dev/null && command -v jq >/dev/null ||
 	{ echo "SKIP: tcpdump or jq missing"; exit 77; }
-T=$(mktemp -d)
-bg_pids=""
-trap 'for p in $bg_pids; do kill $p 2>/dev/null; done; cp_topo_down; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-cp_topo_up || { echo "FAIL: cannot build the topology"; exit 1; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cp_test_begin
 
 for dlt in LINUX_SLL2 LINUX_SLL; do
 	cap="$T/$dlt.pcap"
-	ip netns exec "$CP_NODE" tcpdump -i any -y "$dlt" --immediate-mode \
-	    -s 200 -B 16384 -U -n -w "$cap" "tcp port 8080" \
-	    2>"$T/tcpdump.err" &
-	td=$!
-	bg_pids="$bg_pids $td"
-	i=0
-	until grep -q 'listening on' "$T/tcpdump.err"; do
-		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-	done
+	cp_tcpdump "$CP_NODE" "$cap" -i any -y "$dlt" --immediate-mode \
+	    -s 200 -B 16384 "tcp port 8080"
 	ip netns exec "$CP_PODB" socat -u TCP-LISTEN:8080,reuseaddr \
 	    OPEN:/dev/null &
 	srv=$!
@@ -43,10 +30,7 @@ for dlt in LINUX_SLL2 LINUX_SLL; do
 	    "TCP:$CP_IPB:8080" || fail "$dlt: socat client"
 	wait $srv 2>/dev/null
 	sleep 1
-	kill -INT $td; wait $td 2>/dev/null
-	grep -q '^0 packets dropped by kernel' "$T/tcpdump.err" ||
-		{ fail "$dlt: the capture lost packets:
-$(cat "$T/tcpdump.err")"; continue; }
+	why=$(cp_tcpdump_stop "$cap") || { fail "$dlt: $why"; continue; }
 
 	"$BIN/flow-analyzer" -i "$cap" -e json >"$T/fa.json" 2>"$T/fa.err"
 	jq -e '.conversations | length == 1' "$T/fa.json" >/dev/null ||

@@ -20,22 +20,8 @@ for c in tcpdump jq python3 editcap mergecap; do
 	command -v $c >/dev/null 2>&1 ||
 		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
 done
-T=$(mktemp -d)
-bg_pids=""
-trap 'for p in $bg_pids; do kill $p 2>/dev/null; done; cp_topo_down; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-cp_topo_up || { echo "FAIL: cannot build the topology"; exit 1; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-ip netns exec "$CP_NODE" tcpdump -i lxca -U -n -s 0 -w "$T/frag.pcap" \
-    'ip or ip6' 2>"$T/tcpdump.err" &
-td=$!
-bg_pids="$bg_pids $td"
-i=0
-until grep -q 'listening on' "$T/tcpdump.err"; do
-	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-done
+cp_test_begin
+cp_tcpdump "$CP_NODE" "$T/frag.pcap" -i lxca -s 0 'ip or ip6'
 ip netns exec "$CP_PODB" socat -u UDP-RECV:9999 OPEN:/dev/null &
 bg_pids="$bg_pids $!"
 ip netns exec "$CP_PODB" socat -u UDP6-RECV:9998 OPEN:/dev/null &
@@ -58,9 +44,7 @@ ip netns exec "$CP_PODA" ping -c 2 -i 0.2 -s 3000 "$CP_IPB" >/dev/null ||
 ip netns exec "$CP_PODA" ping -6 -c 2 -i 0.2 -s 3000 "$CP_IP6B" >/dev/null ||
 	fail "ping -6"
 sleep 0.5
-kill -INT $td; wait $td 2>/dev/null
-grep -q '^0 packets dropped by kernel' "$T/tcpdump.err" ||
-	{ echo "FAIL: the capture lost packets: $(cat "$T/tcpdump.err")"; exit 1; }
+cp_tcpdump_stop "$T/frag.pcap" || exit 1
 
 # "lo hi packets bytes fragmented" per UDP and ICMP echo conversation.
 ours() {
