@@ -272,11 +272,22 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 		rc = pcap_next_ex(r->pc, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
-		if (rc != 1)
+		if (rc != 1) {
+			const char *why = pcap_geterr(r->pc);
+
+			/*
+			 * libpcap reads one link type per file; dumpcap and
+			 * mergecap write pcapng files with several.  Say
+			 * that it is the file's shape, not damage.
+			 */
 			return cilkit_fail(errbuf, errlen, CILKIT_ETRUNC,
-			    "%s: after packet %llu: %s", r->name,
-			    (unsigned long long)r->count,
-			    pcap_geterr(r->pc));
+			    "%s: after packet %llu: %s%s", r->name,
+			    (unsigned long long)r->count, why,
+			    strstr(why, "different from the type of the "
+			    "first interface") != NULL ? " (the file mixes "
+			    "link types, which libpcap cannot read: capture "
+			    "each interface to a file of its own)" : "");
+		}
 		r->count++;
 		if (r->have_prog && pcap_offline_filter(&r->prog, h,
 		    data) == 0) {

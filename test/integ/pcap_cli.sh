@@ -48,6 +48,17 @@ head -c 1000 "$P/zeek/pop3.pcap" >"$tmp/cut.pcap"
 grep -q 'packets  *[1-9]' "$tmp/out" || no "cut capture: packets before the cut not reported"
 grep -q 'cut.pcap' "$tmp/err" || no "cut capture: message does not name the file"
 
+# A pcapng mixing link types (what dumpcap -i eth0 -i any or mergecap
+# write): libpcap cannot read it; the message says why, not "damaged".
+if command -v mergecap >/dev/null 2>&1; then
+	mergecap -F pcapng -w "$tmp/mixed.pcapng" "$P/other/simple_http.pcap" \
+	    "$P/other/simple_http_sll2.pcap"
+	"$FA" -i "$tmp/mixed.pcapng" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 2 ] || no "mixed link types: want exit 2"
+	grep -q 'mixed.pcapng.*mixes link types' "$tmp/err" ||
+		no "mixed link types: unclear message: $(cat "$tmp/err")"
+fi
+
 # An unknown link type (147, a user DLT): counted and reported, not fatal.
 printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' >"$tmp/u.pcap"
 printf '\000\000\000\000\000\000\000\000\004\000\000\000\004\000\000\000abcd' >>"$tmp/u.pcap"
