@@ -148,18 +148,19 @@ digits(const char *s, int n)
 }
 
 /*
- * RFC 3339 section 5.6 date-time.  Fixed offsets after one length check:
- * the flow reader calls this for every line whose time is not in the
- * minute of the one before, so it stays a straight scan.
+ * RFC 3339 section 5.6 date-time as whole seconds since the epoch (any
+ * year 0000..9999) and the fraction in ns.  Fixed offsets after one
+ * length check: the flow reader calls this for every line whose time
+ * is not in the minute of the one before, so it stays a straight scan.
  */
-int
-report_parse_rfc3339(const char *s, size_t len, int64_t *out)
+static inline int
+rfc3339(const char *s, size_t len, int64_t *secs, int64_t *fracp)
 {
 	static const unsigned char mdays[] = {
 		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
 	};
 	int year, mon, day, hh, mm, ss, oh = 0, om = 0, sign = 0, fd = 0;
-	int64_t days, secs, frac = 0, t;
+	int64_t days, frac = 0;
 	size_t i;
 	bool leap;
 
@@ -210,13 +211,31 @@ report_parse_rfc3339(const char *s, size_t len, int64_t *out)
 	    mm > 59 || ss > 59)
 		return CILKIT_EINVAL;
 	days = cilkit_days_from_civil(year, (unsigned)mon, (unsigned)day);
-	secs = days * 86400 + hh * 3600 + mm * 60 + ss -
+	*secs = days * 86400 + hh * 3600 + mm * 60 + ss -
 	    sign * (oh * 3600 + om * 60);
-	if (__builtin_mul_overflow(secs, NS_S, &t) ||
+	*fracp = frac;
+	return 0;
+}
+
+int
+report_parse_rfc3339(const char *s, size_t len, int64_t *out)
+{
+	int64_t secs, frac, t;
+
+	if (rfc3339(s, len, &secs, &frac) < 0 ||
+	    __builtin_mul_overflow(secs, NS_S, &t) ||
 	    __builtin_add_overflow(t, frac, &t))
 		return CILKIT_EINVAL;	/* beyond 1677..2262 */
 	*out = t;
 	return 0;
+}
+
+int
+report_parse_rfc3339_sec(const char *s, size_t len, int64_t *out)
+{
+	int64_t frac;
+
+	return rfc3339(s, len, out, &frac);
 }
 
 int

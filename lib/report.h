@@ -61,6 +61,13 @@ int report_parse_time(const char *s, int64_t now_ns, int64_t *out,
 int report_parse_rfc3339(const char *s, size_t len, int64_t *out);
 
 /*
+ * The same parser into whole seconds (the fraction dropped), for any
+ * year 0000..9999: for times that need not fit int64 ns, such as a
+ * credential's expiry.  Returns 0 or CILKIT_EINVAL.
+ */
+int report_parse_rfc3339_sec(const char *s, size_t len, int64_t *out);
+
+/*
  * Format a duration the way users type it: "5m", "1h30m", "1d2h",
  * "500ms", "0s".  Whole seconds and up drop sub-second parts unless the
  * value is under a minute.  buf needs 32 bytes.

@@ -2,7 +2,8 @@
  * fuzz_report_time.c - report_parse_duration, report_parse_time and the
  * text sanitizers on arbitrary bytes: no crash, no overflow, a parsed
  * duration is never negative, and an RFC 3339 time that parses comes
- * back the same through report_format_time.
+ * back the same through report_format_time and agrees with
+ * report_parse_rfc3339_sec.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,11 +34,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (report_parse_time(s, INT64_C(1714557600000000000), &when, eb,
 	    sizeof(eb)) == 0)
 		report_format_time(when, 9, buf, sizeof(buf));
-	/* what parses formats back to the same instant */
+	/*
+	 * What parses formats back to the same instant, and the seconds
+	 * variant agrees (floor of the ns value).
+	 */
 	if (report_parse_rfc3339(s, size, &when) == 0) {
 		report_format_time(when, 9, buf, sizeof(buf));
 		if (report_parse_rfc3339(buf, strlen(buf), &ns) != 0 ||
 		    ns != when)
+			abort();
+		if (report_parse_rfc3339_sec(s, size, &ns) != 0 ||
+		    ns != when / 1000000000 - (when % 1000000000 < 0))
 			abort();
 	}
 	(void)report_str_width(s);

@@ -252,11 +252,41 @@ START_TEST(test_rfc3339)
 }
 END_TEST
 
+/* The same parser into whole seconds: every year, fraction dropped. */
+static const struct rfc_case sec_cases[] = {
+	{ "2024-05-01T12:00:00.75+02:00", 0, 0, NOW / S },
+	{ "9999-12-31T23:59:59.999Z", 0, 0, INT64_C(253402300799) },
+	{ "0000-01-01T00:00:00Z", 0, 0, INT64_C(-62167219200) },
+	{ "2262-04-11T23:47:17Z", 0, 0, INT64_C(9223372037) },
+	{ "1677-09-21T00:12:43.5Z", 0, 0, INT64_C(-9223372037) },
+	/* bad input */
+	{ "", 0, EINV, 0 },
+	{ "2024-05-01T10:00:60Z", 0, EINV, 0 },
+	{ "2024-02-30T10:00:00Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00.Z", 0, EINV, 0 },
+	{ "2024-05-01T10:00:00Zjunk", 0, EINV, 0 },
+};
+
+START_TEST(test_rfc3339_sec)
+{
+	const struct rfc_case *tc = &sec_cases[_i];
+	int64_t secs = -7;
+
+	ck_assert_msg(report_parse_rfc3339_sec(tc->in, strlen(tc->in), &secs)
+	    == tc->rc, "row %d '%s'", _i, tc->in);
+	ck_assert_msg(secs == (tc->rc == 0 ? tc->ns : -7), "row %d: %lld",
+	    _i, (long long)secs);
+}
+END_TEST
+
 START_TEST(test_rfc3339_null)
 {
 	int64_t ns = -7;
 
 	ck_assert_int_eq(report_parse_rfc3339(NULL, 20, &ns), CILKIT_EINVAL);
+	ck_assert_int_eq(report_parse_rfc3339_sec(NULL, 20, &ns),
+	    CILKIT_EINVAL);
 	ck_assert_int_eq(ns, -7);
 }
 END_TEST
@@ -782,6 +812,8 @@ report_suite(void)
 	    sizeof(time_cases) / sizeof(time_cases[0]));
 	tcase_add_loop_test(tc, test_rfc3339, 0,
 	    sizeof(rfc_cases) / sizeof(rfc_cases[0]));
+	tcase_add_loop_test(tc, test_rfc3339_sec, 0,
+	    sizeof(sec_cases) / sizeof(sec_cases[0]));
 	tcase_add_test(tc, test_rfc3339_null);
 	tcase_add_test(tc, test_format_time);
 	tcase_add_loop_test(tc, test_format_duration, 0,
