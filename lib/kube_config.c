@@ -28,6 +28,7 @@
 #include "kube_base64.h"
 #include "kube_config.h"
 #include "kube_yaml.h"
+#include "report.h"
 
 extern char **environ;
 
@@ -1129,47 +1130,13 @@ kube_config_load_buffer(const char *buf, size_t len, const char *name,
 int
 kube_parse_time(const char *s, time_t *out)
 {
-	struct tm tm;
-	int Y, M, D, h, mi, sec, n = 0, oh, om;
-	long off = 0;
-	const char *p;
-	time_t t;
+	int64_t t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &n) != 3 || n != 10 ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+	/* An expiry before 1970 is as broken as one that does not parse. */
+	if (s == NULL || report_parse_rfc3339_sec(s, strlen(s), &t) < 0 ||
+	    t < 0)
 		return CILKIT_EINVAL;
-	if (sscanf(s + 11, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 || n != 8)
-		return CILKIT_EINVAL;
-	p = s + 19;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 ||
-		    oh > 23 || om > 59)
-			return CILKIT_EINVAL;
-		off = (oh * 60L + om) * 60L * (*p == '+' ? 1 : -1);
-		p += 6;
-	} else {
-		return CILKIT_EINVAL;
-	}
-	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || Y < 1970)
-		return CILKIT_EINVAL;
-	tm.tm_year = Y - 1900;
-	tm.tm_mon = M - 1;
-	tm.tm_mday = D;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return CILKIT_EINVAL;
-	*out = t - off;
+	*out = (time_t)t;
 	return 0;
 }
 

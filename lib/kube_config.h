@@ -161,8 +161,9 @@ int kube_config_run_exec(struct kube_config *cfg, char *errbuf,
 
 /*
  * Parse an RFC 3339 timestamp ("2099-01-01T00:00:00Z", fractional
- * seconds and numeric offsets allowed) to a time_t.  Returns 0 or
- * CILKIT_EINVAL.
+ * seconds and numeric offsets allowed) to a time_t, with
+ * report_parse_rfc3339_sec (the same syntax; the fraction dropped).
+ * Times before 1970 are refused.  Returns 0 or CILKIT_EINVAL.
  */
 int kube_parse_time(const char *s, time_t *out);
 
