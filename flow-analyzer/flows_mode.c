@@ -141,7 +141,7 @@ csv_flow(FILE *fp, const struct flow *f, const char *node)
 	char vnum[16];
 
 	if (f->time_ns != 0)
-		flow_format_time(f->time_ns, t, sizeof(t));
+		report_format_time(f->time_ns, 9, t, sizeof(t));
 	else
 		t[0] = '\0';
 	if (vn == NULL) {

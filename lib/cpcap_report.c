@@ -435,7 +435,7 @@ json_key_time(struct report_wbuf *w, const char *key, uint64_t ns)
 		REPORT_WBUF_LIT(w, "null");
 		return;
 	}
-	flow_format_time((long long)ns, b, sizeof(b));
+	report_format_time((int64_t)ns, 9, b, sizeof(b));
 	json_key_str(w, key, b);
 }
 

@@ -8,7 +8,6 @@
  * escaped per RFC 8259; bytes that are not valid UTF-8 are written as
  * U+FFFD so the output is always valid JSON.
  */
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,65 +17,8 @@
 #include "cilkit.h"
 #include "flow.h"
 #include "flow_write.h"
+#include "report.h"
 #include "report_wbuf.h"
-
-/* ------------------------------------------------------------------ */
-/* Time. */
-
-
-/* v as exactly n decimal digits, zero-padded. */
-static void
-put_digits(char *p, unsigned long v, int n)
-{
-	while (n-- > 0) {
-		p[n] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-void
-flow_format_time(long long time_ns, char *buf, size_t len)
-{
-	int64_t secs, days, rem, y;
-	long long ns;
-	unsigned m, d;
-
-	secs = time_ns / 1000000000;
-	ns = time_ns % 1000000000;
-	if (ns < 0) {
-		ns += 1000000000;
-		secs--;
-	}
-	days = secs / 86400;
-	rem = secs % 86400;
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	cilkit_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999 || len < 31) {
-		snprintf(buf, len, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d."
-		    "%09lldZ", y, m, d, (int)(rem / 3600),
-		    (int)(rem / 60 % 60), (int)(rem % 60), ns);
-		return;
-	}
-	/* The common case by hand: this runs once or twice per flow. */
-	put_digits(buf, (unsigned long)y, 4);
-	buf[4] = '-';
-	put_digits(buf + 5, m, 2);
-	buf[7] = '-';
-	put_digits(buf + 8, d, 2);
-	buf[10] = 'T';
-	put_digits(buf + 11, (unsigned long)(rem / 3600), 2);
-	buf[13] = ':';
-	put_digits(buf + 14, (unsigned long)(rem / 60 % 60), 2);
-	buf[16] = ':';
-	put_digits(buf + 17, (unsigned long)(rem % 60), 2);
-	buf[19] = '.';
-	put_digits(buf + 20, (unsigned long)ns, 9);
-	buf[29] = 'Z';
-	buf[30] = '\0';
-}
 
 /* ------------------------------------------------------------------ */
 /* Members. */
@@ -328,7 +270,7 @@ w_time(struct report_wbuf *w, bool *first, const char *k, int64_t t)
 
 	if (t == 0)
 		return;
-	flow_format_time(t, tb, sizeof(tb));
+	report_format_time(t, 9, tb, sizeof(tb));
 	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '"');
 	report_wbuf_put(w, tb, strlen(tb));

@@ -21,11 +21,5 @@ int flow_write_line(FILE *fp, const struct flow *f);
  */
 int flow_write_bare_line(FILE *fp, const struct flow *f);
 
-/*
- * Format Unix nanoseconds as RFC 3339 UTC with 9 fractional digits
- * ("2021-06-16T16:52:13.136834446Z") into buf (at least 32 bytes).
- * report_parse_rfc3339() parses it back.
- */
-void flow_format_time(long long time_ns, char *buf, size_t len);
 
 #endif /* CILKIT_FLOW_WRITE_H */

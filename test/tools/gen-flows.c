@@ -705,7 +705,7 @@ main(int argc, char **argv)
 	}
 	rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
 	if (form == 2) {
-		flow_format_time(now, tb, sizeof(tb));
+		report_format_time(now, 9, tb, sizeof(tb));
 		printf("{\"agent_event\":{\"type\":\"AGENT_STARTED\","
 		    "\"agent_start\":{\"time\":\"%s\"}},\"node_name\":\"%s\","
 		    "\"time\":\"%s\"}\n", tb, nodes[1], tb);
@@ -720,7 +720,7 @@ main(int argc, char **argv)
 			return 3;
 		}
 		if (form == 2 && i % 50000 == 49999) {
-			flow_format_time(now, tb, sizeof(tb));
+			report_format_time(now, 9, tb, sizeof(tb));
 			printf("{\"lost_events\":{\"source\":"
 			    "\"HUBBLE_RING_BUFFER\",\"num_events_lost\":\"%u\","
 			    "\"cpu\":%u},\"node_name\":\"%s\",\"time\":"

@@ -795,7 +795,7 @@ START_TEST(test_time)
 	    tc->rc, "row %d %s", _i, tc->in);
 	if (tc->rc == 0) {
 		ck_assert_int_eq(ns, tc->ns);
-		flow_format_time(ns, buf, sizeof(buf));
+		report_format_time(ns, 9, buf, sizeof(buf));
 		ns = 0;
 		ck_assert_int_eq(report_parse_rfc3339(buf, strlen(buf), &ns), 0);
 		ck_assert_int_eq(ns, tc->ns);
@@ -807,11 +807,11 @@ START_TEST(test_format_time)
 {
 	char buf[40];
 
-	flow_format_time(1623862333136834446LL, buf, sizeof(buf));
+	report_format_time(1623862333136834446LL, 9, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "2021-06-16T16:52:13.136834446Z");
-	flow_format_time(0, buf, sizeof(buf));
+	report_format_time(0, 9, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1970-01-01T00:00:00.000000000Z");
-	flow_format_time(-1, buf, sizeof(buf));
+	report_format_time(-1, 9, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1969-12-31T23:59:59.999999999Z");
 }
 END_TEST
