@@ -916,7 +916,6 @@ dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
 			return;
 		}
 		len = (uint32_t)(m[0] << 8 | m[1]);
-		c->dns_tcp_next[dir] = seq + 2 + len;
 		if (left == 2) {
 			/* The length alone; the message follows. */
 			c->dns_tcp_next[dir] = seq + 2;
@@ -924,6 +923,7 @@ dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
 			c->dns_tcp_body |= bit;
 			return;
 		}
+		c->dns_tcp_next[dir] = seq + 2 + len;
 		dns_account(a, c, now, m + 2, n - 2 < len ? n - 2 : len);
 		if (2 + len >= left)
 			return;		/* the next one starts later */
@@ -976,7 +976,19 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 }
 /* ---- the packet path ---- */
 
-static bool pkt_key(const struct cpcap_pkt *, struct key *, int *);
+/* The key of a packet's conversation; false when it has none. */
+static bool
+pkt_key(const struct cpcap_pkt *p, struct key *k, int *dir)
+{
+	uint16_t sport = p->t.sport, dport = p->t.dport;
+
+	if (p->t.af == 0 || (p->frag && !p->frag_first))
+		return false;
+	if (p->t.proto == 1 || p->t.proto == 58)
+		sport = dport = p->icmp_id;
+	*dir = make_key(k, &p->t, sport, dport);
+	return true;
+}
 
 static int
 process(struct cpcap_analyzer *a, struct pending *e)
@@ -1123,20 +1135,6 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		lru_append(a, c, list);
 	}
 	return 0;
-}
-
-/* The key of a packet's conversation; false when it has none. */
-static bool
-pkt_key(const struct cpcap_pkt *p, struct key *k, int *dir)
-{
-	uint16_t sport = p->t.sport, dport = p->t.dport;
-
-	if (p->t.af == 0 || (p->frag && !p->frag_first))
-		return false;
-	if (p->t.proto == 1 || p->t.proto == 58)
-		sport = dport = p->icmp_id;
-	*dir = make_key(k, &p->t, sport, dport);
-	return true;
 }
 
 static int

@@ -506,12 +506,6 @@ ipv6_is_ext(uint8_t nh)
 	    nh == 135 || nh == 139 || nh == 140;
 }
 
-/*
- * Walk IPv6 extension headers from *nh.  On return *nh is the upper
- * protocol and *len the bytes of payload after the headers.  *fr is
- * filled from a fragment header.  Returns false (reason
- * recorded in d when d != NULL) when the chain cannot be followed.
- */
 /* What an IPv6 fragment header says. */
 struct ip6frag {
 	bool		 frag, first;	/* a fragment; the one at offset 0 */
@@ -520,6 +514,12 @@ struct ip6frag {
 	uint32_t	 len;		/* bytes after the fragment header */
 };
 
+/*
+ * Walk IPv6 extension headers from *nh.  On return *nh is the upper
+ * protocol and *len the bytes of payload after the headers.  *fr is
+ * filled from a fragment header.  Returns false (reason
+ * recorded in d when d != NULL) when the chain cannot be followed.
+ */
 static bool
 ipv6_walk_ext(struct dctx *d, struct cpcap_cur *c, uint8_t *nh,
     uint32_t *len, struct ip6frag *fr)

@@ -155,24 +155,23 @@ drop(struct cpcap_frags *f, struct dgram *d)
 	*pp = d->hnext;
 	list_unlink(f, d);
 	if (!d->whole) {
+		struct cpcap_tuple *eg = &f->st.last_incomplete;
+
 		f->st.incomplete++;
 		f->st.incomplete_frames += d->frames;
-	}
-	/* The example to name: the latest one whose ports are known. */
-	if (!d->whole && (d->have_first ||
-	    !f->st.last_incomplete.has_ports)) {
+		/* The example to name: the latest one with known ports. */
 		if (d->have_first) {
 			/* inside a tunnel: the packet inside it */
-			f->st.last_incomplete = d->first.t;
-		} else {
-			memset(&f->st.last_incomplete, 0,
-			    sizeof(f->st.last_incomplete));
-			f->st.last_incomplete.af = d->af;
-			f->st.last_incomplete.proto = d->proto;
-			memcpy(f->st.last_incomplete.src, d->src, 16);
-			memcpy(f->st.last_incomplete.dst, d->dst, 16);
+			*eg = d->first.t;
+			f->st.last_incomplete_ns = d->last_ns;
+		} else if (!eg->has_ports) {
+			memset(eg, 0, sizeof(*eg));
+			eg->af = d->af;
+			eg->proto = d->proto;
+			memcpy(eg->src, d->src, 16);
+			memcpy(eg->dst, d->dst, 16);
+			f->st.last_incomplete_ns = d->last_ns;
 		}
-		f->st.last_incomplete_ns = d->last_ns;
 	}
 	d->hnext = f->freelist;
 	f->freelist = d;
@@ -244,12 +243,9 @@ cpcap_frags_add(struct cpcap_frags *f, uint64_t ts, const struct cpcap_pkt *p,
 		f->st.copies++;
 		return CPCAP_FRAG_COPY;
 	}
-	if (d->whole) {
-		/* A fragment the datagram did not need: an overlap. */
-		d->frames++;
-		return CPCAP_FRAG_WAIT;
-	}
 	d->frames++;
+	if (d->whole)
+		return CPCAP_FRAG_WAIT;	/* not needed: an overlap */
 	d->have += p->frag_len;
 	if (!p->frag_more) {
 		end = p->frag_off + p->frag_len;

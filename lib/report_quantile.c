@@ -8,9 +8,9 @@
  * REPORT_QUANTILE_MIN lands in bucket 0.
  *
  * Adding a value is on the per-packet path (RTT samples), where log()
- * was a tenth of the analysis: a value's bucket is estimated with a
- * cheap logarithm (exponent bits and a short series, off by far less
- * than a bucket) and settled against the table of bucket bounds.
+ * took about 3% of a capture's analysis: a value's bucket is estimated
+ * with a cheap logarithm (exponent bits and a short series, off by far
+ * less than a bucket) and settled against the table of bucket bounds.
  */
 #include <math.h>
 #include <stdint.h>
