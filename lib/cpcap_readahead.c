@@ -6,7 +6,11 @@
  * of records, the consumer hands out the records of the oldest filled
  * one and gives it back when it moves on.  A batch is large (up to
  * RA_FRAMES records or RA_BYTES of data) so that the lock is taken once
- * per thousands of packets.
+ * per thousands of packets.  The thread usually reads faster than the
+ * analysis: when it finds the ring full it sleeps until half the ring
+ * is free and then fills that half, so that it is woken once per
+ * RA_BATCHES / 2 batches (a wake-up costs a system call on each side,
+ * and in a virtual machine an interrupt between the CPUs).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,7 +22,7 @@
 #include "cilkit.h"
 #include "cpcap_readahead.h"
 
-#define RA_BATCHES	4
+#define RA_BATCHES	8
 #define RA_FRAMES	4096
 #define RA_BYTES	((size_t)1 << 20)
 
@@ -43,6 +47,7 @@ struct cpcap_readahead {
 	unsigned	 head;		/* oldest filled batch */
 	unsigned	 count;		/* filled batches, incl. the current */
 	bool		 stop;
+	bool		 waiting;	/* the thread waits for half the ring */
 	bool		 done;		/* the thread published the end */
 	uint8_t		*hbuf;		/* thread: copy of a held record */
 	struct ra_batch	*cur;		/* consumer's batch, or NULL */
@@ -122,8 +127,12 @@ ra_main(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	while (!last) {
 		pthread_mutex_lock(&ra->mu);
-		while (ra->count == RA_BATCHES && !ra->stop)
-			pthread_cond_wait(&ra->freed, &ra->mu);
+		if (ra->count == RA_BATCHES) {
+			ra->waiting = true;
+			while (ra->count > RA_BATCHES / 2 && !ra->stop)
+				pthread_cond_wait(&ra->freed, &ra->mu);
+			ra->waiting = false;
+		}
 		if (ra->stop) {
 			pthread_mutex_unlock(&ra->mu);
 			break;
@@ -218,7 +227,8 @@ cpcap_readahead_next(struct cpcap_readahead *ra, struct cpcap_frame *f,
 			pthread_mutex_lock(&ra->mu);
 			ra->head = (ra->head + 1) % RA_BATCHES;
 			ra->count--;
-			pthread_cond_signal(&ra->freed);
+			if (ra->waiting && ra->count <= RA_BATCHES / 2)
+				pthread_cond_signal(&ra->freed);
 			pthread_mutex_unlock(&ra->mu);
 			ra->cur = NULL;
 		}
