@@ -6,6 +6,7 @@
  * crash.  Also: the reader on every shared capture, and its prefix and
  * filter handling.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,29 @@ START_TEST(test_decode)
 END_TEST
 
 /* Option values and the quoted header, beyond what the table checks. */
+/* IPv4 is formatted by hand: inet_ntop is the oracle, every byte value
+   in every position, and a buffer too short for the longest address. */
+START_TEST(test_addr_str)
+{
+	uint8_t ad[4];
+	char got[64], want[64], tiny[8];
+	int pos, v;
+
+	for (pos = 0; pos < 4; pos++)
+		for (v = 0; v < 256; v++) {
+			memset(ad, pos == 0 ? 7 : 255, sizeof(ad));
+			ad[pos] = (uint8_t)v;
+			ck_assert_ptr_nonnull(inet_ntop(AF_INET, ad, want,
+			    sizeof(want)));
+			ck_assert_str_eq(cpcap_addr_str(4, ad, got,
+			    sizeof(got)), want);
+		}
+	memset(ad, 255, sizeof(ad));
+	ck_assert_str_eq(cpcap_addr_str(4, ad, got, 16), "255.255.255.255");
+	ck_assert_str_eq(cpcap_addr_str(4, ad, tiny, sizeof(tiny)), "");
+}
+END_TEST
+
 START_TEST(test_tcp_options)
 {
 	uint8_t buf[128];
@@ -484,6 +508,7 @@ suite(void)
 
 	tcase_add_loop_test(tc, test_decode, 0,
 	    sizeof(dcases) / sizeof(dcases[0]));
+	tcase_add_test(tc, test_addr_str);
 	tcase_add_test(tc, test_tcp_options);
 	tcase_add_loop_test(tc, test_fragments, 0,
 	    (int)(sizeof(fcases) / sizeof(fcases[0])));
