@@ -1268,6 +1268,9 @@ cpcap_analyzer_new(const struct cpcap_conv_config *cfg, cpcap_done_fn done,
 	return a;
 }
 
+/* Conversations fetched ahead when finishing them all. */
+#define FINISH_AHEAD	4
+
 static int
 cmp_id(const void *x, const void *y)
 {
@@ -1281,7 +1284,7 @@ void
 cpcap_analyzer_finish(struct cpcap_analyzer *a)
 {
 	struct cpcap_conv **v, **slot, *c;
-	size_t n = 0, i;
+	size_t n = 0, n2, i, b;
 	uint64_t lo = UINT64_MAX, hi = 0;
 	uint8_t l;
 
@@ -1295,14 +1298,27 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 				conv_finish(a, c);
 		return;
 	}
-	for (l = 0; l < LRU_N; l++)
-		for (c = a->head[l]; c != NULL; c = c->lnext) {
+	/*
+	 * Collect from the bucket array rather than the activity lists:
+	 * the array is read in order and the conversations a few buckets
+	 * on are fetched ahead, where following list links waits for one
+	 * cache miss after another.
+	 */
+	for (b = 0; b < a->nbuckets && n < a->live; b++) {
+		if (b + FINISH_AHEAD < a->nbuckets &&
+		    (c = a->buckets[b + FINISH_AHEAD]) != NULL) {
+			__builtin_prefetch(c);
+			__builtin_prefetch(&c->id);
+		}
+		for (c = a->buckets[b]; c != NULL && n < a->live;
+		    c = c->hnext) {
 			v[n++] = c;
 			if (c->id < lo)
 				lo = c->id;
 			if (c->id > hi)
 				hi = c->id;
 		}
+	}
 	/*
 	 * Ids are dense when most conversations are still live (a short
 	 * capture): place them by id, else sort.
@@ -1311,14 +1327,23 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 	    (slot = calloc((size_t)(hi - lo) + 1, sizeof(*slot))) != NULL) {
 		for (i = 0; i < n; i++)
 			slot[v[i]->id - lo] = v[i];
-		for (i = 0; i <= (size_t)(hi - lo); i++)
+		/* In id order, packed: the same walk as after a sort. */
+		for (i = 0, n2 = 0; i <= (size_t)(hi - lo); i++)
 			if (slot[i] != NULL)
-				conv_report(a, slot[i]);
+				v[n2++] = slot[i];
 		free(slot);
-	} else {
+	} else
 		qsort(v, n, sizeof(*v), cmp_id);
-		for (i = 0; i < n; i++)
-			conv_report(a, v[i]);
+	for (i = 0; i < n; i++) {
+		/* The report reads most of a conversation: fetch ahead. */
+		if (i + FINISH_AHEAD < n) {
+			const char *m = (const char *)v[i + FINISH_AHEAD];
+			size_t o;
+
+			for (o = 0; o < sizeof(struct cpcap_conv); o += 64)
+				__builtin_prefetch(m + o);
+		}
+		conv_report(a, v[i]);
 	}
 	/*
 	 * Every conversation goes: empty the table and the lists at once
