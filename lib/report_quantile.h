@@ -13,11 +13,14 @@
  * fall in the top bucket.  NaN is ignored.
  *
  * Memory: about 8 * ln(MAX/MIN) / (2 * rel_err) bytes, allocated once
- * (25 KB at 1%), independent of the number of values.
+ * (25 KB at 1%), independent of the number of values; bucket bounds and
+ * a lookup table (37 KB at 1%) are shared by the sketches of one
+ * rel_err and kept for the life of the process.
  */
 #ifndef CILKIT_REPORT_QUANTILE_H
 #define CILKIT_REPORT_QUANTILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define REPORT_QUANTILE_MIN	1e-9
@@ -41,6 +44,13 @@ void report_quantile_add(struct report_quantile *qs, double v);
 /* Add a value n times. */
 void report_quantile_add_n(struct report_quantile *qs, double v,
     uint64_t n);
+
+/*
+ * The bucket value v falls in: 0 for values below REPORT_QUANTILE_MIN
+ * (and NaN), the last one above REPORT_QUANTILE_MAX.  Exposed so that
+ * tests can check it against the definition above.
+ */
+size_t report_quantile_bucket(const struct report_quantile *qs, double v);
 
 /* Estimated q-quantile (q clamped to [0, 1]); 0 when empty. */
 double report_quantile_get(const struct report_quantile *qs, double q);

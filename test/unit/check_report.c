@@ -770,6 +770,80 @@ START_TEST(test_quantile_merge)
 END_TEST
 
 /* Edge values: empty, zero, negative, NaN, out of range, bad rel_err. */
+/*
+ * The bucket of a value, against the definition: the smallest i with
+ * v <= gamma^(i + offset), bounds computed as the header states.  Random
+ * values over the whole range, every bucket bound and its neighbouring
+ * doubles, powers of two and their neighbours, for four error bounds.
+ */
+static const double bucket_errs[] = { 0.001, 0.01, 0.05, 0.25 };
+
+static size_t
+ref_bucket(double v, double lg, long off, size_t n)
+{
+	size_t lo = 0, hi = n - 1;
+
+	if (!(v >= REPORT_QUANTILE_MIN))
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v <= exp(lg * (double)((long)mid + off)))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+START_TEST(test_quantile_bucket)
+{
+	double err = bucket_errs[_i];
+	double gamma = (1 + err) / (1 - err), lg = log(gamma);
+	long off = (long)ceil(log(REPORT_QUANTILE_MIN) / lg);
+	size_t n = (size_t)(ceil(log(REPORT_QUANTILE_MAX) / lg) - off) + 1;
+	struct report_quantile *q = report_quantile_new(err);
+	struct report_quantile *q2 = report_quantile_new(err);
+	uint64_t x = 88172645463325252ull;
+	double v, lo = log(REPORT_QUANTILE_MIN) - 1;
+	double hi = log(REPORT_QUANTILE_MAX) + 1;
+	size_t i;
+	int k, e;
+
+	ck_assert_ptr_nonnull(q);
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v = exp(lo + (hi - lo) * (double)(x >> 11) / 9007199254740992.0);
+		ck_assert_uint_eq(report_quantile_bucket(q, v),
+		    ref_bucket(v, lg, off, n));
+	}
+	for (i = 0; i < n; i++) {
+		double b = exp(lg * (double)((long)i + off));
+		double t[3] = { nextafter(b, 0), b, nextafter(b, INFINITY) };
+
+		for (k = 0; k < 3; k++)
+			ck_assert_uint_eq(report_quantile_bucket(q, t[k]),
+			    ref_bucket(t[k], lg, off, n));
+	}
+	for (e = -40; e <= 70; e++) {
+		double b = ldexp(1, e);
+		double t[3] = { nextafter(b, 0), b, nextafter(b, INFINITY) };
+
+		for (k = 0; k < 3; k++)
+			ck_assert_uint_eq(report_quantile_bucket(q, t[k]),
+			    ref_bucket(t[k], lg, off, n));
+	}
+	ck_assert_uint_eq(report_quantile_bucket(q, INFINITY), n - 1);
+	ck_assert_uint_eq(report_quantile_bucket(q, 0), 0);
+	ck_assert_uint_eq(report_quantile_bucket(q, NAN), 0);
+	/* A second sketch of the same error shares the tables. */
+	ck_assert_uint_eq(report_quantile_bucket(q2, 1.5),
+	    report_quantile_bucket(q, 1.5));
+	report_quantile_free(q);
+	report_quantile_free(q2);
+}
+END_TEST
+
 START_TEST(test_quantile_edges)
 {
 	struct report_quantile *q = report_quantile_new(0.01);
@@ -836,6 +910,8 @@ report_suite(void)
 	    D_NDIST * (int)(sizeof(errs) / sizeof(errs[0])));
 	tcase_add_test(tc, test_quantile_merge);
 	tcase_add_test(tc, test_quantile_edges);
+	tcase_add_loop_test(tc, test_quantile_bucket, 0,
+	    sizeof(bucket_errs) / sizeof(bucket_errs[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
