@@ -891,6 +891,29 @@ decode_ip(struct dctx *d, struct cpcap_cur *c)
 	}
 }
 
+/*
+ * memset(pkt, 0, ...) for every packet.  A memset of this size is
+ * compiled to "rep stos", whose start-up costs more than the stores
+ * themselves (~10% of the analysis of a capture); sixteen-byte stores
+ * unrolled do not have it.
+ */
+typedef uint64_t zero16 __attribute__((vector_size(16), aligned(8)));
+
+static void
+pkt_clear(struct cpcap_pkt *pkt)
+{
+	unsigned char *p = (unsigned char *)pkt;
+	const zero16 z = { 0, 0 };
+	size_t i;
+
+	_Static_assert(sizeof(*pkt) % 8 == 0, "cpcap_pkt size");
+#pragma GCC unroll 32
+	for (i = 0; i + 16 <= sizeof(*pkt); i += 16)
+		memcpy(p + i, &z, 16);
+	if (i < sizeof(*pkt))
+		memcpy(p + i, &z, 8);
+}
+
 void
 cpcap_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
     struct cpcap_pkt *pkt)
@@ -898,7 +921,7 @@ cpcap_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
 	struct dctx d;
 	struct cpcap_cur c;
 
-	memset(pkt, 0, sizeof(*pkt));
+	pkt_clear(pkt);
 	pkt->sll_pkttype = 0xffff;
 	d.pkt = pkt;
 	d.wirelen = wirelen >= caplen ? wirelen : caplen;
