@@ -16,35 +16,52 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Reading moves p alone: the bytes left and the offset are differences.
+ * (With a length and an offset kept as fields beside p, gcc updated
+ * them as one 16-byte vector right after writing them one by one, and
+ * each such load waited for the stores: a fifth of the decoder's time.)
+ */
 struct cpcap_cur {
 	const uint8_t	*p;	/* next unread byte */
-	size_t		 len;	/* bytes left from p */
-	size_t		 off;	/* offset of p from the start of the frame */
+	const uint8_t	*end;	/* one past the last readable byte */
+	const uint8_t	*base;	/* the start of the frame */
 };
 
 static inline void
 cpcap_cur_init(struct cpcap_cur *c, const void *buf, size_t len)
 {
-	c->p = buf;
-	c->len = len;
-	c->off = 0;
+	c->p = c->base = buf;
+	c->end = c->p + len;
+}
+
+/* Bytes left from the cursor. */
+static inline size_t
+cpcap_cur_left(const struct cpcap_cur *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+/* Offset of the cursor from the start of the frame. */
+static inline size_t
+cpcap_cur_off(const struct cpcap_cur *c)
+{
+	return (size_t)(c->p - c->base);
 }
 
 /* Whether at least n bytes are left. */
 static inline bool
 cpcap_cur_has(const struct cpcap_cur *c, size_t n)
 {
-	return c->len >= n;
+	return cpcap_cur_left(c) >= n;
 }
 
 static inline bool
 cpcap_cur_skip(struct cpcap_cur *c, size_t n)
 {
-	if (c->len < n)
+	if (cpcap_cur_left(c) < n)
 		return false;
 	c->p += n;
-	c->len -= n;
-	c->off += n;
 	return true;
 }
 
@@ -52,7 +69,7 @@ cpcap_cur_skip(struct cpcap_cur *c, size_t n)
 static inline bool
 cpcap_cur_peek_u8(const struct cpcap_cur *c, size_t i, uint8_t *v)
 {
-	if (c->len <= i)
+	if (cpcap_cur_left(c) <= i)
 		return false;
 	*v = c->p[i];
 	return true;
@@ -62,7 +79,7 @@ cpcap_cur_peek_u8(const struct cpcap_cur *c, size_t i, uint8_t *v)
 static inline bool
 cpcap_cur_peek_be16(const struct cpcap_cur *c, size_t i, uint16_t *v)
 {
-	if (c->len < 2 || c->len - 2 < i)
+	if (cpcap_cur_left(c) < 2 || cpcap_cur_left(c) - 2 < i)
 		return false;
 	*v = (uint16_t)(c->p[i] << 8 | c->p[i + 1]);
 	return true;
@@ -71,7 +88,7 @@ cpcap_cur_peek_be16(const struct cpcap_cur *c, size_t i, uint16_t *v)
 static inline bool
 cpcap_cur_get_u8(struct cpcap_cur *c, uint8_t *v)
 {
-	if (c->len < 1)
+	if (cpcap_cur_left(c) < 1)
 		return false;
 	*v = c->p[0];
 	return cpcap_cur_skip(c, 1);
@@ -80,7 +97,7 @@ cpcap_cur_get_u8(struct cpcap_cur *c, uint8_t *v)
 static inline bool
 cpcap_cur_get_be16(struct cpcap_cur *c, uint16_t *v)
 {
-	if (c->len < 2)
+	if (cpcap_cur_left(c) < 2)
 		return false;
 	*v = (uint16_t)(c->p[0] << 8 | c->p[1]);
 	return cpcap_cur_skip(c, 2);
@@ -89,7 +106,7 @@ cpcap_cur_get_be16(struct cpcap_cur *c, uint16_t *v)
 static inline bool
 cpcap_cur_get_be24(struct cpcap_cur *c, uint32_t *v)
 {
-	if (c->len < 3)
+	if (cpcap_cur_left(c) < 3)
 		return false;
 	*v = (uint32_t)c->p[0] << 16 | (uint32_t)c->p[1] << 8 | c->p[2];
 	return cpcap_cur_skip(c, 3);
@@ -98,7 +115,7 @@ cpcap_cur_get_be24(struct cpcap_cur *c, uint32_t *v)
 static inline bool
 cpcap_cur_get_be32(struct cpcap_cur *c, uint32_t *v)
 {
-	if (c->len < 4)
+	if (cpcap_cur_left(c) < 4)
 		return false;
 	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 |
 	    (uint32_t)c->p[2] << 8 | c->p[3];
@@ -108,7 +125,7 @@ cpcap_cur_get_be32(struct cpcap_cur *c, uint32_t *v)
 static inline bool
 cpcap_cur_get_le32(struct cpcap_cur *c, uint32_t *v)
 {
-	if (c->len < 4)
+	if (cpcap_cur_left(c) < 4)
 		return false;
 	*v = (uint32_t)c->p[3] << 24 | (uint32_t)c->p[2] << 16 |
 	    (uint32_t)c->p[1] << 8 | c->p[0];
@@ -121,7 +138,7 @@ cpcap_cur_get_bytes(struct cpcap_cur *c, void *dst, size_t n)
 {
 	size_t i;
 
-	if (c->len < n)
+	if (cpcap_cur_left(c) < n)
 		return false;
 	for (i = 0; i < n; i++)
 		((uint8_t *)dst)[i] = c->p[i];
@@ -137,12 +154,13 @@ cpcap_cur_get_bytes(struct cpcap_cur *c, void *dst, size_t n)
 static inline bool
 cpcap_cur_sub(struct cpcap_cur *c, size_t n, struct cpcap_cur *sub)
 {
-	size_t take = n <= c->len ? n : c->len;
+	size_t left = cpcap_cur_left(c);
+	size_t take = n <= left ? n : left;
 
 	sub->p = c->p;
-	sub->len = take;
-	sub->off = c->off;
-	cpcap_cur_skip(c, take);
+	sub->end = c->p + take;
+	sub->base = c->base;
+	c->p += take;
 	return take == n;
 }
 

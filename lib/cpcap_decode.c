@@ -56,7 +56,7 @@ fail(struct dctx *d, const struct cpcap_cur *c, enum cpcap_status st,
 		return;
 	d->pkt->status = st;
 	d->pkt->reason = r;
-	d->pkt->err_off = c->off;
+	d->pkt->err_off = cpcap_cur_off(c);
 }
 
 #define TRUNC(d, c, r)	fail((d), (c), CPCAP_TRUNCATED, (r))
@@ -66,7 +66,8 @@ fail(struct dctx *d, const struct cpcap_cur *c, enum cpcap_status st,
 static size_t
 wire_left(const struct dctx *d, const struct cpcap_cur *c)
 {
-	return d->wirelen > c->off ? d->wirelen - c->off : 0;
+	return d->wirelen > cpcap_cur_off(c) ? d->wirelen - cpcap_cur_off(c) :
+	    0;
 }
 
 /* ---- link layers ---- */
@@ -299,8 +300,8 @@ decode_tcp(struct dctx *d, struct cpcap_cur *c)
 	}
 	decode_tcp_options(d, &opts);
 	pkt->payload = c->p;
-	pkt->payload_caplen = (uint32_t)(c->len < pkt->seglen ? c->len :
-	    pkt->seglen);
+	pkt->payload_caplen = (uint32_t)(cpcap_cur_left(c) < pkt->seglen ?
+	    cpcap_cur_left(c) : pkt->seglen);
 }
 
 static void
@@ -458,8 +459,8 @@ decode_udp(struct dctx *d, struct cpcap_cur *c)
 	pkt->l4_ok = true;
 	pkt->seglen = pkt->l4_len - 8;
 	pkt->payload = c->p;
-	pkt->payload_caplen = (uint32_t)(c->len < pkt->seglen ? c->len :
-	    pkt->seglen);
+	pkt->payload_caplen = (uint32_t)(cpcap_cur_left(c) < pkt->seglen ?
+	    cpcap_cur_left(c) : pkt->seglen);
 	if (pkt->t.dport == PORT_VXLAN || pkt->t.dport == PORT_VXLAN_LINUX) {
 		struct cpcap_cur in;
 
@@ -677,7 +678,7 @@ static void
 decode_icmp(struct dctx *d, struct cpcap_cur *c, bool v6)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	uint16_t id, mtu16;
+	uint16_t id = 0, mtu16 = 0;
 	uint32_t mtu32;
 	uint8_t t;
 
@@ -750,8 +751,8 @@ static void
 decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	uint8_t vihl, proto, ttl;
-	uint16_t totlen, id, offmf;
+	uint8_t vihl = 0, proto = 0, ttl = 0;
+	uint16_t totlen = 0, id = 0, offmf = 0;
 	size_t hlen, avail;
 	struct cpcap_cur opts, body;
 
@@ -774,14 +775,16 @@ decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 		 * stores waits for both to reach the cache.
 		 */
 		uint32_t a4[2];
-		uint64_t w[4] = { 0, 0, 0, 0 };
+		uint64_t w0, w1, z = 0;
 
 		cpcap_cur_get_bytes(c, (uint8_t *)a4, 8);
-		w[0] = a4[0];
-		w[2] = a4[1];
+		w0 = a4[0];
+		w1 = a4[1];
 		memset(&pkt->t, 0, sizeof(pkt->t));
-		memcpy(pkt->t.src, &w[0], 16);
-		memcpy(pkt->t.dst, &w[2], 16);
+		memcpy(pkt->t.src, &w0, 8);
+		memcpy(pkt->t.src + 8, &z, 8);
+		memcpy(pkt->t.dst, &w1, 8);
+		memcpy(pkt->t.dst + 8, &z, 8);
 	}
 	pkt->t.af = 4;
 	pkt->t.proto = proto;
@@ -826,8 +829,8 @@ static void
 decode_ipv6(struct dctx *d, struct cpcap_cur *c)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	uint8_t nh, hlim;
-	uint16_t plen;
+	uint8_t nh = 0, hlim = 0;
+	uint16_t plen = 0;
 	uint32_t len;
 	struct ip6frag fr = { false, true, 0, 0, 0 };
 	struct cpcap_cur body;
