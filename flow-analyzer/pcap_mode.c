@@ -18,8 +18,9 @@
 #include "pcap_mode.h"
 
 /*
- * Read in a second thread when there is a second CPU, unless
- * FLOW_ANALYZER_THREADS=1 asks for one thread (as for flow lines).
+ * Read (and write the JSON report) in other threads when there is a
+ * second CPU, unless FLOW_ANALYZER_THREADS=1 asks for one thread (as for
+ * flow lines).
  */
 static bool
 want_readahead(void)
@@ -74,8 +75,10 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 		goto out;
 	}
 	readerr[0] = '\0';
-	if (want_readahead())
+	if (want_readahead()) {
 		ra = cpcap_readahead_start(rd);
+		cpcap_report_write_behind(rep);
+	}
 	while ((rc = ra != NULL ? cpcap_readahead_next(ra, &f, readerr,
 	    sizeof(readerr)) : cpcap_reader_next(rd, &f, readerr,
 	    sizeof(readerr))) == 1) {

@@ -757,10 +757,18 @@ cpcap_report_free(struct cpcap_report *r)
 
 	if (r == NULL)
 		return;
+	report_wbuf_finish(&r->wb);	/* a write-behind thread ends */
 	for (i = 0; i < r->ndiag; i++)
 		free(r->diag[i].text);
 	free(r->top);
 	free(r);
+}
+
+void
+cpcap_report_write_behind(struct cpcap_report *r)
+{
+	if (r->fmt == CPCAP_REPORT_JSON)
+		(void)report_wbuf_background(&r->wb);
 }
 
 uint64_t
@@ -1128,7 +1136,8 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_json_add(root, "diagnosis", dg);
 	report_json_add_uint(root, "diagnosis_omitted", r->diag_dropped);
 
-	report_wbuf_flush(&r->wb);
+	/* Everything queued is written before the closing members. */
+	report_wbuf_finish(&r->wb);
 	if (r->wb.err && r->werr == 0)
 		r->werr = errno != 0 ? errno : EIO;
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |

@@ -51,6 +51,14 @@ struct cpcap_report *cpcap_report_new(FILE *out,
     enum cpcap_report_format fmt, size_t top_n, bool color);
 void cpcap_report_free(struct cpcap_report *r);
 
+/*
+ * Let a second thread write the JSON report's conversations while the
+ * next ones are formatted (report_wbehind.h), on machines with a CPU to
+ * spare; nothing else may write to out until cpcap_report_end().  No
+ * effect on the other formats, or when no thread can be started.
+ */
+void cpcap_report_write_behind(struct cpcap_report *r);
+
 /* The analyzer's done callback (arg is the report). */
 void cpcap_report_conv(const struct cpcap_conv *c, void *arg);
 

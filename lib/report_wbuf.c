@@ -1,24 +1,72 @@
 /*
  * report_wbuf.c - the buffered JSON appender (report_wbuf.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "report_wbehind.h"
 #include "report_wbuf.h"
+
+/* Write-behind chunks: big enough that the lock is rare. */
+#define BG_CHUNK	((size_t)1 << 20)
+#define BG_CHUNKS	4
 
 void
 report_wbuf_init(struct report_wbuf *w, FILE *fp)
 {
 	w->fp = fp;
+	w->b = w->inl;
+	w->cap = sizeof(w->inl);
 	w->n = 0;
 	w->err = false;
+	w->bg = NULL;
+}
+
+bool
+report_wbuf_background(struct report_wbuf *w)
+{
+	char *first;
+
+	if (w->bg != NULL)
+		return true;
+	report_wbuf_flush(w);
+	w->bg = report_wbehind_start(w->fp, BG_CHUNK, BG_CHUNKS, &first);
+	if (w->bg == NULL)
+		return false;
+	w->b = first;
+	w->cap = BG_CHUNK;
+	return true;
 }
 
 void
 report_wbuf_flush(struct report_wbuf *w)
 {
-	if (w->n > 0 && fwrite(w->b, 1, w->n, w->fp) != w->n)
+	if (w->bg != NULL) {
+		if (w->n > 0)
+			w->b = report_wbehind_swap(w->bg, w->b, w->n);
+	} else if (w->n > 0 && fwrite(w->b, 1, w->n, w->fp) != w->n)
 		w->err = true;
+	w->n = 0;
+}
+
+void
+report_wbuf_finish(struct report_wbuf *w)
+{
+	int e;
+
+	if (w->bg == NULL) {
+		report_wbuf_flush(w);
+		return;
+	}
+	e = report_wbehind_stop(w->bg, w->b, w->n);
+	if (e != 0) {
+		errno = e;
+		w->err = true;
+	}
+	w->bg = NULL;
+	w->b = w->inl;
+	w->cap = sizeof(w->inl);
 	w->n = 0;
 }
 
@@ -26,10 +74,18 @@ void
 report_wbuf_put_slow(struct report_wbuf *w, const char *s, size_t n)
 {
 	report_wbuf_flush(w);
-	if (n > sizeof(w->b)) {
+	if (n > w->cap && w->bg == NULL) {
 		if (fwrite(s, 1, n, w->fp) != n)
 			w->err = true;
 		return;
+	}
+	/* Through the chunks, in order, when a thread writes them. */
+	while (n > w->cap) {
+		memcpy(w->b, s, w->cap);
+		w->n = w->cap;
+		report_wbuf_flush(w);
+		s += w->cap;
+		n -= w->cap;
 	}
 	memcpy(w->b, s, n);
 	w->n = n;

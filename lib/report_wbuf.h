@@ -13,22 +13,37 @@
 #include <stdio.h>
 #include <string.h>
 
+struct report_wbehind;
+
 struct report_wbuf {
 	FILE		*fp;
-	size_t		 n;
+	char		*b;		/* inl, or a write-behind chunk */
+	size_t		 n, cap;
 	bool		 err;		/* a write failed */
-	char		 b[16384];
+	struct report_wbehind *bg;	/* NULL: written directly */
+	char		 inl[16384];
 };
 
 void report_wbuf_init(struct report_wbuf *w, FILE *fp);
-/* Write out what is buffered; sets w->err on failure. */
+/*
+ * From now on hand full buffers to a thread that writes them
+ * (report_wbehind.h) until report_wbuf_finish().  False, and nothing
+ * changed, when no thread could be started.
+ */
+bool report_wbuf_background(struct report_wbuf *w);
+/* Write out (or queue) what is buffered; sets w->err on failure. */
 void report_wbuf_flush(struct report_wbuf *w);
+/*
+ * Flush and, in the background mode, wait until everything is written
+ * and go back to direct writes: the stream is the caller's again.
+ */
+void report_wbuf_finish(struct report_wbuf *w);
 void report_wbuf_put_slow(struct report_wbuf *w, const char *s, size_t n);
 
 static inline void
 report_wbuf_put(struct report_wbuf *w, const char *s, size_t n)
 {
-	if (n > sizeof(w->b) - w->n) {
+	if (n > w->cap - w->n) {
 		report_wbuf_put_slow(w, s, n);
 		return;
 	}
@@ -39,7 +54,7 @@ report_wbuf_put(struct report_wbuf *w, const char *s, size_t n)
 static inline void
 report_wbuf_c(struct report_wbuf *w, char c)
 {
-	if (w->n == sizeof(w->b))
+	if (w->n == w->cap)
 		report_wbuf_flush(w);
 	w->b[w->n++] = c;
 }

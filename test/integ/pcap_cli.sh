@@ -2,7 +2,8 @@
 # flow-analyzer on packets: input paths (file, stdin pipe, gzip through a
 # pipe), every capture in $SHARED_DATA/pcap handled without a crash,
 # damaged captures refused with a clear message, the BPF filter, the
-# option checks, and JSON/CSV output shape.
+# option checks, JSON/CSV output shape, and the JSON written by a second
+# thread against the JSON written directly.
 set -u
 : "${BIN:?}" "${SHARED_DATA:?}"
 FA="$BIN/flow-analyzer"
@@ -133,6 +134,21 @@ if command -v jq >/dev/null 2>&1; then
 	    "$tmp/j" >/dev/null || no "dns pairing"
 	"$FA" -i "$P/tcpdump/empty.pcap" -e json | jq -e '.conversations == []' \
 	    >/dev/null || no "empty capture json"
+fi
+# The JSON report written by the write-behind thread (two CPUs) is the
+# one written directly (FLOW_ANALYZER_THREADS=1), to a file and to a
+# pipe: several megabytes, so that it spans many of the thread's chunks.
+if [ -x "${TOOLS:-}/gen-pcap" ] &&
+    "$TOOLS/gen-pcap" -n 200000 -c 5000 -p 200 -s 3 -o "$tmp/many.pcap" \
+    2>/dev/null; then
+	FLOW_ANALYZER_THREADS=1 "$FA" -i "$tmp/many.pcap" -e json >"$tmp/one"
+	"$FA" -i "$tmp/many.pcap" -e json >"$tmp/two"
+	"$FA" -i "$tmp/many.pcap" -e json | cat >"$tmp/pipe"
+	[ "$(wc -c <"$tmp/one")" -gt 2000000 ] || no "many.pcap: small report"
+	cmp -s "$tmp/one" "$tmp/two" || no "write-behind report differs (file)"
+	cmp -s "$tmp/one" "$tmp/pipe" || no "write-behind report differs (pipe)"
+	jq -e '.conversations | length == 5000' "$tmp/two" >/dev/null ||
+		no "write-behind report: not 5000 conversations"
 fi
 # CSV: header plus one row per conversation, RFC 4180.
 "$FA" -i "$P/zeek/wikipedia.pcap" -e csv >"$tmp/c"

@@ -1,9 +1,11 @@
 /*
  * check_report_wbuf.c - the buffered JSON appender: string escaping
  * (with bad UTF-8 rows), integers at their limits, writes longer than
- * the buffer, and a failing stream.  The written strings are re-read
+ * the buffer, and a failing stream; the write-behind thread against
+ * direct writes.  The written strings are re-read
  * with json-c, so escaping is checked against a real parser.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +187,98 @@ START_TEST(test_write_error)
 }
 END_TEST
 
+/*
+ * The same writes, directly and through the write-behind thread (with
+ * the direct mode again after it): byte-identical streams.  The mix has
+ * pieces of every size up to several times a write-behind chunk, so
+ * chunk hand-over happens at every kind of boundary.
+ */
+static void
+mixed_writes(struct report_wbuf *w, unsigned seed)
+{
+	static char big[3 << 20];
+	unsigned x = seed;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	for (i = 0; i < 4000; i++) {
+		x = x * 1103515245u + 12345u;
+		switch (x >> 28 & 3) {
+		case 0:
+			report_wbuf_u64(w, (uint64_t)x * 7919u);
+			break;
+		case 1:
+			report_wbuf_json_str(w, "caf\xc3\xa9 \"q\"");
+			break;
+		case 2:
+			for (k = 0; k < (x >> 8 & 1023); k++)
+				report_wbuf_c(w, (char)('0' + k % 10));
+			break;
+		default:
+			k = (x >> 4) % (i % 97 == 0 ? sizeof(big) : 40000);
+			report_wbuf_put(w, big, k);
+			break;
+		}
+	}
+}
+
+START_TEST(test_background)
+{
+	struct report_wbuf *w = malloc(sizeof(*w));
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+
+	ck_assert_ptr_nonnull(w);
+	report_wbuf_init(w, fa);
+	mixed_writes(w, 1);
+	REPORT_WBUF_LIT(w, "tail");
+	report_wbuf_flush(w);
+	fclose(fa);
+
+	report_wbuf_init(w, fb);
+	ck_assert(report_wbuf_background(w));
+	ck_assert(report_wbuf_background(w));	/* already on: no-op */
+	mixed_writes(w, 1);
+	report_wbuf_finish(w);
+	ck_assert(w->bg == NULL);
+	REPORT_WBUF_LIT(w, "tail");
+	report_wbuf_flush(w);
+	ck_assert(!w->err);
+	fclose(fb);
+
+	ck_assert_uint_gt(alen, (size_t)8 << 20);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(memcmp(a, b, alen) == 0);
+	free(a);
+	free(b);
+	free(w);
+}
+END_TEST
+
+/* A write failing in the thread is reported when the thread ends. */
+START_TEST(test_background_error)
+{
+	struct report_wbuf *w = malloc(sizeof(*w));
+	FILE *fp = fopen("/dev/full", "w");
+
+	if (fp == NULL) {
+		free(w);
+		return;		/* no /dev/full here */
+	}
+	setvbuf(fp, NULL, _IONBF, 0);
+	report_wbuf_init(w, fp);
+	ck_assert(report_wbuf_background(w));
+	mixed_writes(w, 2);
+	report_wbuf_finish(w);
+	ck_assert(w->err);
+	ck_assert_int_eq(errno, ENOSPC);
+	fclose(fp);
+	free(w);
+}
+END_TEST
+
 static Suite *
 wbuf_suite(void)
 {
@@ -197,6 +291,8 @@ wbuf_suite(void)
 	tcase_add_test(tc, test_members);
 	tcase_add_test(tc, test_long);
 	tcase_add_test(tc, test_write_error);
+	tcase_add_test(tc, test_background);
+	tcase_add_test(tc, test_background_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
