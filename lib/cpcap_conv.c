@@ -83,11 +83,14 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
 #define PIPE_DEPTH	3
 #define PIPE_SLOTS	(PIPE_DEPTH + 1)	/* one always free */
 /*
- * Payload bytes kept (DNS only): a DNS header and question, and in a
- * DNS-over-TCP segment the start of the next message after the tail of
- * a long one.
+ * Payload bytes kept in the slot (DNS only): a DNS header and question,
+ * and in a DNS-over-TCP segment the start of the next message after the
+ * tail of a long one.  A longer DNS-over-TCP segment is kept whole in
+ * the slot's own buffer (up to PIPE_PAYLOAD_MAX), so that a message
+ * starting anywhere in it is read.
  */
 #define PIPE_PAYLOAD	2048
+#define PIPE_PAYLOAD_MAX	((uint32_t)1 << 20)
 #define CONV_HOT	(offsetof(struct cpcap_conv, seen_next) + \
 			    sizeof(((struct cpcap_conv *)0)->seen_next))
 
@@ -107,6 +110,8 @@ struct pending {
 	struct key	 key;		/* points into pkt */
 	struct cpcap_pkt pkt;
 	uint8_t		 payload[PIPE_PAYLOAD];
+	uint8_t		*big;		/* a long DNS-over-TCP segment */
+	uint32_t	 bigcap;
 };
 
 struct cpcap_analyzer {
@@ -855,9 +860,9 @@ dns_tcp_plausible(const uint8_t *m, size_t n)
  * sequence number, so that a segment in the middle of a long answer, or
  * resent, is not read as a message of its own, a segment holding several
  * is read whole, and a length sent in a segment of its own still finds
- * its message.  Only the first PIPE_PAYLOAD bytes of a segment are
- * kept: a message starting after them is missed, and the stream is
- * found again at a later segment that starts a message.
+ * its message.  A message whose start was not captured (snaplen, or a
+ * segment past PIPE_PAYLOAD_MAX) is missed, and the stream is found
+ * again at a later segment that starts a message.
  */
 static void
 dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
@@ -1155,6 +1160,26 @@ cpcap_analyzer_slot(struct cpcap_analyzer *a)
 	return &a->pipe[(a->pipe_first + a->pipe_n) % PIPE_SLOTS].pkt;
 }
 
+/*
+ * Room in slot e for a DNS-over-TCP segment of n captured bytes; false
+ * (keep the first PIPE_PAYLOAD) past PIPE_PAYLOAD_MAX or without memory.
+ */
+static bool
+slot_big(struct pending *e, uint32_t n)
+{
+	uint8_t *b;
+
+	if (n > PIPE_PAYLOAD_MAX)
+		return false;
+	if (n <= e->bigcap)
+		return true;
+	if ((b = realloc(e->big, n)) == NULL)
+		return false;
+	e->big = b;
+	e->bigcap = n;
+	return true;
+}
+
 int
 cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
     uint32_t wirelen)
@@ -1168,10 +1193,16 @@ cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
 	/* The payload is borrowed from the reader: keep what DNS needs. */
 	if (p->payload != NULL && p->payload_caplen > 0 &&
 	    (p->t.sport == 53 || p->t.dport == 53)) {
-		if (p->payload_caplen > PIPE_PAYLOAD)
-			p->payload_caplen = PIPE_PAYLOAD;
-		memmove(e->payload, p->payload, p->payload_caplen);
-		p->payload = e->payload;
+		uint8_t *dst = e->payload;
+
+		if (p->payload_caplen > PIPE_PAYLOAD) {
+			if (p->t.proto == 6 && slot_big(e, p->payload_caplen))
+				dst = e->big;
+			else
+				p->payload_caplen = PIPE_PAYLOAD;
+		}
+		memmove(dst, p->payload, p->payload_caplen);
+		p->payload = dst;
 	} else {
 		p->payload = NULL;
 		p->payload_caplen = 0;
@@ -1379,6 +1410,8 @@ cpcap_analyzer_free(struct cpcap_analyzer *a)
 		next = c->hnext;
 		free(c);
 	}
+	for (i = 0; i < PIPE_SLOTS; i++)
+		free(a->pipe[i].big);
 	free(a->buckets);
 	report_quantile_free(a->q_hs);
 	report_quantile_free(a->q_dns);

@@ -2,8 +2,9 @@
 # DNS over TCP on a real capture: in the node of cpcap_topo.inc a small
 # server in pod B answers pod A's queries over TCP, cutting its messages
 # the awkward ways TCP allows: the 2-byte length in a segment of its
-# own, a 3 kB answer over several segments, two answers in one segment;
-# the client sends one query's length alone and pipelines another.
+# own, a 3 kB answer over several segments, two answers in one segment,
+# a 3 kB answer and another in one long (offloaded) segment; the client
+# sends one query's length alone and pipelines the others.
 # tshark (which reassembles DNS over TCP) is the oracle for the queries,
 # responses and error responses flow-analyzer counts; before, the middle
 # of a long answer was read as messages of its own.
@@ -49,17 +50,21 @@ if role == "server":
     c, _ = l.accept()
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = b""
-    while buf.count(b"\0\x10\0\x01") < 3:                 # three questions
+    while buf.count(b"\0\x10\0\x01") < 4:                 # four questions
         d = c.recv(4096)
         if not d: break
         buf += d
     big = message(0x1111, 0x8180, "big.example", answers=12)
     small = framed(message(0x2222, 0x8183, "nx.example"))
     third = framed(message(0x3333, 0x8180, "ok.example"))
+    fourth = framed(message(0x4444, 0x8180, "big2.example", answers=12))
+    fifth = framed(message(0x5555, 0x8180, "ok2.example"))
     # the length alone, then the 3 kB answer in two writes, then two
-    # answers in one write
+    # answers in one write; then a 3 kB answer and the next one in one
+    # write, which the veth's segmentation offload captures as one
+    # segment with the second answer starting 3 kB into it
     send(c, struct.pack(">H", len(big)), big[:1000], big[1000:],
-         small + third)
+         small + third, fourth + fifth)
     time.sleep(0.2)
     c.close()
 else:
@@ -69,7 +74,9 @@ else:
     q1 = message(0x1111, 0x0100, "big.example")
     send(s, struct.pack(">H", len(q1)), q1,
          framed(message(0x2222, 0x0100, "nx.example")) +
-         framed(message(0x3333, 0x0100, "ok.example")))
+         framed(message(0x3333, 0x0100, "ok.example")),
+         framed(message(0x4444, 0x0100, "big2.example")) +
+         framed(message(0x5555, 0x0100, "ok2.example")))
     while s.recv(65536):
         pass
     s.close()
@@ -103,8 +110,12 @@ set -- $(tshark -r "$T/dns.pcap" -Y dns -T fields -e dns.flags.response \
 	}
 } END { print q + 0, r + 0, e + 0 }')
 tq=$1 tr=$2 te=$3
-[ "$tq" -eq 3 ] && [ "$tr" -eq 3 ] && [ "$te" -eq 1 ] ||
-	fail "tshark does not see 3 queries, 3 responses, 1 error: $tq $tr $te"
+[ "$tq" -eq 5 ] && [ "$tr" -eq 5 ] && [ "$te" -eq 1 ] ||
+	fail "tshark does not see 5 queries, 5 responses, 1 error: $tq $tr $te"
+# With segmentation offload the last answers came as one long segment.
+long=$(tshark -r "$T/dns.pcap" -Y 'tcp.len > 3000' 2>/dev/null | wc -l)
+[ "$long" -ge 1 ] && echo "ok   a segment of over 3000 bytes holds two answers" ||
+	echo "note: no segment over 3000 bytes (no offload here): that case untested"
 "$BIN/flow-analyzer" -i "$T/dns.pcap" -e json >"$T/fa.json" 2>"$T/fa.err"
 set -- $(jq -r '.conversations[0].dns | "\(.queries) \(.responses) \(.errors) \(.unanswered)"' \
     "$T/fa.json")

@@ -550,13 +550,10 @@ static const struct dnsrow dnsrows[] = {
 	{ "lost-segment", false, { { C, 0, 2 * DQ }, { S, 0, 1448 },
 	  { S, 2896, DR1 - 2896 }, { S, DR1, DR2 }, { -1, 0, 0 } },
 	  2, 2, 1, 0 },
-	/*
-	 * the second answer starts 2900 bytes into a segment, past the
-	 * bytes kept: missed (the documented limit), found again after
-	 */
-	{ "answer-start-not-kept", false, { { C, 0, 2 * DQ },
+	/* the second answer starts 2900 bytes into a segment (TSO/GRO) */
+	{ "answer-start-deep-in-segment", false, { { C, 0, 2 * DQ },
 	  { S, 0, 100 }, { S, 100, DR1 - 100 + DR2 }, { -1, 0, 0 } },
-	  2, 1, 1, 1 },
+	  2, 2, 1, 0 },
 	/* an answer that never comes */
 	{ "unanswered", false, { { C, 0, 2 * DQ }, { S, 0, DR1 },
 	  { -1, 0, 0 } }, 2, 1, 1, 1 },
@@ -579,9 +576,10 @@ dns_msg(uint8_t *b, uint16_t id, uint16_t flags, size_t len)
 	return len + 2;
 }
 
-START_TEST(test_dns_tcp)
+/* Run row r, with only cut_len bytes captured of segment cut_seg. */
+static void
+dns_tcp_row(const struct dnsrow *r, int cut_seg, uint32_t cut_len)
 {
-	const struct dnsrow *r = &dnsrows[_i];
 	static uint8_t cs[2 * DQ], ss[DR1 + DR2];
 	struct collect col;
 	struct cpcap_analyzer *a;
@@ -622,7 +620,7 @@ START_TEST(test_dns_tcp)
 		p.t.sport = from == C ? 40000 : 53;
 		p.t.dport = from == C ? 53 : 40000;
 		p.payload = (from == C ? cs : ss) + r->seg[i].off;
-		p.payload_caplen = r->seg[i].len;
+		p.payload_caplen = i == cut_seg ? cut_len : r->seg[i].len;
 		t += MS;
 		cpcap_analyzer_add(a, t, 54 + r->seg[i].len, &p);
 	}
@@ -636,6 +634,25 @@ START_TEST(test_dns_tcp)
 	    col.last.dns_queries, col.last.dns_responses,
 	    col.last.dns_errors, col.last.dns_npending);
 	cpcap_analyzer_free(a);
+}
+
+START_TEST(test_dns_tcp)
+{
+	dns_tcp_row(&dnsrows[_i], -1, 0);
+}
+END_TEST
+
+/*
+ * The second answer starts 2900 bytes into a segment of which only 1400
+ * were captured (snaplen): missed, and counted as unanswered.
+ */
+START_TEST(test_dns_tcp_cut)
+{
+	static const struct dnsrow r = { "answer-start-not-captured", false,
+	    { { C, 0, 2 * DQ }, { S, 0, 100 }, { S, 100, DR1 - 100 + DR2 },
+	    { -1, 0, 0 } }, 2, 1, 1, 1 };
+
+	dns_tcp_row(&r, 2, 1400);
 }
 END_TEST
 
@@ -652,6 +669,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_duplicates, 0,
 	    sizeof(dup_rows) / sizeof(dup_rows[0]));
 	tcase_add_test(tc, test_icmp_and_dns);
+	tcase_add_test(tc, test_dns_tcp_cut);
 	tcase_add_loop_test(tc, test_dns_tcp, 0,
 	    (int)(sizeof(dnsrows) / sizeof(dnsrows[0])));
 	tcase_add_test(tc, test_diagnose);
