@@ -41,6 +41,7 @@ struct dctx {
 	struct cpcap_pkt *pkt;
 	size_t		 wirelen;
 	int		 depth;		/* tunnel depth */
+	bool		 fast;		/* ipv4_tcp_fast() may be used */
 };
 
 static void decode_ether(struct dctx *, struct cpcap_cur *);
@@ -872,6 +873,78 @@ decode_ipv6(struct dctx *d, struct cpcap_cur *c)
 	decode_l4(d, &body);
 }
 
+/*
+ * The common case in one pass: IPv4 without options or fragmentation,
+ * carrying a TCP header captured whole (options included).  It sets
+ * exactly what decode_ipv4() and decode_tcp() set for such a packet; a
+ * unit test and a fuzz target compare the two paths field by field.
+ * Anything else returns false, for the general path.  (This is about a
+ * third of the decoding time of a TCP capture.)
+ */
+static bool
+ipv4_tcp_fast(struct dctx *d, struct cpcap_cur *c)
+{
+	struct cpcap_pkt *pkt = d->pkt;
+	const uint8_t *h = c->p, *th = h + 20;
+	size_t left = cpcap_cur_left(c), body;
+	uint32_t totlen, l4len, hlen, a4[2];
+	uint64_t w0, w1, z = 0;
+	struct cpcap_cur t, opts;
+
+	if (left < 40 || h[0] != 0x45 || h[9] != 6 || (h[6] & 0x3f) != 0 ||
+	    h[7] != 0)
+		return false;
+	totlen = (uint32_t)(h[2] << 8 | h[3]);
+	hlen = (uint32_t)(th[12] >> 4) * 4;
+	if (totlen < 40 || hlen < 20 || hlen > totlen - 20 ||
+	    left - 20 < hlen)
+		return false;
+	l4len = totlen - 20;
+
+	memcpy(a4, h + 12, 8);		/* whole words: see decode_ipv4() */
+	w0 = a4[0];
+	w1 = a4[1];
+	memset(&pkt->t, 0, sizeof(pkt->t));
+	memcpy(pkt->t.src, &w0, 8);
+	memcpy(pkt->t.src + 8, &z, 8);
+	memcpy(pkt->t.dst, &w1, 8);
+	memcpy(pkt->t.dst + 8, &z, 8);
+	pkt->t.af = 4;
+	pkt->t.proto = 6;
+	pkt->l3 = CPCAP_L3_IPV4;
+	pkt->ttl = h[8];
+	pkt->ip_id = (uint16_t)(h[4] << 8 | h[5]);
+	pkt->frag = false;
+	pkt->frag_first = true;
+	pkt->frag_more = false;
+	pkt->frag_id = pkt->ip_id;
+	pkt->frag_off = 0;
+	pkt->l4_len = l4len;
+	pkt->frag_len = 0;
+
+	pkt->t.sport = (uint16_t)(th[0] << 8 | th[1]);
+	pkt->t.dport = (uint16_t)(th[2] << 8 | th[3]);
+	pkt->seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
+	    (uint32_t)th[6] << 8 | th[7];
+	pkt->ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 |
+	    (uint32_t)th[10] << 8 | th[11];
+	pkt->tcp_flags = (uint16_t)((th[12] << 8 | th[13]) & 0x01ff);
+	pkt->window = (uint16_t)(th[14] << 8 | th[15]);
+	pkt->t.has_ports = true;
+	pkt->l4_ok = true;
+	pkt->seglen = l4len - hlen;
+	t = *c;
+	cpcap_cur_skip(&t, 40);
+	cpcap_cur_sub(&t, hlen - 20, &opts);
+	decode_tcp_options(d, &opts);
+	body = left - 20 < l4len ? left - 20 : l4len;
+	pkt->payload = th + hlen;
+	pkt->payload_caplen = (uint32_t)(body - hlen < pkt->seglen ?
+	    body - hlen : pkt->seglen);
+	cpcap_cur_skip(c, 20 + body);
+	return true;
+}
+
 static void
 decode_ip(struct dctx *d, struct cpcap_cur *c)
 {
@@ -883,7 +956,8 @@ decode_ip(struct dctx *d, struct cpcap_cur *c)
 	}
 	switch (v >> 4) {
 	case 4:
-		decode_ipv4(d, c);
+		if (!d->fast || !ipv4_tcp_fast(d, c))
+			decode_ipv4(d, c);
 		break;
 	case 6:
 		decode_ipv6(d, c);
@@ -917,9 +991,26 @@ pkt_clear(struct cpcap_pkt *pkt)
 		memcpy(p + i, &z, 8);
 }
 
+static void decode_frame(int dlt, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct cpcap_pkt *pkt, bool fast);
+
 void
 cpcap_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
     struct cpcap_pkt *pkt)
+{
+	decode_frame(dlt, data, caplen, wirelen, pkt, true);
+}
+
+void
+cpcap_decode_general(int dlt, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct cpcap_pkt *pkt)
+{
+	decode_frame(dlt, data, caplen, wirelen, pkt, false);
+}
+
+static void
+decode_frame(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
+    struct cpcap_pkt *pkt, bool fast)
 {
 	struct dctx d;
 	struct cpcap_cur c;
@@ -929,6 +1020,7 @@ cpcap_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
 	d.pkt = pkt;
 	d.wirelen = wirelen >= caplen ? wirelen : caplen;
 	d.depth = 0;
+	d.fast = fast;
 	cpcap_cur_init(&c, data, caplen);
 	switch (dlt) {
 	case CPCAP_DLT_EN10MB:

@@ -171,6 +171,13 @@ struct cpcap_pkt {
 void cpcap_decode(int dlt, const uint8_t *data, size_t caplen,
     size_t wirelen, struct cpcap_pkt *pkt);
 
+/*
+ * The same without the decoder's fast path for plain IPv4/TCP: for the
+ * tests and the fuzz target that check the fast path against it.
+ */
+void cpcap_decode_general(int dlt, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct cpcap_pkt *pkt);
+
 /* Whether the decoder knows link type dlt. */
 bool cpcap_dlt_supported(int dlt);
 /* Short name of a link type ("EN10MB", "LINUX_SLL2", ...); never NULL. */

@@ -1,7 +1,8 @@
 /*
  * fuzz_cpcap_decode.c - libFuzzer target: the packet decoder on raw
- * packet bytes, then the conversation analysis and the diagnosis of
- * whatever it made of them.
+ * packet bytes (its fast path checked against the general one), then
+ * the conversation analysis and the diagnosis of whatever it made of
+ * them.
  *
  * Input: byte 0 picks the link type (index into the table below, the
  * unknown type included), the rest is one frame.  The frame is copied
@@ -32,7 +33,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct cpcap_analyzer *a;
-	struct cpcap_pkt p;
+	struct cpcap_pkt p, q;
 	uint8_t *frame;
 	int dlt;
 	size_t n;
@@ -48,6 +49,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data + 1, n);
 	/* wirelen: sometimes longer than captured (snaplen, BIG TCP) */
 	cpcap_decode(dlt, frame, n, n + (data[0] >> 4) * 1000u, &p);
+	/* The fast path for plain IPv4/TCP must agree with the general. */
+	cpcap_decode_general(dlt, frame, n, n + (data[0] >> 4) * 1000u, &q);
+	if (memcmp(&p, &q, sizeof(p)) != 0)
+		abort();
 	if (p.payload != NULL)
 		if (p.payload < frame || p.payload + p.payload_caplen >
 		    frame + n)

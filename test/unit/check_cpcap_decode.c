@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,100 @@ START_TEST(test_shared_captures)
 }
 END_TEST
 
+/*
+ * The fast path for plain IPv4/TCP against the general path, field by
+ * field (the whole record, which both start by clearing): every frame
+ * of every shared capture, then a TCP frame with options mutated at
+ * random in its headers and cut at random lengths.
+ */
+static void
+same_both_ways(int dlt, const uint8_t *d, size_t caplen, size_t wirelen)
+{
+	struct cpcap_pkt a, b;
+
+	cpcap_decode(dlt, d, caplen, wirelen, &a);
+	cpcap_decode_general(dlt, d, caplen, wirelen, &b);
+	ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0,
+	    "fast and general decode differ (dlt %d, caplen %zu, status "
+	    "%d/%d, reason %d/%d, seglen %u/%u)", dlt, caplen, a.status,
+	    b.status, a.reason, b.reason, a.seglen, b.seglen);
+}
+
+START_TEST(test_fast_path_captures)
+{
+	static const char *const dirs[] = { "tcpdump", "zeek", "other" };
+	const char *sd = getenv("SHARED_DATA");
+	char path[1024], eb[CILKIT_ERRBUF_SIZE];
+	struct cpcap_reader *r;
+	struct cpcap_frame f;
+	struct cpcap_pkt p;
+	struct dirent *de;
+	uint64_t tcp4 = 0;
+	size_t i, l;
+	DIR *dp;
+
+	if (sd == NULL)
+		return;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/pcap/%s", sd, dirs[i]);
+		if ((dp = opendir(path)) == NULL)
+			continue;
+		while ((de = readdir(dp)) != NULL) {
+			l = strlen(de->d_name);
+			if (!(l > 5 && strcmp(de->d_name + l - 5, ".pcap") == 0) &&
+			    !(l > 7 && strcmp(de->d_name + l - 7, ".pcapng") == 0))
+				continue;
+			snprintf(path, sizeof(path), "%s/pcap/%s/%s", sd,
+			    dirs[i], de->d_name);
+			if ((r = cpcap_reader_open_path(path, eb,
+			    sizeof(eb))) == NULL)
+				continue;	/* damaged on purpose */
+			while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
+				same_both_ways(cpcap_reader_dlt(r), f.data,
+				    f.caplen, f.wirelen);
+				cpcap_decode(cpcap_reader_dlt(r), f.data,
+				    f.caplen, f.wirelen, &p);
+				if (p.t.af == 4 && p.t.proto == 6 && p.l4_ok)
+					tcp4++;
+			}
+			cpcap_reader_free(r);
+		}
+		closedir(dp);
+	}
+	ck_assert_uint_gt(tcp4, 2000);
+}
+END_TEST
+
+START_TEST(test_fast_path_mutated)
+{
+	/* Ethernet, IPv4 (total 80), TCP with MSS, SACK-ok, TS, NOP, WS */
+	static const char hex[] =
+	    "020000000002" "020000000001" "0800"
+	    "45000050" "1c460000" "4006" "0000" "0a000105" "0a000264"
+	    "a8b21f90" "00000065" "000001f5" "a018" "faf0" "00000000"
+	    "020405b4" "0402080a" "0001e240" "00000000" "01030307"
+	    "68656c6c6f20776f726c6421212121212121212121";
+	uint8_t base[128], f[128];
+	size_t n = unhex(hex, base, sizeof(base)), caplen;
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	int i, k;
+
+	ck_assert_uint_eq(n, 95);	/* one byte of padding */
+	same_both_ways(1, base, n, n);
+	for (i = 0; i < 500000; i++) {
+		memcpy(f, base, n);
+		for (k = 0; k <= (int)(x >> 62); k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* mostly the IPv4 and TCP headers and options */
+			f[14 + (x >> 8) % 60] = (uint8_t)(x >> 40);
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		caplen = (x & 3) == 0 ? (size_t)((x >> 20) % (n + 1)) : n;
+		same_both_ways(1, f, caplen, (x & 4) ? n : n + 1000);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -516,6 +611,8 @@ suite(void)
 	tcase_add_test(tc, test_all_prefixes);
 	tcase_add_test(tc, test_reader_prefix_filter);
 	tcase_add_test(tc, test_shared_captures);
+	tcase_add_test(tc, test_fast_path_captures);
+	tcase_add_test(tc, test_fast_path_mutated);
 	suite_add_tcase(s, tc);
 	return s;
 }
