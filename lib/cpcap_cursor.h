@@ -49,6 +49,17 @@ cpcap_cur_off(const struct cpcap_cur *c)
 	return (size_t)(c->p - c->base);
 }
 
+/*
+ * The next n bytes as a checked window, NULL when fewer are left: for
+ * code that reads fixed offsets below n (the decoder's fast path),
+ * each of them then within bounds by this one check.
+ */
+static inline const uint8_t *
+cpcap_cur_window(const struct cpcap_cur *c, size_t n)
+{
+	return cpcap_cur_left(c) >= n ? c->p : NULL;
+}
+
 /* Whether at least n bytes are left. */
 static inline bool
 cpcap_cur_has(const struct cpcap_cur *c, size_t n)

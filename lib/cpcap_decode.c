@@ -9,8 +9,10 @@
  * UDP (RFC 768); ICMP (RFC 792) and ICMPv6 (RFC 4443); SCTP common
  * header (RFC 9260); VXLAN (RFC 7348); Geneve (RFC 8926).
  *
- * Every read goes through cpcap_cursor.h.  A failed read records the
- * reason and stops at that layer; what was decoded before stays valid.
+ * Every read goes through cpcap_cursor.h (the fast path for plain
+ * IPv4/TCP reads fixed offsets inside windows the cursor checked).  A
+ * failed read records the reason and stops at that layer; what was
+ * decoded before stays valid.
  */
 #include <stdio.h>
 #include <string.h>
@@ -748,6 +750,28 @@ decode_l4(struct dctx *d, struct cpcap_cur *c)
 	}
 }
 
+/*
+ * Clear tuple t and set its IPv4 addresses from the 8 bytes at sd
+ * (source, destination) in whole 8-byte words: the analysis reads them
+ * 8 bytes at a time right after, and a load that spans two stores
+ * waits for both to reach the cache.
+ */
+static void
+tuple_ipv4(struct cpcap_tuple *t, const uint8_t *sd)
+{
+	uint32_t a4[2];
+	uint64_t w, z = 0;
+
+	memcpy(a4, sd, sizeof(a4));
+	memset(t, 0, sizeof(*t));
+	w = a4[0];
+	memcpy(t->src, &w, 8);
+	memcpy(t->src + 8, &z, 8);
+	w = a4[1];
+	memcpy(t->dst, &w, 8);
+	memcpy(t->dst + 8, &z, 8);
+}
+
 static void
 decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 {
@@ -769,24 +793,8 @@ decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 	cpcap_cur_get_u8(c, &ttl);
 	cpcap_cur_get_u8(c, &proto);
 	cpcap_cur_skip(c, 2);
-	{
-		/*
-		 * Whole 8-byte stores: the analysis reads the addresses 8
-		 * bytes at a time right after, and a load that spans two
-		 * stores waits for both to reach the cache.
-		 */
-		uint32_t a4[2];
-		uint64_t w0, w1, z = 0;
-
-		cpcap_cur_get_bytes(c, (uint8_t *)a4, 8);
-		w0 = a4[0];
-		w1 = a4[1];
-		memset(&pkt->t, 0, sizeof(pkt->t));
-		memcpy(pkt->t.src, &w0, 8);
-		memcpy(pkt->t.src + 8, &z, 8);
-		memcpy(pkt->t.dst, &w1, 8);
-		memcpy(pkt->t.dst + 8, &z, 8);
-	}
+	tuple_ipv4(&pkt->t, cpcap_cur_window(c, 8));	/* 20 were checked */
+	cpcap_cur_skip(c, 8);
 	pkt->t.af = 4;
 	pkt->t.proto = proto;
 	pkt->l3 = CPCAP_L3_IPV4;
@@ -885,15 +893,16 @@ static bool
 ipv4_tcp_fast(struct dctx *d, struct cpcap_cur *c)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	const uint8_t *h = c->p, *th = h + 20;
+	const uint8_t *h = cpcap_cur_window(c, 40), *th;
 	size_t left = cpcap_cur_left(c), body;
-	uint32_t totlen, l4len, hlen, a4[2];
-	uint64_t w0, w1, z = 0;
+	uint32_t totlen, l4len, hlen;
 	struct cpcap_cur t, opts;
 
-	if (left < 40 || h[0] != 0x45 || h[9] != 6 || (h[6] & 0x3f) != 0 ||
+	/* h: the IPv4 header and the TCP fixed header, 40 bytes. */
+	if (h == NULL || h[0] != 0x45 || h[9] != 6 || (h[6] & 0x3f) != 0 ||
 	    h[7] != 0)
 		return false;
+	th = h + 20;
 	totlen = (uint32_t)(h[2] << 8 | h[3]);
 	hlen = (uint32_t)(th[12] >> 4) * 4;
 	if (totlen < 40 || hlen < 20 || hlen > totlen - 20 ||
@@ -901,14 +910,7 @@ ipv4_tcp_fast(struct dctx *d, struct cpcap_cur *c)
 		return false;
 	l4len = totlen - 20;
 
-	memcpy(a4, h + 12, 8);		/* whole words: see decode_ipv4() */
-	w0 = a4[0];
-	w1 = a4[1];
-	memset(&pkt->t, 0, sizeof(pkt->t));
-	memcpy(pkt->t.src, &w0, 8);
-	memcpy(pkt->t.src + 8, &z, 8);
-	memcpy(pkt->t.dst, &w1, 8);
-	memcpy(pkt->t.dst + 8, &z, 8);
+	tuple_ipv4(&pkt->t, h + 12);
 	pkt->t.af = 4;
 	pkt->t.proto = 6;
 	pkt->l3 = CPCAP_L3_IPV4;

@@ -167,16 +167,27 @@ START_TEST(test_long)
 }
 END_TEST
 
+/* An unbuffered stream on /dev/full, where every write fails; NULL
+   where there is none. */
+static FILE *
+full_stream(void)
+{
+	FILE *fp = fopen("/dev/full", "w");
+
+	if (fp != NULL)
+		setvbuf(fp, NULL, _IONBF, 0);
+	return fp;
+}
+
 START_TEST(test_write_error)
 {
 	struct report_wbuf *w = malloc(sizeof(*w));
-	FILE *fp = fopen("/dev/full", "w");
+	FILE *fp = full_stream();
 
 	if (fp == NULL) {
 		free(w);
 		return;		/* no /dev/full here */
 	}
-	setvbuf(fp, NULL, _IONBF, 0);
 	report_wbuf_init(w, fp);
 	REPORT_WBUF_LIT(w, "x");
 	ck_assert(!w->err);
@@ -261,13 +272,12 @@ END_TEST
 START_TEST(test_background_error)
 {
 	struct report_wbuf *w = malloc(sizeof(*w));
-	FILE *fp = fopen("/dev/full", "w");
+	FILE *fp = full_stream();
 
 	if (fp == NULL) {
 		free(w);
 		return;		/* no /dev/full here */
 	}
-	setvbuf(fp, NULL, _IONBF, 0);
 	report_wbuf_init(w, fp);
 	ck_assert(report_wbuf_background(w));
 	mixed_writes(w, 2);
