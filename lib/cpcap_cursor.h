@@ -17,6 +17,23 @@
 #include <stdint.h>
 
 /*
+ * Big-endian values at b, which must lie inside bytes already checked
+ * (a window, or the getters below after their check).
+ */
+static inline uint16_t
+cpcap_be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline uint32_t
+cpcap_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+/*
  * Reading moves p alone: the bytes left and the offset are differences.
  * (With a length and an offset kept as fields beside p, gcc updated
  * them as one 16-byte vector right after writing them one by one, and
@@ -92,7 +109,7 @@ cpcap_cur_peek_be16(const struct cpcap_cur *c, size_t i, uint16_t *v)
 {
 	if (cpcap_cur_left(c) < 2 || cpcap_cur_left(c) - 2 < i)
 		return false;
-	*v = (uint16_t)(c->p[i] << 8 | c->p[i + 1]);
+	*v = cpcap_be16(c->p + i);
 	return true;
 }
 
@@ -110,7 +127,7 @@ cpcap_cur_get_be16(struct cpcap_cur *c, uint16_t *v)
 {
 	if (cpcap_cur_left(c) < 2)
 		return false;
-	*v = (uint16_t)(c->p[0] << 8 | c->p[1]);
+	*v = cpcap_be16(c->p);
 	return cpcap_cur_skip(c, 2);
 }
 
@@ -128,8 +145,7 @@ cpcap_cur_get_be32(struct cpcap_cur *c, uint32_t *v)
 {
 	if (cpcap_cur_left(c) < 4)
 		return false;
-	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 |
-	    (uint32_t)c->p[2] << 8 | c->p[3];
+	*v = cpcap_be32(c->p);
 	return cpcap_cur_skip(c, 4);
 }
 

@@ -260,11 +260,28 @@ decode_tcp_options(struct dctx *d, struct cpcap_cur *o)
 	}
 }
 
+/*
+ * The TCP fixed header from the 20 checked bytes at th, for both paths
+ * (decode_tcp() and ipv4_tcp_fast()); returns the header length it
+ * gives, options included, unchecked.
+ */
+static uint32_t
+tcp_fixed(struct cpcap_pkt *pkt, const uint8_t *th)
+{
+	pkt->t.sport = cpcap_be16(th);
+	pkt->t.dport = cpcap_be16(th + 2);
+	pkt->seq = cpcap_be32(th + 4);
+	pkt->ack = cpcap_be32(th + 8);
+	pkt->tcp_flags = cpcap_be16(th + 12) & 0x01ff;
+	pkt->window = cpcap_be16(th + 14);
+	pkt->t.has_ports = true;
+	return (uint32_t)(th[12] >> 4) * 4;
+}
+
 static void
 decode_tcp(struct dctx *d, struct cpcap_cur *c)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	uint16_t offflags = 0;	/* set below; 20 bytes were checked */
 	uint32_t hlen;
 	struct cpcap_cur opts;
 
@@ -280,16 +297,8 @@ decode_tcp(struct dctx *d, struct cpcap_cur *c)
 		BAD(d, c, CPCAP_R_TCP_HDR);
 		return;
 	}
-	cpcap_cur_get_be16(c, &pkt->t.sport);
-	cpcap_cur_get_be16(c, &pkt->t.dport);
-	cpcap_cur_get_be32(c, &pkt->seq);
-	cpcap_cur_get_be32(c, &pkt->ack);
-	cpcap_cur_get_be16(c, &offflags);
-	cpcap_cur_get_be16(c, &pkt->window);
-	cpcap_cur_skip(c, 4);		/* checksum, urgent pointer */
-	pkt->t.has_ports = true;
-	pkt->tcp_flags = offflags & 0x01ff;
-	hlen = (uint32_t)(offflags >> 12) * 4;
+	hlen = tcp_fixed(pkt, cpcap_cur_window(c, 20));
+	cpcap_cur_skip(c, 20);
 	if (hlen < 20 || hlen > pkt->l4_len) {
 		BAD(d, c, CPCAP_R_TCP_OFFSET);
 		return;
@@ -772,41 +781,47 @@ tuple_ipv4(struct cpcap_tuple *t, const uint8_t *sd)
 	memcpy(t->dst + 8, &z, 8);
 }
 
+/*
+ * The IPv4 fixed header from the 20 checked bytes at h, for both paths
+ * (decode_ipv4() and ipv4_tcp_fast()): addresses, protocol, TTL and
+ * what it says of fragmentation.
+ */
+static void
+ipv4_fixed(struct cpcap_pkt *pkt, const uint8_t *h)
+{
+	uint16_t offmf = cpcap_be16(h + 6);
+
+	tuple_ipv4(&pkt->t, h + 12);
+	pkt->t.af = 4;
+	pkt->t.proto = h[9];
+	pkt->l3 = CPCAP_L3_IPV4;
+	pkt->ttl = h[8];
+	pkt->ip_id = cpcap_be16(h + 4);
+	pkt->frag = (offmf & 0x3fff) != 0;
+	pkt->frag_first = (offmf & 0x1fff) == 0;
+	pkt->frag_more = (offmf & 0x2000) != 0;
+	pkt->frag_id = pkt->ip_id;
+	pkt->frag_off = (uint32_t)(offmf & 0x1fff) * 8;
+}
+
 static void
 decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 {
 	struct cpcap_pkt *pkt = d->pkt;
-	uint8_t vihl = 0, proto = 0, ttl = 0;
-	uint16_t totlen = 0, id = 0, offmf = 0;
+	const uint8_t *h = cpcap_cur_window(c, 20);
+	uint16_t totlen;
 	size_t hlen, avail;
 	struct cpcap_cur opts, body;
 
-	if (!cpcap_cur_has(c, 20)) {
+	if (h == NULL) {
 		TRUNC(d, c, CPCAP_R_IPV4_HDR);
 		return;
 	}
-	cpcap_cur_get_u8(c, &vihl);
-	cpcap_cur_skip(c, 1);
-	cpcap_cur_get_be16(c, &totlen);
-	cpcap_cur_get_be16(c, &id);
-	cpcap_cur_get_be16(c, &offmf);
-	cpcap_cur_get_u8(c, &ttl);
-	cpcap_cur_get_u8(c, &proto);
-	cpcap_cur_skip(c, 2);
-	tuple_ipv4(&pkt->t, cpcap_cur_window(c, 8));	/* 20 were checked */
-	cpcap_cur_skip(c, 8);
-	pkt->t.af = 4;
-	pkt->t.proto = proto;
-	pkt->l3 = CPCAP_L3_IPV4;
-	pkt->ttl = ttl;
-	pkt->ip_id = id;
-	pkt->frag = (offmf & 0x3fff) != 0;
-	pkt->frag_first = (offmf & 0x1fff) == 0;
-	pkt->frag_more = (offmf & 0x2000) != 0;
-	pkt->frag_id = id;
-	pkt->frag_off = (uint32_t)(offmf & 0x1fff) * 8;
+	ipv4_fixed(pkt, h);
+	totlen = cpcap_be16(h + 2);
+	cpcap_cur_skip(c, 20);
 	/* frag_len is set with l4_len below. */
-	hlen = (size_t)(vihl & 0x0f) * 4;
+	hlen = (size_t)(h[0] & 0x0f) * 4;
 	if (hlen < 20) {
 		BAD(d, c, CPCAP_R_IPV4_IHL);
 		return;
@@ -903,36 +918,17 @@ ipv4_tcp_fast(struct dctx *d, struct cpcap_cur *c)
 	    h[7] != 0)
 		return false;
 	th = h + 20;
-	totlen = (uint32_t)(h[2] << 8 | h[3]);
+	totlen = cpcap_be16(h + 2);
 	hlen = (uint32_t)(th[12] >> 4) * 4;
 	if (totlen < 40 || hlen < 20 || hlen > totlen - 20 ||
 	    left - 20 < hlen)
 		return false;
 	l4len = totlen - 20;
 
-	tuple_ipv4(&pkt->t, h + 12);
-	pkt->t.af = 4;
-	pkt->t.proto = 6;
-	pkt->l3 = CPCAP_L3_IPV4;
-	pkt->ttl = h[8];
-	pkt->ip_id = (uint16_t)(h[4] << 8 | h[5]);
-	pkt->frag = false;
-	pkt->frag_first = true;
-	pkt->frag_more = false;
-	pkt->frag_id = pkt->ip_id;
-	pkt->frag_off = 0;
+	ipv4_fixed(pkt, h);
 	pkt->l4_len = l4len;
 	pkt->frag_len = 0;
-
-	pkt->t.sport = (uint16_t)(th[0] << 8 | th[1]);
-	pkt->t.dport = (uint16_t)(th[2] << 8 | th[3]);
-	pkt->seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
-	    (uint32_t)th[6] << 8 | th[7];
-	pkt->ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 |
-	    (uint32_t)th[10] << 8 | th[11];
-	pkt->tcp_flags = (uint16_t)((th[12] << 8 | th[13]) & 0x01ff);
-	pkt->window = (uint16_t)(th[14] << 8 | th[15]);
-	pkt->t.has_ports = true;
+	tcp_fixed(pkt, th);
 	pkt->l4_ok = true;
 	pkt->seglen = l4len - hlen;
 	t = *c;
