@@ -981,6 +981,13 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 }
 /* ---- the packet path ---- */
 
+/* DNS, by port: the payload is kept for it and read by dns_*(). */
+static bool
+is_dns(const struct cpcap_pkt *p)
+{
+	return p->t.sport == 53 || p->t.dport == 53;
+}
+
 /* The key of a packet's conversation; false when it has none. */
 static bool
 pkt_key(const struct cpcap_pkt *p, struct key *k, int *dir)
@@ -1118,14 +1125,13 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		a->st.duplicates++;
 	} else if (p->t.proto == 6) {
 		tcp_analyze(a, c, dir, ts, p);
-		if ((p->t.sport == 53 || p->t.dport == 53) && p->seglen > 0)
+		if (is_dns(p) && p->seglen > 0)
 			dns_tcp(a, c, dir, ts, p);
 	} else if (p->t.proto == 17) {
 		c->d[dir].payload += p->seglen;
 		if (p->seglen > 0)
 			c->data_mask |= (uint8_t)(1u << dir);
-		if ((p->t.sport == 53 || p->t.dport == 53) &&
-		    p->payload != NULL)
+		if (is_dns(p) && p->payload != NULL)
 			dns_account(a, c, ts, p->payload, p->payload_caplen);
 	}
 	/*
@@ -1191,8 +1197,7 @@ cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
 	e->ts = ts;
 	e->wirelen = wirelen;
 	/* The payload is borrowed from the reader: keep what DNS needs. */
-	if (p->payload != NULL && p->payload_caplen > 0 &&
-	    (p->t.sport == 53 || p->t.dport == 53)) {
+	if (p->payload != NULL && p->payload_caplen > 0 && is_dns(p)) {
 		uint8_t *dst = e->payload;
 
 		if (p->payload_caplen > PIPE_PAYLOAD) {

@@ -1164,19 +1164,19 @@ frag_diag(struct cpcap_report *r, const struct cpcap_analyzer *a)
 	const struct cpcap_frag_stats *fs = cpcap_analyzer_frag_stats(a);
 	const struct cpcap_tuple *t = &fs->last_incomplete;
 	char text[400], src[64], dst[64], pn[24], eg[200];
+	const char *proto;
 
 	if (fs->incomplete == 0)
 		return;
 	cpcap_addr_str(t->af, t->src, src, sizeof(src));
 	cpcap_addr_str(t->af, t->dst, dst, sizeof(dst));
+	proto = cpcap_proto_name(t->proto, pn, sizeof(pn));
 	if (t->has_ports)
-		snprintf(eg, sizeof(eg), "%s %s:%u -> %s:%u",
-		    cpcap_proto_name(t->proto, pn, sizeof(pn)), src, t->sport,
-		    dst, t->dport);
+		snprintf(eg, sizeof(eg), "%s %s:%u -> %s:%u", proto, src,
+		    t->sport, dst, t->dport);
 	else
 		snprintf(eg, sizeof(eg), "%s %s -> %s (its first fragment "
-		    "was lost too)", cpcap_proto_name(t->proto, pn,
-		    sizeof(pn)), src, dst);
+		    "was lost too)", proto, src, dst);
 	snprintf(text, sizeof(text), "%" PRIu64 " IP %s never complete (%"
 	    PRIu64 " fragments arrived without the rest; e.g. %s): "
 	    "fragments are lost on the way, likely an MTU smaller than "
