@@ -181,6 +181,7 @@ drop(struct cpcap_frags *f, struct dgram *d)
 static struct dgram *
 find_or_add(struct cpcap_frags *f, const struct cpcap_pkt *p)
 {
+	const struct cpcap_tuple *t = frag_tuple(p);
 	uint32_t h = dgram_hash(p);
 	struct dgram *d;
 
@@ -198,10 +199,10 @@ find_or_add(struct cpcap_frags *f, const struct cpcap_pkt *p)
 		return NULL;
 	memset(d, 0, offsetof(struct dgram, first));
 	d->hash = h;
-	d->af = frag_tuple(p)->af;
-	d->proto = frag_tuple(p)->proto;
-	memcpy(d->src, frag_tuple(p)->src, 16);
-	memcpy(d->dst, frag_tuple(p)->dst, 16);
+	d->af = t->af;
+	d->proto = t->proto;
+	memcpy(d->src, t->src, 16);
+	memcpy(d->dst, t->dst, 16);
 	d->id = p->frag_id;
 	d->hnext = f->buckets[h & (f->nbuckets - 1)];
 	f->buckets[h & (f->nbuckets - 1)] = d;
