@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cilkit.h"
+#include "cilkit_pool.h"
 #include "cpcap_conv.h"
 #include "flow.h"
 #include "report_quantile.h"
@@ -125,7 +126,7 @@ struct cpcap_analyzer {
 	size_t		 nbuckets;	/* power of two */
 	size_t		 live;
 	struct cpcap_conv *head[LRU_N], *tail[LRU_N];
-	struct cpcap_conv *freelist;
+	struct cilkit_pool convs;	/* conversations' memory */
 	uint64_t	 now;		/* latest timestamp seen */
 	struct cpcap_stats st;
 	struct report_quantile *q_hs, *q_dns, *q_rtt;
@@ -323,8 +324,7 @@ conv_finish(struct cpcap_analyzer *a, struct cpcap_conv *c)
 		*pp = c->hnext;
 	lru_unlink(a, c);
 	a->live--;
-	c->hnext = a->freelist;
-	a->freelist = c;
+	cilkit_pool_put(&a->convs, c);
 }
 
 static void
@@ -409,9 +409,7 @@ create(struct cpcap_analyzer *a, const struct key *k, uint32_t h,
 		evict_one(a);
 	if (a->live >= a->nbuckets && a->nbuckets < (SIZE_MAX >> 4))
 		(void)grow(a);	/* a longer chain is still correct */
-	if ((c = a->freelist) != NULL)
-		a->freelist = c->hnext;
-	else if ((c = malloc(sizeof(*c))) == NULL)
+	if ((c = cilkit_pool_get(&a->convs)) == NULL)
 		return NULL;
 	memset(c, 0, sizeof(*c));
 	c->id = a->st.conversations++;
@@ -1290,6 +1288,7 @@ cpcap_analyzer_new(const struct cpcap_conv_config *cfg, cpcap_done_fn done,
 	}
 	a->done = done;
 	a->arg = arg;
+	cilkit_pool_init(&a->convs, sizeof(struct cpcap_conv));
 	a->nbuckets = 1024;
 	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
 	a->q_hs = report_quantile_new(0.01);
@@ -1389,10 +1388,8 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 	memset(a->buckets, 0, a->nbuckets * sizeof(*a->buckets));
 	for (l = 0; l < LRU_N; l++)
 		a->head[l] = a->tail[l] = NULL;
-	for (i = 0; i < n; i++) {
-		v[i]->hnext = a->freelist;
-		a->freelist = v[i];
-	}
+	for (i = 0; i < n; i++)
+		cilkit_pool_put(&a->convs, v[i]);
 	a->live = 0;
 	free(v);
 }
@@ -1400,21 +1397,11 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 void
 cpcap_analyzer_free(struct cpcap_analyzer *a)
 {
-	struct cpcap_conv *c, *next;
 	size_t i;
 
 	if (a == NULL)
 		return;
-	if (a->buckets != NULL)
-		for (i = 0; i < a->nbuckets; i++)
-			for (c = a->buckets[i]; c != NULL; c = next) {
-				next = c->hnext;
-				free(c);
-			}
-	for (c = a->freelist; c != NULL; c = next) {
-		next = c->hnext;
-		free(c);
-	}
+	cilkit_pool_destroy(&a->convs);
 	for (i = 0; i < PIPE_SLOTS; i++)
 		free(a->pipe[i].big);
 	free(a->buckets);

@@ -1,0 +1,147 @@
+/*
+ * cilkit_pool.c - objects of one size from big chunks (cilkit_pool.h).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "cilkit_pool.h"
+
+/*
+ * Under AddressSanitizer the pool marks what is not handed out, so that
+ * a use of an object given back is still caught as with malloc.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(a, n)	ASAN_POISON_MEMORY_REGION((a), (n))
+#define UNPOISON(a, n)	ASAN_UNPOISON_MEMORY_REGION((a), (n))
+#else
+#define POISON(a, n)	((void)(a), (void)(n))
+#define UNPOISON(a, n)	((void)(a), (void)(n))
+#endif
+
+#define POOL_LINE	((size_t)64)
+#define POOL_FIRST	((size_t)64 << 10)	/* the first chunk */
+#define POOL_HUGE	((size_t)2 << 20)	/* an x86-64 huge page */
+
+/* At the start of each chunk, rounded to a line. */
+struct cilkit_pool_chunk {
+	struct cilkit_pool_chunk *next;
+	size_t		 len;		/* bytes mapped */
+};
+
+#define POOL_HDR	((sizeof(struct cilkit_pool_chunk) + POOL_LINE - 1) & \
+			    ~(POOL_LINE - 1))
+
+void
+cilkit_pool_init(struct cilkit_pool *p, size_t size)
+{
+	p->size = (size + POOL_LINE - 1) & ~(POOL_LINE - 1);
+	if (p->size == 0)
+		p->size = POOL_LINE;
+	p->chunks = NULL;
+	p->next = p->end = NULL;
+	p->free = NULL;
+	p->total = 0;
+}
+
+/*
+ * Map len bytes aligned to align (a power of two): map more, then give
+ * the ends back.
+ */
+static void *
+map_aligned(size_t len, size_t align)
+{
+	uintptr_t base, start;
+	char *m;
+
+	m = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	base = (uintptr_t)m;
+	start = (base + align - 1) & ~(uintptr_t)(align - 1);
+	if (start > base)
+		munmap(m, start - base);
+	if (base + len + align > start + len)
+		munmap((char *)(start + len), base + len + align -
+		    (start + len));
+	return (void *)start;
+}
+
+static int
+add_chunk(struct cilkit_pool *p)
+{
+	struct cilkit_pool_chunk *c;
+	size_t len = p->total < POOL_FIRST ? POOL_FIRST : p->total;
+
+	/* Doubling, so that the number of chunks stays small. */
+	if (len < POOL_HDR + p->size)
+		len = (POOL_HDR + p->size + POOL_HUGE - 1) & ~(POOL_HUGE - 1);
+	if (len >= POOL_HUGE) {
+		len = (len + POOL_HUGE - 1) & ~(POOL_HUGE - 1);
+		if ((c = map_aligned(len, POOL_HUGE)) == NULL)
+			return -1;
+#ifdef MADV_HUGEPAGE
+		/* Only advice: without huge pages the pool still works. */
+		(void)madvise(c, len, MADV_HUGEPAGE);
+#endif
+	} else if ((c = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		return -1;
+	c->next = p->chunks;
+	c->len = len;
+	p->chunks = c;
+	p->total += len;
+	p->next = (char *)c + POOL_HDR;
+	p->end = (char *)c + len;
+	POISON(p->next, (size_t)(p->end - p->next));
+	return 0;
+}
+
+void *
+cilkit_pool_get(struct cilkit_pool *p)
+{
+	void *o;
+
+	if ((o = p->free) != NULL) {
+		UNPOISON(o, p->size);
+		p->free = *(void **)o;
+		return o;
+	}
+	if ((size_t)(p->end - p->next) < p->size && add_chunk(p) != 0)
+		return NULL;
+	o = p->next;
+	p->next += p->size;
+	UNPOISON(o, p->size);
+	return o;
+}
+
+void
+cilkit_pool_put(struct cilkit_pool *p, void *obj)
+{
+	*(void **)obj = p->free;
+	p->free = obj;
+	POISON(obj, p->size);
+}
+
+void
+cilkit_pool_destroy(struct cilkit_pool *p)
+{
+	struct cilkit_pool_chunk *c, *next;
+
+	for (c = p->chunks; c != NULL; c = next) {
+		next = c->next;
+		/* The shadow outlives the mapping: clear it for the next. */
+		UNPOISON(c, c->len);
+		munmap(c, c->len);
+	}
+	cilkit_pool_init(p, p->size);
+}
