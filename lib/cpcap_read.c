@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -91,6 +93,35 @@ prefix_open(FILE *fp, const void *prefix, size_t n)
 }
 
 /*
+ * A regular file needs no stitching: a new stream on the same file,
+ * from where the prefix started, with a big buffer.  (A stream wrapped
+ * with fopencookie costs the reader a fifth more: glibc copies the
+ * small reads libpcap makes from it a byte at a time.)  NULL when fp is
+ * not a seekable file; fp itself is left alone then.
+ */
+static FILE *
+reopen_before_prefix(FILE *fp, size_t n)
+{
+	struct stat st;
+	off_t pos;
+	FILE *nf;
+	int fd;
+
+	if (fileno(fp) < 0 || fstat(fileno(fp), &st) != 0 ||
+	    !S_ISREG(st.st_mode) || (pos = ftello(fp)) < (off_t)n)
+		return NULL;
+	if ((fd = dup(fileno(fp))) < 0)
+		return NULL;
+	if (lseek(fd, pos - (off_t)n, SEEK_SET) < 0 ||
+	    (nf = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	setvbuf(nf, NULL, _IOFBF, (size_t)1 << 20);
+	return nf;
+}
+
+/*
  * Open a reader on fp whose first n bytes are prefix: put back in front
  * of the stream when stitch is set, else already rewound (a file).
  */
@@ -109,7 +140,9 @@ reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		fclose(fp);
 		return NULL;
 	}
-	if (stitch && n > 0) {
+	if (stitch && n > 0 && (r->fp = reopen_before_prefix(fp, n)) != NULL) {
+		fclose(fp);
+	} else if (stitch && n > 0) {
 		if ((r->fp = prefix_open(fp, prefix, n)) == NULL) {
 			cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
 			    "%s: out of memory", r->name);

@@ -4,9 +4,10 @@
  * way, and an optional BPF filter compiled for the capture's link type.
  *
  * A stream whose first bytes were already consumed by a format sniffer
- * (flow_sniff()) is read by passing those bytes as a prefix: the reader
- * stitches them back in front of the stream (fopencookie), so libpcap
- * sees the whole capture.
+ * (flow_sniff()) is read by passing those bytes as a prefix, so that
+ * libpcap sees the whole capture: a regular file is read again from
+ * where the prefix started, any other stream gets the bytes stitched
+ * back in front (fopencookie).
  */
 #ifndef CILKIT_CPCAP_READ_H
 #define CILKIT_CPCAP_READ_H

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -458,6 +459,69 @@ START_TEST(test_reader_prefix_filter)
 }
 END_TEST
 
+/* Count the records of a reader opened on fp after its first 4 bytes. */
+static int
+count_after_magic(FILE *fp, const char *name)
+{
+	char eb[CILKIT_ERRBUF_SIZE];
+	unsigned char magic[4];
+	struct cpcap_reader *r;
+	struct cpcap_frame f;
+	int n = 0, rc;
+
+	ck_assert_uint_eq(fread(magic, 1, 4, fp), 4);
+	r = cpcap_reader_open(fp, name, magic, 4, eb, sizeof(eb));
+	ck_assert_msg(r != NULL, "%s", eb);
+	while ((rc = cpcap_reader_next(r, &f, eb, sizeof(eb))) == 1)
+		n++;
+	ck_assert_msg(rc == 0, "%s", eb);
+	cpcap_reader_free(r);
+	return n;
+}
+
+/*
+ * The prefix put back three ways: a file is read again from where the
+ * capture starts (here 1000 bytes in, as on a stdin positioned there),
+ * a stream that cannot seek (memory, a pipe) gets the bytes stitched
+ * in front.  All see the same 125 records.
+ */
+START_TEST(test_reader_prefix_offset)
+{
+	const char *sd = getenv("SHARED_DATA");
+	char path[1024], tmpl[] = "/tmp/check_cpcap_offsetXXXXXX";
+	static char buf[1 << 20];
+	size_t len;
+	FILE *fp, *tf;
+	int fd;
+
+	if (sd == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/pcap/zeek/pop3.pcap", sd);
+	fp = fopen(path, "rb");
+	ck_assert_ptr_nonnull(fp);
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	ck_assert_uint_gt(len, 0);
+	ck_assert_uint_lt(len, sizeof(buf));
+
+	fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	tf = fdopen(fd, "w+b");
+	ck_assert_ptr_nonnull(tf);
+	for (size_t i = 0; i < 1000; i++)
+		fputc(0xa1, tf);	/* looks like a magic, is not one */
+	ck_assert_uint_eq(fwrite(buf, 1, len, tf), len);
+	ck_assert_int_eq(fflush(tf), 0);
+	ck_assert_int_eq(fseek(tf, 1000, SEEK_SET), 0);
+	unlink(tmpl);
+	ck_assert_int_eq(count_after_magic(tf, "offset"), 125);
+
+	fp = fmemopen(buf, len, "rb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(count_after_magic(fp, "memory"), 125);
+}
+END_TEST
+
 /* Every shared capture decodes packet by packet without a crash. */
 START_TEST(test_shared_captures)
 {
@@ -610,6 +674,7 @@ suite(void)
 	tcase_add_test(tc, test_icmp_quotes);
 	tcase_add_test(tc, test_all_prefixes);
 	tcase_add_test(tc, test_reader_prefix_filter);
+	tcase_add_test(tc, test_reader_prefix_offset);
 	tcase_add_test(tc, test_shared_captures);
 	tcase_add_test(tc, test_fast_path_captures);
 	tcase_add_test(tc, test_fast_path_mutated);
