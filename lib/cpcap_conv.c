@@ -1226,8 +1226,8 @@ cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
 
 			/*
 			 * What a packet touches: the key, the sequence
-			 * state and both directions' counters (the first
-			 * CONV_HOT bytes).
+			 * state and the frames last seen (the first
+			 * CONV_HOT bytes), and its sender's counters.
 			 */
 			if (c != NULL) {
 				const char *m = (const char *)c;
@@ -1235,6 +1235,7 @@ cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts,
 
 				for (o = 0; o < CONV_HOT; o += 64)
 					__builtin_prefetch(m + o);
+				__builtin_prefetch(&c->d[prev->dir]);
 			}
 		}
 	}

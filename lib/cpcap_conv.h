@@ -42,7 +42,10 @@ enum cpcap_state {
 	CPCAP_ST_COUNT
 };
 
-/* Per-direction counters; d[i] counts what endpoint i sent. */
+/*
+ * Per-direction counters; d[i] counts what endpoint i sent.  Those of
+ * every packet first.
+ */
 struct cpcap_dirstats {
 	uint64_t	 packets, bytes;	/* frames, wire bytes */
 	uint64_t	 payload;		/* TCP/UDP payload bytes */
@@ -69,7 +72,7 @@ struct cpcap_dirstats {
 	/* datagrams that came in IP fragments (one packet each) */
 	uint32_t	 fragmented;
 	uint64_t	 first_zero_window_ns;	/* 0: none */
-};
+} __attribute__((aligned(64)));
 
 /* A frame recently seen, to recognise the same packet seen twice. */
 struct cpcap_seen {
@@ -127,9 +130,13 @@ struct cpcap_conv {
 	uint64_t	 first_rtt_ns;
 	uint64_t	 mru_syn_ns;
 	struct cpcap_tcpseq seq[2];
-	struct cpcap_dirstats d[2];
 	struct cpcap_seen seen[2][CPCAP_SEEN];	/* internal */
 	uint8_t		 seen_next[2];		/* internal */
+	/*
+	 * A packet updates the first line of its sender's counters only
+	 * (the rest count rare events): each starts a line of its own.
+	 */
+	_Alignas(64) struct cpcap_dirstats d[2];
 
 	/* TCP handshake and ending */
 	int64_t		 handshake_rtt_ns;	/* -1: no complete handshake */
