@@ -74,6 +74,8 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 		status = CILKIT_EXIT_IO;
 		goto out;
 	}
+	cpcap_analyzer_set_finish_hooks(an, cpcap_report_finish_begin,
+	    cpcap_report_finish_end);
 	readerr[0] = '\0';
 	if (want_readahead()) {
 		ra = cpcap_readahead_start(rd);

@@ -122,6 +122,8 @@ struct cpcap_analyzer {
 	unsigned	 pipe_first;	/* oldest one */
 	cpcap_done_fn	 done;
 	void		*arg;
+	cpcap_finish_begin_fn finish_begin;
+	cpcap_finish_end_fn finish_end;
 	struct cpcap_conv **buckets;
 	size_t		 nbuckets;	/* power of two */
 	size_t		 live;
@@ -297,6 +299,12 @@ tcp_state(const struct cpcap_conv *c)
 		return CPCAP_ST_HALF_CLOSED;
 	return c->established || c->synack_count > 0 ?
 	    CPCAP_ST_ESTABLISHED : CPCAP_ST_OPEN;
+}
+
+enum cpcap_state
+cpcap_conv_final_state(const struct cpcap_conv *c)
+{
+	return c->proto == 6 ? tcp_state(c) : c->state;
 }
 
 /* Settle a conversation's final state and hand it to the callback. */
@@ -1158,6 +1166,14 @@ pipe_process_oldest(struct cpcap_analyzer *a)
 	return rc;
 }
 
+void
+cpcap_analyzer_set_finish_hooks(struct cpcap_analyzer *a,
+    cpcap_finish_begin_fn begin, cpcap_finish_end_fn end)
+{
+	a->finish_begin = begin;
+	a->finish_end = end;
+}
+
 struct cpcap_pkt *
 cpcap_analyzer_slot(struct cpcap_analyzer *a)
 {
@@ -1370,6 +1386,8 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 		free(slot);
 	} else
 		qsort(v, n, sizeof(*v), cmp_id);
+	if (a->finish_begin != NULL)
+		a->finish_begin(v, n, a->arg);
 	for (i = 0; i < n; i++) {
 		/* The report reads most of a conversation: fetch ahead. */
 		if (i + FINISH_AHEAD < n) {
@@ -1381,6 +1399,8 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 		}
 		conv_report(a, v[i]);
 	}
+	if (a->finish_end != NULL)
+		a->finish_end(a->arg);
 	/*
 	 * Every conversation goes: empty the table and the lists at once
 	 * rather than unlinking each (which touches its neighbours, cache

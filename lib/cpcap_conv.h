@@ -252,6 +252,26 @@ int cpcap_analyzer_flush(struct cpcap_analyzer *a);
 /* Finish every live conversation, in creation order. */
 void cpcap_analyzer_finish(struct cpcap_analyzer *a);
 
+/*
+ * Hooks around the last step of cpcap_analyzer_finish(): begin sees
+ * every conversation still live, in creation order, before they go to
+ * done one by one; end comes after the last one, before their memory
+ * is reused.  Between the two another thread may read them (a report
+ * formatting some of them ahead), with their state taken from
+ * cpcap_conv_final_state(): done settles conv->state meanwhile.
+ */
+typedef void (*cpcap_finish_begin_fn)(struct cpcap_conv *const *convs,
+    size_t n, void *arg);
+typedef void (*cpcap_finish_end_fn)(void *arg);
+void cpcap_analyzer_set_finish_hooks(struct cpcap_analyzer *a,
+    cpcap_finish_begin_fn begin, cpcap_finish_end_fn end);
+
+/*
+ * The state conv has when it is finished (conv->state once it went to
+ * done): for TCP worked out from its counters, for the others kept.
+ */
+enum cpcap_state cpcap_conv_final_state(const struct cpcap_conv *conv);
+
 const struct cpcap_stats *cpcap_analyzer_stats(const struct cpcap_analyzer *a);
 /* IP datagrams that came in fragments: whole, incomplete, copies. */
 const struct cpcap_frag_stats *cpcap_analyzer_frag_stats(

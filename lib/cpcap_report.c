@@ -19,6 +19,7 @@
 #include "cpcap_report.h"
 #include "report.h"
 #include "report_quantile.h"
+#include "report_ahead.h"
 #include "report_wbuf.h"
 #include "flow_write.h"
 
@@ -54,6 +55,13 @@ struct cpcap_report {
 			 tcp_dupacks, tcp_zero_windows, tcp_resets, tcp_lost;
 	/* JSON: the conversations, flushed before the closing members */
 	struct report_wbuf wb;
+	bool		 threads;	/* other threads may help */
+	/*
+	 * At the analyzer's finish: another thread formats part of the
+	 * list of conversations (report_ahead.h); fin_seen counts them.
+	 */
+	struct report_ahead *ahead;
+	size_t		 fin_seen;
 };
 
 static const char *
@@ -387,10 +395,10 @@ proto_str(const struct cpcap_conv *c, char *buf, size_t len)
 }
 
 static const char *
-conv_state(const struct cpcap_conv *c)
+conv_state(const struct cpcap_conv *c, enum cpcap_state st)
 {
 	if (c->proto == 6)
-		return cpcap_state_name(c->state);
+		return cpcap_state_name(st);
 	if (c->d[0].packets > 0 && c->d[1].packets > 0)
 		return "answered";
 	return "one-way";
@@ -461,7 +469,8 @@ json_key_ms(struct report_wbuf *w, const char *key, uint64_t ns)
  * Every string is printable ASCII by construction or escaped here.
  */
 static void
-conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
+conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c,
+    enum cpcap_state st)
 {
 	char a[64], pb[24], rb[16], mb[64];
 	int cli = c->client, srv = 1 - c->client;
@@ -494,7 +503,7 @@ conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 	json_key_u(w, "bytes_to_client", c->d[srv].bytes);
 	json_key_time(w, "first", c->first_ns);
 	json_key_time(w, "last", c->last_ns);
-	json_key_str(w, "state", conv_state(c));
+	json_key_str(w, "state", conv_state(c, st));
 	if (c->handshake_rtt_ns >= 0)
 		json_key_ms(w, "handshake_rtt_ms",
 		    (uint64_t)c->handshake_rtt_ns);
@@ -615,7 +624,7 @@ conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
 	v[i] = f[i]; i++;
 	report_format_time((int64_t)c->last_ns, 9, f[i], sizeof(f[i]));
 	v[i] = f[i]; i++;
-	S("%s", conv_state(c));
+	S("%s", conv_state(c, c->state));
 	if (c->handshake_rtt_ns >= 0) {
 		S("%.3f", (double)c->handshake_rtt_ns / 1e6);
 	} else {
@@ -703,12 +712,20 @@ cpcap_report_conv(const struct cpcap_conv *c, void *arg)
 
 	switch (r->fmt) {
 	case CPCAP_REPORT_JSON:
+		if (r->ahead != NULL &&
+		    !report_ahead_mine(r->ahead, r->fin_seen)) {
+			/* Another thread's to format: appended in turn. */
+			report_ahead_after(r->ahead, r->fin_seen++, &r->wb);
+			break;
+		}
 		if (r->started)
 			REPORT_WBUF_LIT(&r->wb, ",\n");
 		else
 			REPORT_WBUF_LIT(&r->wb, "{\"conversations\":[\n");
 		r->started = true;
-		conv_json_write(&r->wb, c);
+		conv_json_write(&r->wb, c, c->state);
+		if (r->ahead != NULL)
+			report_ahead_after(r->ahead, r->fin_seen++, &r->wb);
 		if (r->wb.err && r->werr == 0)
 			r->werr = errno != 0 ? errno : EIO;
 		break;
@@ -767,8 +784,51 @@ cpcap_report_free(struct cpcap_report *r)
 void
 cpcap_report_write_behind(struct cpcap_report *r)
 {
-	if (r->fmt == CPCAP_REPORT_JSON)
+	if (r->fmt == CPCAP_REPORT_JSON) {
 		(void)report_wbuf_background(&r->wb);
+		r->threads = true;
+	}
+}
+
+/*
+ * One conversation of the finish's tail, in the helper thread: what
+ * cpcap_report_conv() would append, from what the analyzer no longer
+ * changes (the state is worked out, not read: it is being settled).
+ */
+static void
+ahead_conv(struct report_wbuf *w, const void *item, void *arg)
+{
+	const struct cpcap_conv *c = item;
+
+	(void)arg;
+	REPORT_WBUF_LIT(w, ",\n");
+	conv_json_write(w, c, cpcap_conv_final_state(c));
+}
+
+/* Below this many the thread costs more than it saves. */
+#define AHEAD_MIN	4096
+
+void
+cpcap_report_finish_begin(struct cpcap_conv *const *v, size_t n, void *arg)
+{
+	struct cpcap_report *r = arg;
+
+	r->fin_seen = 0;
+	r->ahead = NULL;
+	if (r->fmt == CPCAP_REPORT_JSON && r->threads && n >= AHEAD_MIN)
+		r->ahead = report_ahead_start((const void *const *)v, n,
+		    ahead_conv, r);
+}
+
+void
+cpcap_report_finish_end(void *arg)
+{
+	struct cpcap_report *r = arg;
+
+	report_ahead_finish(r->ahead);
+	r->ahead = NULL;
+	if (r->wb.err && r->werr == 0)
+		r->werr = errno != 0 ? errno : EIO;
 }
 
 uint64_t
@@ -982,7 +1042,7 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		cells[2] = ep[1];
 		cells[3] = pk;
 		cells[4] = hb;
-		cells[5] = conv_state(c);
+		cells[5] = conv_state(c, c->state);
 		cells[6] = rtt;
 		cells[7] = prob;
 		report_table_add_row(t, cells);

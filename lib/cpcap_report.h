@@ -53,14 +53,24 @@ void cpcap_report_free(struct cpcap_report *r);
 
 /*
  * Let a second thread write the JSON report's conversations while the
- * next ones are formatted (report_wbehind.h), on machines with a CPU to
- * spare; nothing else may write to out until cpcap_report_end().  No
- * effect on the other formats, or when no thread can be started.
+ * next ones are formatted (report_wbehind.h), and at the analyzer's
+ * finish a third format the last part of them (report_ahead.h), on
+ * machines with a CPU to spare; nothing else may write to out until
+ * cpcap_report_end().  No effect on the other formats, or when no thread
+ * can be started.
  */
 void cpcap_report_write_behind(struct cpcap_report *r);
 
-/* The analyzer's done callback (arg is the report). */
+/*
+ * The analyzer's done callback and finish hooks (arg is the report):
+ * cpcap_analyzer_new(cfg, cpcap_report_conv, rep), then
+ * cpcap_analyzer_set_finish_hooks(an, cpcap_report_finish_begin,
+ * cpcap_report_finish_end).
+ */
 void cpcap_report_conv(const struct cpcap_conv *c, void *arg);
+void cpcap_report_finish_begin(struct cpcap_conv *const *v, size_t n,
+    void *arg);
+void cpcap_report_finish_end(void *arg);
 
 /*
  * Write the rest of the report after cpcap_analyzer_finish().  Returns

@@ -2,6 +2,8 @@
  * report_wbuf.c - the buffered JSON appender (report_wbuf.h).
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +23,50 @@ report_wbuf_init(struct report_wbuf *w, FILE *fp)
 	w->n = 0;
 	w->err = false;
 	w->bg = NULL;
+	w->mem = false;
+}
+
+void
+report_wbuf_init_mem(struct report_wbuf *w)
+{
+	report_wbuf_init(w, NULL);
+	w->mem = true;
+}
+
+void
+report_wbuf_free_mem(struct report_wbuf *w)
+{
+	if (w->mem && w->b != w->inl)
+		free(w->b);
+	report_wbuf_init_mem(w);
+}
+
+/* Memory mode: room for need more bytes; false (w->err) without. */
+static bool
+mem_grow(struct report_wbuf *w, size_t need)
+{
+	size_t cap = w->cap;
+	char *nb;
+
+	while (cap - w->n < need) {
+		if (cap > SIZE_MAX / 2)
+			goto fail;
+		cap *= 2;
+	}
+	if (cap == w->cap)
+		return true;
+	if (w->b == w->inl) {
+		if ((nb = malloc(cap)) == NULL)
+			goto fail;
+		memcpy(nb, w->inl, w->n);
+	} else if ((nb = realloc(w->b, cap)) == NULL)
+		goto fail;
+	w->b = nb;
+	w->cap = cap;
+	return true;
+fail:
+	w->err = true;
+	return false;
 }
 
 bool
@@ -42,6 +88,12 @@ report_wbuf_background(struct report_wbuf *w)
 void
 report_wbuf_flush(struct report_wbuf *w)
 {
+	if (w->mem) {
+		/* Nowhere to write: make room instead (or drop, w->err). */
+		if (w->n == w->cap && !mem_grow(w, 1))
+			w->n = 0;
+		return;
+	}
 	if (w->bg != NULL) {
 		if (w->n > 0)
 			w->b = report_wbehind_swap(w->bg, w->b, w->n);
@@ -73,6 +125,13 @@ report_wbuf_finish(struct report_wbuf *w)
 void
 report_wbuf_put_slow(struct report_wbuf *w, const char *s, size_t n)
 {
+	if (w->mem) {
+		if (mem_grow(w, n)) {
+			memcpy(w->b + w->n, s, n);
+			w->n += n;
+		}
+		return;
+	}
 	report_wbuf_flush(w);
 	if (n > w->cap && w->bg == NULL) {
 		if (fwrite(s, 1, n, w->fp) != n)

@@ -21,10 +21,18 @@ struct report_wbuf {
 	size_t		 n, cap;
 	bool		 err;		/* a write failed */
 	struct report_wbehind *bg;	/* NULL: written directly */
+	bool		 mem;		/* report_wbuf_init_mem() */
 	char		 inl[16384];
 };
 
 void report_wbuf_init(struct report_wbuf *w, FILE *fp);
+/*
+ * A buffer in memory only: it grows instead of being written (its
+ * bytes are w->b[0..w->n); w->err when it could not grow).  Empty it
+ * with w->n = 0; free it with report_wbuf_free_mem().
+ */
+void report_wbuf_init_mem(struct report_wbuf *w);
+void report_wbuf_free_mem(struct report_wbuf *w);
 /*
  * From now on hand full buffers to a thread that writes them
  * (report_wbehind.h) until report_wbuf_finish().  False, and nothing

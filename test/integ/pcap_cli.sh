@@ -135,9 +135,11 @@ if command -v jq >/dev/null 2>&1; then
 	"$FA" -i "$P/tcpdump/empty.pcap" -e json | jq -e '.conversations == []' \
 	    >/dev/null || no "empty capture json"
 fi
-# The JSON report written by the write-behind thread (two CPUs) is the
-# one written directly (FLOW_ANALYZER_THREADS=1), to a file and to a
-# pipe: several megabytes, so that it spans many of the thread's chunks.
+# The JSON report written by the write-behind thread (two CPUs), with
+# every other block of the 5000 conversations live at the end formatted
+# by a helper thread, is the one written directly
+# (FLOW_ANALYZER_THREADS=1), to a file and to a pipe: several megabytes,
+# so that it spans many of the write-behind thread's chunks.
 if [ -x "${TOOLS:-}/gen-pcap" ] &&
     "$TOOLS/gen-pcap" -n 200000 -c 5000 -p 200 -s 3 -o "$tmp/many.pcap" \
     2>/dev/null; then

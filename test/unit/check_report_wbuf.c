@@ -2,10 +2,13 @@
  * check_report_wbuf.c - the buffered JSON appender: string escaping
  * (with bad UTF-8 rows), integers at their limits, writes longer than
  * the buffer, and a failing stream; the write-behind thread against
- * direct writes.  The written strings are re-read
- * with json-c, so escaping is checked against a real parser.
+ * direct writes; the memory mode; lists formatted with a helper thread
+ * (report_ahead) against formatting them in order.  The written strings
+ * are re-read with json-c, so escaping is checked against a real
+ * parser.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <check.h>
 #include <json-c/json.h>
 
+#include "report_ahead.h"
 #include "report_wbuf.h"
 
 struct str_case {
@@ -289,6 +293,193 @@ START_TEST(test_background_error)
 }
 END_TEST
 
+/* In memory, the same writes give the same bytes, all kept. */
+START_TEST(test_mem)
+{
+	struct report_wbuf *w = malloc(sizeof(*w)), *m = malloc(sizeof(*m));
+	char *a = NULL;
+	size_t alen = 0;
+	FILE *fa = open_memstream(&a, &alen);
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(m);
+	report_wbuf_init(w, fa);
+	mixed_writes(w, 7);
+	report_wbuf_flush(w);
+	fclose(fa);
+
+	report_wbuf_init_mem(m);
+	mixed_writes(m, 7);
+	report_wbuf_flush(m);		/* nothing to write to: a no-op */
+	ck_assert(!m->err);
+	ck_assert_uint_eq(m->n, alen);
+	ck_assert(memcmp(m->b, a, alen) == 0);
+	/* Emptied, it is used again from the start. */
+	m->n = 0;
+	REPORT_WBUF_LIT(m, "again");
+	ck_assert_uint_eq(m->n, 5);
+	ck_assert(memcmp(m->b, "again", 5) == 0);
+	report_wbuf_free_mem(m);
+	ck_assert_uint_eq(m->n, 0);
+	free(a);
+	free(w);
+	free(m);
+}
+END_TEST
+
+/* Item i of the list formats as "[i:" then i % 7 + 1 letters "]". */
+static void
+item_fmt(struct report_wbuf *w, const void *item, void *arg)
+{
+	size_t i = *(const size_t *)item, k;
+
+	(void)arg;
+	report_wbuf_c(w, '[');
+	report_wbuf_u64(w, i);
+	report_wbuf_c(w, ':');
+	for (k = 0; k <= i % 7; k++)
+		report_wbuf_c(w, (char)('a' + k));
+	report_wbuf_c(w, ']');
+}
+
+/* Lengths around the block size (256) and long lists. */
+static const size_t ahead_n[] = {
+	1, 255, 256, 257, 511, 512, 513, 767, 1024, 5000, 100000,
+};
+
+/*
+ * A list formatted with a helper thread (every other block) is the
+ * list formatted in order, whatever its length.
+ */
+START_TEST(test_ahead)
+{
+	size_t n = ahead_n[_i], i;
+	size_t *vals = malloc(n * sizeof(*vals));
+	const void **items = malloc(n * sizeof(*items));
+	struct report_wbuf *want = malloc(sizeof(*want)),
+	    *got = malloc(sizeof(*got));
+	struct report_ahead *ah;
+	size_t mine = 0;
+
+	ck_assert(vals != NULL && items != NULL && want != NULL &&
+	    got != NULL);
+	for (i = 0; i < n; i++) {
+		vals[i] = i;
+		items[i] = &vals[i];
+	}
+	report_wbuf_init_mem(want);
+	for (i = 0; i < n; i++)
+		item_fmt(want, items[i], NULL);
+
+	report_wbuf_init_mem(got);
+	ah = report_ahead_start(items, n, item_fmt, NULL);
+	ck_assert_ptr_nonnull(ah);
+	for (i = 0; i < n; i++) {
+		if (report_ahead_mine(ah, i)) {
+			item_fmt(got, items[i], NULL);
+			mine++;
+		}
+		report_ahead_after(ah, i, got);
+	}
+	report_ahead_finish(ah);
+	ck_assert(!got->err);
+	ck_assert_uint_eq(got->n, want->n);
+	ck_assert(memcmp(got->b, want->b, want->n) == 0);
+	/* The helper did its share on long lists. */
+	if (n >= 512)
+		ck_assert_uint_lt(mine, n);
+	report_wbuf_free_mem(want);
+	report_wbuf_free_mem(got);
+	free(want);
+	free(got);
+	free(items);
+	free(vals);
+}
+END_TEST
+
+/* Formats like item_fmt, but fails (as without memory) in the helper. */
+static void
+item_fmt_helper_fails(struct report_wbuf *w, const void *item, void *arg)
+{
+	const pthread_t *caller = arg;
+
+	item_fmt(w, item, NULL);
+	if (!pthread_equal(pthread_self(), *caller))
+		w->err = true;
+}
+
+/* Blocks the helper could not format are formatted by the caller. */
+START_TEST(test_ahead_helper_fails)
+{
+	enum { N = 3000 };
+	static size_t vals[N];
+	static const void *items[N];
+	struct report_wbuf *want = malloc(sizeof(*want)),
+	    *got = malloc(sizeof(*got));
+	pthread_t self = pthread_self();
+	struct report_ahead *ah;
+	size_t i;
+
+	ck_assert(want != NULL && got != NULL);
+	report_wbuf_init_mem(want);
+	for (i = 0; i < N; i++) {
+		vals[i] = i;
+		items[i] = &vals[i];
+		item_fmt(want, items[i], NULL);
+	}
+	report_wbuf_init_mem(got);
+	ah = report_ahead_start(items, N, item_fmt_helper_fails, &self);
+	ck_assert_ptr_nonnull(ah);
+	for (i = 0; i < N; i++) {
+		if (report_ahead_mine(ah, i))
+			item_fmt_helper_fails(got, items[i], &self);
+		report_ahead_after(ah, i, got);
+	}
+	report_ahead_finish(ah);
+	ck_assert(!got->err);
+	ck_assert_uint_eq(got->n, want->n);
+	ck_assert(memcmp(got->b, want->b, want->n) == 0);
+	report_wbuf_free_mem(want);
+	report_wbuf_free_mem(got);
+	free(want);
+	free(got);
+}
+END_TEST
+
+/* Stopped half way (the caller gave up), the helper ends cleanly. */
+START_TEST(test_ahead_stop)
+{
+	enum { N = 20000 };
+	static size_t vals[N];
+	static const void *items[N];
+	struct report_wbuf *w = malloc(sizeof(*w));
+	struct report_ahead *ah;
+	size_t i;
+
+	ck_assert_ptr_nonnull(w);
+	for (i = 0; i < N; i++) {
+		vals[i] = i;
+		items[i] = &vals[i];
+	}
+	report_wbuf_init_mem(w);
+	ah = report_ahead_start(items, N, item_fmt, NULL);
+	ck_assert_ptr_nonnull(ah);
+	for (i = 0; i < 600; i++) {
+		if (report_ahead_mine(ah, i))
+			item_fmt(w, items[i], NULL);
+		report_ahead_after(ah, i, w);
+	}
+	report_ahead_finish(ah);
+	ck_assert(!w->err);
+	ck_assert_ptr_nonnull(memmem(w->b, w->n, "[599:", 5));
+	report_wbuf_free_mem(w);
+	free(w);
+	/* And one never waited on at all. */
+	report_ahead_finish(report_ahead_start(items, N, item_fmt, NULL));
+	report_ahead_finish(NULL);
+}
+END_TEST
+
 static Suite *
 wbuf_suite(void)
 {
@@ -303,6 +494,11 @@ wbuf_suite(void)
 	tcase_add_test(tc, test_write_error);
 	tcase_add_test(tc, test_background);
 	tcase_add_test(tc, test_background_error);
+	tcase_add_test(tc, test_mem);
+	tcase_add_loop_test(tc, test_ahead, 0,
+	    sizeof(ahead_n) / sizeof(ahead_n[0]));
+	tcase_add_test(tc, test_ahead_stop);
+	tcase_add_test(tc, test_ahead_helper_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
