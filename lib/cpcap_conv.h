@@ -108,7 +108,9 @@ struct cpcap_conv {
 	/*
 	 * Ordered by use: what every packet touches comes first (the
 	 * lookup key, then the TCP state and counters), so that a packet
-	 * costs few cache lines; ICMP and DNS details come last.
+	 * costs few cache lines; ICMP and DNS details come last.  Aligned
+	 * to the cache line (the counters): memory for copies comes from
+	 * aligned_alloc(), not malloc().
 	 */
 	struct cpcap_conv *hnext;	/* internal: hash chain */
 	uint32_t	 hash;

@@ -759,10 +759,15 @@ cpcap_report_new(FILE *out, enum cpcap_report_format fmt, size_t top_n,
 		r->top_n = 100000;
 	r->color = color;
 	report_wbuf_init(&r->wb, out);
-	if (fmt == CPCAP_REPORT_TEXT &&
-	    (r->top = calloc(r->top_n, sizeof(*r->top))) == NULL) {
-		free(r);
-		return NULL;
+	if (fmt == CPCAP_REPORT_TEXT) {
+		/* A conversation is aligned to the cache line: not calloc. */
+		r->top = aligned_alloc(_Alignof(struct cpcap_conv),
+		    r->top_n * sizeof(*r->top));
+		if (r->top == NULL) {
+			free(r);
+			return NULL;
+		}
+		memset(r->top, 0, r->top_n * sizeof(*r->top));
 	}
 	return r;
 }
