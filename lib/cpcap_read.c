@@ -121,13 +121,9 @@ reopen_before_prefix(FILE *fp, size_t n)
 	return nf;
 }
 
-/*
- * Open a reader on fp whose first n bytes are prefix: put back in front
- * of the stream when stitch is set, else already rewound (a file).
- */
-static struct cpcap_reader *
-reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
-    bool stitch, char *errbuf, size_t errlen)
+struct cpcap_reader *
+cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
+    char *errbuf, size_t errlen)
 {
 	struct cpcap_reader *r;
 	char pe[PCAP_ERRBUF_SIZE] = "";
@@ -140,9 +136,9 @@ reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		fclose(fp);
 		return NULL;
 	}
-	if (stitch && n > 0 && (r->fp = reopen_before_prefix(fp, n)) != NULL) {
+	if (n > 0 && (r->fp = reopen_before_prefix(fp, n)) != NULL) {
 		fclose(fp);
-	} else if (stitch && n > 0) {
+	} else if (n > 0) {
 		if ((r->fp = prefix_open(fp, prefix, n)) == NULL) {
 			cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
 			    "%s: out of memory", r->name);
@@ -193,13 +189,6 @@ fail:
 }
 
 struct cpcap_reader *
-cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
-    char *errbuf, size_t errlen)
-{
-	return reader_open(fp, name, prefix, n, true, errbuf, errlen);
-}
-
-struct cpcap_reader *
 cpcap_reader_open_path(const char *path, char *errbuf, size_t errlen)
 {
 	bool file = strcmp(path, "-") != 0;
@@ -214,15 +203,14 @@ cpcap_reader_open_path(const char *path, char *errbuf, size_t errlen)
 			    strerror(errno));
 			return NULL;
 		}
-		/* Few, big reads: libpcap asks for a few bytes at a time. */
-		setvbuf(fp, NULL, _IOFBF, (size_t)1 << 20);
 	}
-	/* Read the magic ourselves so that the format is known. */
+	/*
+	 * Read the magic ourselves so that the format is known; a file is
+	 * then read again from its start, a pipe gets it put back.
+	 */
 	n = fread(magic, 1, sizeof(magic), fp);
-	if (file && fseek(fp, 0, SEEK_SET) == 0)
-		return reader_open(fp, path, magic, n, false, errbuf, errlen);
-	return reader_open(fp, file ? path : "<stdin>", magic, n, true,
-	    errbuf, errlen);
+	return cpcap_reader_open(fp, file ? path : "<stdin>", magic, n, errbuf,
+	    errlen);
 }
 
 void
