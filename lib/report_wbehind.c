@@ -104,12 +104,6 @@ report_wbehind_start(FILE *fp, size_t chunk, unsigned nchunks, char **first)
 	return wb;
 }
 
-size_t
-report_wbehind_chunk(const struct report_wbehind *wb)
-{
-	return wb->chunk;
-}
-
 /* Queue chunk full (lock held). */
 static void
 enqueue(struct report_wbehind *wb, char *full, size_t n)

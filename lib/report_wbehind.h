@@ -26,9 +26,6 @@ struct report_wbehind;
 struct report_wbehind *report_wbehind_start(FILE *fp, size_t chunk,
     unsigned nchunks, char **first);
 
-/* Size of each chunk. */
-size_t report_wbehind_chunk(const struct report_wbehind *wb);
-
 /*
  * Queue the n bytes at full (a chunk this writer gave out; n may be 0)
  * and return an empty chunk.
