@@ -394,11 +394,16 @@ proto_str(const struct cpcap_conv *c, char *buf, size_t len)
 	return cpcap_proto_name(c->proto, buf, len);
 }
 
+/*
+ * Worked out rather than read from c->state: the same for a finished
+ * conversation, and the helper formatting the last ones ahead reads
+ * them while the analyzer settles that field.
+ */
 static const char *
-conv_state(const struct cpcap_conv *c, enum cpcap_state st)
+conv_state(const struct cpcap_conv *c)
 {
 	if (c->proto == 6)
-		return cpcap_state_name(st);
+		return cpcap_state_name(cpcap_conv_final_state(c));
 	if (c->d[0].packets > 0 && c->d[1].packets > 0)
 		return "answered";
 	return "one-way";
@@ -469,8 +474,7 @@ json_key_ms(struct report_wbuf *w, const char *key, uint64_t ns)
  * Every string is printable ASCII by construction or escaped here.
  */
 static void
-conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c,
-    enum cpcap_state st)
+conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 {
 	char a[64], pb[24], rb[16], mb[64];
 	int cli = c->client, srv = 1 - c->client;
@@ -503,7 +507,7 @@ conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c,
 	json_key_u(w, "bytes_to_client", c->d[srv].bytes);
 	json_key_time(w, "first", c->first_ns);
 	json_key_time(w, "last", c->last_ns);
-	json_key_str(w, "state", conv_state(c, st));
+	json_key_str(w, "state", conv_state(c));
 	if (c->handshake_rtt_ns >= 0)
 		json_key_ms(w, "handshake_rtt_ms",
 		    (uint64_t)c->handshake_rtt_ns);
@@ -624,7 +628,7 @@ conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
 	v[i] = f[i]; i++;
 	report_format_time((int64_t)c->last_ns, 9, f[i], sizeof(f[i]));
 	v[i] = f[i]; i++;
-	S("%s", conv_state(c, c->state));
+	S("%s", conv_state(c));
 	if (c->handshake_rtt_ns >= 0) {
 		S("%.3f", (double)c->handshake_rtt_ns / 1e6);
 	} else {
@@ -723,7 +727,7 @@ cpcap_report_conv(const struct cpcap_conv *c, void *arg)
 		else
 			REPORT_WBUF_LIT(&r->wb, "{\"conversations\":[\n");
 		r->started = true;
-		conv_json_write(&r->wb, c, c->state);
+		conv_json_write(&r->wb, c);
 		if (r->ahead != NULL)
 			report_ahead_after(r->ahead, r->fin_seen++, &r->wb);
 		if (r->wb.err && r->werr == 0)
@@ -796,18 +800,16 @@ cpcap_report_write_behind(struct cpcap_report *r)
 }
 
 /*
- * One conversation of the finish's tail, in the helper thread: what
- * cpcap_report_conv() would append, from what the analyzer no longer
- * changes (the state is worked out, not read: it is being settled).
+ * One conversation of the finish's list, in the helper thread: what
+ * cpcap_report_conv() would append (conv_json_write() reads nothing the
+ * analyzer changes meanwhile).
  */
 static void
 ahead_conv(struct report_wbuf *w, const void *item, void *arg)
 {
-	const struct cpcap_conv *c = item;
-
 	(void)arg;
 	REPORT_WBUF_LIT(w, ",\n");
-	conv_json_write(w, c, cpcap_conv_final_state(c));
+	conv_json_write(w, item);
 }
 
 /* Below this many the thread costs more than it saves. */
@@ -1047,7 +1049,7 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		cells[2] = ep[1];
 		cells[3] = pk;
 		cells[4] = hb;
-		cells[5] = conv_state(c, c->state);
+		cells[5] = conv_state(c);
 		cells[6] = rtt;
 		cells[7] = prob;
 		report_table_add_row(t, cells);
