@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "cilkit_pool.h"
+#include "cilkit_prefault.h"
 
 /*
  * Under AddressSanitizer the pool marks what is not handed out, so that
@@ -50,6 +51,7 @@ cilkit_pool_init(struct cilkit_pool *p, size_t size)
 	p->next = p->end = NULL;
 	p->free = NULL;
 	p->total = 0;
+	p->pf = NULL;
 }
 
 /*
@@ -93,6 +95,11 @@ add_chunk(struct cilkit_pool *p)
 		/* Only advice: without huge pages the pool still works. */
 		(void)madvise(c, len, MADV_HUGEPAGE);
 #endif
+		/* Without a thread the caller faults the pages itself. */
+		if (p->pf == NULL)
+			p->pf = cilkit_prefault_new();
+		(void)cilkit_prefault_region(p->pf, c, (char *)c + len,
+		    POOL_HUGE);
 	} else if ((c = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
 		return -1;
@@ -120,6 +127,9 @@ cilkit_pool_get(struct cilkit_pool *p)
 		return NULL;
 	o = p->next;
 	p->next += p->size;
+	/* Into the next huge page: the helper faults ahead of it. */
+	if (p->pf != NULL && ((uintptr_t)o ^ (uintptr_t)p->next) >= POOL_HUGE)
+		cilkit_prefault_reached(p->pf, p->next);
 	UNPOISON(o, p->size);
 	return o;
 }
@@ -137,6 +147,8 @@ cilkit_pool_destroy(struct cilkit_pool *p)
 {
 	struct cilkit_pool_chunk *c, *next;
 
+	/* First: the thread may be faulting a chunk in. */
+	cilkit_prefault_free(p->pf);
 	for (c = p->chunks; c != NULL; c = next) {
 		next = c->next;
 		/* The shadow outlives the mapping: clear it for the next. */

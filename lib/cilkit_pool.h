@@ -13,6 +13,10 @@
  * advised for transparent huge pages, so that one TLB entry covers
  * about 2,000 conversations.
  *
+ * The chunks of huge pages are faulted in a few megabytes ahead of the
+ * objects handed out, by a thread of the pool's own (cilkit_prefault.h),
+ * so that the caller does not wait for the kernel to clear them.
+ *
  * Memory given back with cilkit_pool_put() is reused, never returned
  * to the system before cilkit_pool_destroy(): the pool is as big as the
  * most objects ever live at once.
@@ -23,6 +27,7 @@
 #include <stddef.h>
 
 struct cilkit_pool_chunk;
+struct cilkit_prefault;
 
 struct cilkit_pool {
 	size_t		 size;		/* per object, rounded to 64 */
@@ -30,6 +35,7 @@ struct cilkit_pool {
 	char		*next, *end;	/* unused part of the newest chunk */
 	void		*free;		/* objects given back */
 	size_t		 total;		/* bytes of all chunks */
+	struct cilkit_prefault *pf;	/* from the first huge chunk on */
 };
 
 /* An empty pool of objects of size bytes (> 0). */
@@ -38,7 +44,10 @@ void cilkit_pool_init(struct cilkit_pool *p, size_t size);
 void *cilkit_pool_get(struct cilkit_pool *p);
 /* Give obj, from this pool, back for reuse. */
 void cilkit_pool_put(struct cilkit_pool *p, void *obj);
-/* Free every chunk: every object of the pool is gone. */
+/*
+ * Free every chunk (and stop the pool's thread): every object of the
+ * pool is gone.
+ */
 void cilkit_pool_destroy(struct cilkit_pool *p);
 
 #endif /* CILKIT_POOL_H */
