@@ -18,8 +18,8 @@
 #include "pcap_mode.h"
 
 /*
- * Read (and write the JSON report) in other threads when there is a
- * second CPU, unless FLOW_ANALYZER_THREADS=1 asks for one thread (as for
+ * Read (and write the JSON report, and fault the conversations' memory
+ * in) in other threads when there is a second CPU, unless FLOW_ANALYZER_THREADS=1 asks for one thread (as for
  * flow lines).
  */
 static bool
@@ -44,8 +44,9 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	struct cpcap_report_input in;
 	struct cpcap_frame f;
 	enum cpcap_report_format fmt = CPCAP_REPORT_TEXT;
+	struct cpcap_conv_config cfg;
 	int rc, dlt, status = CILKIT_EXIT_OK;
-	bool enomem = false;
+	bool enomem = false, threads = want_readahead();
 
 	if (o->export != NULL && strcmp(o->export, "json") == 0)
 		fmt = CPCAP_REPORT_JSON;
@@ -67,7 +68,9 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 		goto out;
 	}
 	rep = cpcap_report_new(o->out, fmt, o->top, o->color);
-	an = rep != NULL ? cpcap_analyzer_new(NULL, cpcap_report_conv, rep) :
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.prefault = threads;
+	an = rep != NULL ? cpcap_analyzer_new(&cfg, cpcap_report_conv, rep) :
 	    NULL;
 	if (an == NULL) {
 		cli_warnx("out of memory");
@@ -77,7 +80,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	cpcap_analyzer_set_finish_hooks(an, cpcap_report_finish_begin,
 	    cpcap_report_finish_end);
 	readerr[0] = '\0';
-	if (want_readahead()) {
+	if (threads) {
 		ra = cpcap_readahead_start(rd);
 		cpcap_report_write_behind(rep);
 	}

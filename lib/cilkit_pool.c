@@ -51,7 +51,14 @@ cilkit_pool_init(struct cilkit_pool *p, size_t size)
 	p->next = p->end = NULL;
 	p->free = NULL;
 	p->total = 0;
+	p->prefault = 0;
 	p->pf = NULL;
+}
+
+void
+cilkit_pool_set_prefault(struct cilkit_pool *p, int on)
+{
+	p->prefault = on;
 }
 
 /*
@@ -96,7 +103,7 @@ add_chunk(struct cilkit_pool *p)
 		(void)madvise(c, len, MADV_HUGEPAGE);
 #endif
 		/* Without a thread the caller faults the pages itself. */
-		if (p->pf == NULL)
+		if (p->prefault && p->pf == NULL)
 			p->pf = cilkit_prefault_new();
 		(void)cilkit_prefault_region(p->pf, c, (char *)c + len,
 		    POOL_HUGE);
@@ -146,6 +153,7 @@ void
 cilkit_pool_destroy(struct cilkit_pool *p)
 {
 	struct cilkit_pool_chunk *c, *next;
+	int on;
 
 	/* First: the thread may be faulting a chunk in. */
 	cilkit_prefault_free(p->pf);
@@ -155,5 +163,7 @@ cilkit_pool_destroy(struct cilkit_pool *p)
 		UNPOISON(c, c->len);
 		munmap(c, c->len);
 	}
+	on = p->prefault;
 	cilkit_pool_init(p, p->size);
+	p->prefault = on;
 }

@@ -13,9 +13,10 @@
  * advised for transparent huge pages, so that one TLB entry covers
  * about 2,000 conversations.
  *
- * The chunks of huge pages are faulted in a few megabytes ahead of the
- * objects handed out, by a thread of the pool's own (cilkit_prefault.h),
- * so that the caller does not wait for the kernel to clear them.
+ * Asked to (cilkit_pool_set_prefault()), the pool faults its chunks of
+ * huge pages in a few megabytes ahead of the objects handed out, on a
+ * thread of its own (cilkit_prefault.h), so that the caller does not
+ * wait for the kernel to clear them.
  *
  * Memory given back with cilkit_pool_put() is reused, never returned
  * to the system before cilkit_pool_destroy(): the pool is as big as the
@@ -35,11 +36,17 @@ struct cilkit_pool {
 	char		*next, *end;	/* unused part of the newest chunk */
 	void		*free;		/* objects given back */
 	size_t		 total;		/* bytes of all chunks */
+	int		 prefault;	/* cilkit_pool_set_prefault() */
 	struct cilkit_prefault *pf;	/* from the first huge chunk on */
 };
 
 /* An empty pool of objects of size bytes (> 0). */
 void cilkit_pool_init(struct cilkit_pool *p, size_t size);
+/*
+ * Whether to fault huge chunks in ahead on a thread (default: no); set
+ * before the first cilkit_pool_get().
+ */
+void cilkit_pool_set_prefault(struct cilkit_pool *p, int on);
 /* An object (not cleared, aligned to 64 bytes), or NULL without memory. */
 void *cilkit_pool_get(struct cilkit_pool *p);
 /* Give obj, from this pool, back for reuse. */

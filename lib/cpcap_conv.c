@@ -1302,10 +1302,12 @@ cpcap_analyzer_new(const struct cpcap_conv_config *cfg, cpcap_done_fn done,
 			a->cfg.dgram_idle_ns = cfg->dgram_idle_ns;
 		if (cfg->max_live != 0)
 			a->cfg.max_live = cfg->max_live;
+		a->cfg.prefault = cfg->prefault;
 	}
 	a->done = done;
 	a->arg = arg;
 	cilkit_pool_init(&a->convs, sizeof(struct cpcap_conv));
+	cilkit_pool_set_prefault(&a->convs, a->cfg.prefault);
 	a->nbuckets = 1024;
 	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
 	a->q_hs = report_quantile_new(0.01);

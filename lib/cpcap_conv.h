@@ -215,6 +215,8 @@ struct cpcap_conv_config {
 	uint64_t	 tcp_closed_idle_ns;	/* closed/reset TCP: 4 min */
 	uint64_t	 dgram_idle_ns;		/* UDP, ICMP, other: 10 min */
 	size_t		 max_live;		/* table cap: 4 Mi conversations */
+	/* fault the conversations' memory in ahead, on a thread (no) */
+	bool		 prefault;
 };
 
 struct cpcap_analyzer;

@@ -1,6 +1,6 @@
 /*
  * check_cilkit_pool.c - the object pool: objects aligned and apart over
- * many chunks, reuse of given-back objects, the big chunks aligned for
+ * many chunks (with the prefault thread too), reuse of given-back objects, the big chunks aligned for
  * huge pages (and, where the kernel offers transparent huge pages,
  * eligible for them), objects bigger than a chunk.
  */
@@ -22,7 +22,10 @@ struct chunk_view {
 	size_t		 len;
 };
 
-/* Every object keeps its own bytes: no two overlap, none is moved. */
+/*
+ * Every object keeps its own bytes: no two overlap, none is moved; with
+ * and without the prefault thread (_i), which must not disturb them.
+ */
 START_TEST(test_apart)
 {
 	enum { N = 100000, SIZE = 928 };
@@ -32,6 +35,7 @@ START_TEST(test_apart)
 
 	ck_assert_ptr_nonnull(v);
 	cilkit_pool_init(&p, SIZE);
+	cilkit_pool_set_prefault(&p, _i);
 	ck_assert_uint_eq(p.size, 960);
 	for (i = 0; i < N; i++) {
 		v[i] = cilkit_pool_get(&p);
@@ -45,7 +49,10 @@ START_TEST(test_apart)
 	/* Doubling chunks: about 100 MB in a handful of them. */
 	ck_assert_uint_ge(p.total, (size_t)N * 960);
 	ck_assert_uint_le(p.total, (size_t)N * 960 * 2 + (HUGE_SZ << 1));
+	ck_assert(_i ? p.pf != NULL : p.pf == NULL);
 	cilkit_pool_destroy(&p);
+	/* Destroyed, it keeps the setting. */
+	ck_assert_int_eq(p.prefault, _i);
 	free(v);
 }
 END_TEST
@@ -191,7 +198,7 @@ pool_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_apart);
+	tcase_add_loop_test(tc, test_apart, 0, 2);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_huge_chunks);
 	tcase_add_test(tc, test_big_object);
