@@ -46,6 +46,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	enum cpcap_report_format fmt = CPCAP_REPORT_TEXT;
 	struct cpcap_conv_config cfg;
 	int rc, dlt, status = CILKIT_EXIT_OK;
+	size_t i;
 	bool enomem = false, threads = want_readahead();
 
 	if (o->export != NULL && strcmp(o->export, "json") == 0)
@@ -87,7 +88,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	while ((rc = ra != NULL ? cpcap_readahead_next(ra, &f, readerr,
 	    sizeof(readerr)) : cpcap_reader_next(rd, &f, readerr,
 	    sizeof(readerr))) == 1) {
-		cpcap_decode(dlt, f.data, f.caplen, f.wirelen,
+		cpcap_decode(f.dlt, f.data, f.caplen, f.wirelen,
 		    cpcap_analyzer_slot(an));
 		if (cpcap_analyzer_commit(an, f.ts_ns, f.wirelen) != 0 &&
 		    !enomem) {
@@ -107,6 +108,12 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	in.name = o->name;
 	in.format = cpcap_reader_format(rd);
 	in.dlt = dlt;
+	in.ndlts = cpcap_reader_dlts(rd, &in.dlts);
+	for (i = 0; i < in.ndlts; i++)
+		if (in.dlts[i] != dlt && !cpcap_dlt_supported(in.dlts[i]))
+			cli_warnx("%s: link type %d (%s) is not decoded: "
+			    "packets are counted only", o->name, in.dlts[i],
+			    cpcap_dlt_name(in.dlts[i]));
 	in.snaplen = cpcap_reader_snaplen(rd);
 	in.read = cpcap_reader_count(rd);
 	in.filtered = cpcap_reader_filtered(rd);

@@ -16,13 +16,37 @@
 #include <pcap/pcap.h>
 
 #include "cilkit.h"
+#include "cpcap_pcapng.h"
 #include "cpcap_read.h"
 
-/* Bytes put back in front of a stream, then the stream itself. */
+/*
+ * A pipe's first bytes are kept (up to this much) so that a pcapng
+ * stream libpcap refuses for its mixed link types can be read again by
+ * cpcap_pcapng.c: the refusal comes at the second interface's
+ * description, which capture tools write before the packets.
+ */
+#define JOURNAL_MAX	((size_t)4 << 20)
+/* Link types of one capture that get a compiled filter of their own. */
+#define FILTER_DLTS	16
+
+/*
+ * Bytes put back in front of a stream, then the stream itself; what it
+ * hands out is also kept in a journal while journal is set.
+ */
 struct prefix_cookie {
 	FILE		*fp;
 	unsigned char	*buf;
 	size_t		 len, pos;
+	bool		 journal;
+	unsigned char	*jbuf;
+	size_t		 jlen, jcap;
+};
+
+/* The filter compiled for one link type (ok: it compiled). */
+struct dlt_prog {
+	int		 dlt;
+	bool		 ok;
+	struct bpf_program prog;
 };
 
 struct cpcap_reader {
@@ -36,7 +60,48 @@ struct cpcap_reader {
 	struct bpf_program prog;
 	bool		 have_prog;
 	uint64_t	 count, filtered;
+	uint32_t	 snaplen;
+	off_t		 start;		/* of the capture in a file, or -1 */
+	struct prefix_cookie *ck;	/* the stitching stream's */
+	/* After libpcap refused the file's mixed link types: */
+	struct cpcap_pcapng *own;
+	uint64_t	 skip;		/* records libpcap gave: read again */
+	char		*filter;	/* the expression, for each link type */
+	struct dlt_prog	 progs[FILTER_DLTS];
+	size_t		 nprogs;
 };
+
+/* Keep n bytes handed out in the journal, or give the journal up. */
+static void
+journal_add(struct prefix_cookie *pc, const void *p, size_t n)
+{
+	unsigned char *nb;
+	size_t ncap;
+
+	if (pc->jlen + n > JOURNAL_MAX) {
+		free(pc->jbuf);
+		pc->jbuf = NULL;
+		pc->jlen = pc->jcap = 0;
+		pc->journal = false;
+		return;
+	}
+	if (pc->jlen + n > pc->jcap) {
+		ncap = pc->jcap != 0 ? pc->jcap : 64 << 10;
+		while (ncap < pc->jlen + n)
+			ncap *= 2;
+		if ((nb = realloc(pc->jbuf, ncap)) == NULL) {
+			free(pc->jbuf);
+			pc->jbuf = NULL;
+			pc->jlen = pc->jcap = 0;
+			pc->journal = false;
+			return;
+		}
+		pc->jbuf = nb;
+		pc->jcap = ncap;
+	}
+	memcpy(pc->jbuf + pc->jlen, p, n);
+	pc->jlen += n;
+}
 
 static ssize_t
 prefix_read(void *cookie, char *buf, size_t size)
@@ -50,11 +115,13 @@ prefix_read(void *cookie, char *buf, size_t size)
 			n = size;
 		memcpy(buf, pc->buf + pc->pos, n);
 		pc->pos += n;
-		return (ssize_t)n;
+	} else {
+		n = fread(buf, 1, size, pc->fp);
+		if (n == 0 && ferror(pc->fp))
+			return -1;
 	}
-	n = fread(buf, 1, size, pc->fp);
-	if (n == 0 && ferror(pc->fp))
-		return -1;
+	if (pc->journal && n > 0)
+		journal_add(pc, buf, n);
 	return (ssize_t)n;
 }
 
@@ -64,32 +131,50 @@ prefix_close(void *cookie)
 	struct prefix_cookie *pc = cookie;
 
 	free(pc->buf);
+	free(pc->jbuf);
 	free(pc);
 	return 0;
 }
 
+/*
+ * A stream of buf (n bytes, taken over) and then fp; its cookie in *ck
+ * if ck is not NULL.  On failure buf is freed.
+ */
 static FILE *
-prefix_open(FILE *fp, const void *prefix, size_t n)
+prefix_open_buf(FILE *fp, unsigned char *buf, size_t n,
+    struct prefix_cookie **ck)
 {
 	cookie_io_functions_t io = { .read = prefix_read,
 	    .close = prefix_close };
 	struct prefix_cookie *pc;
 	FILE *out;
 
-	if ((pc = calloc(1, sizeof(*pc))) == NULL)
-		return NULL;
-	if ((pc->buf = malloc(n)) == NULL) {
-		free(pc);
+	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
+		free(buf);
 		return NULL;
 	}
-	memcpy(pc->buf, prefix, n);
+	pc->buf = buf;
 	pc->len = n;
 	pc->fp = fp;
 	if ((out = fopencookie(pc, "r", io)) == NULL) {
 		free(pc->buf);
 		free(pc);
+		return NULL;
 	}
+	if (ck != NULL)
+		*ck = pc;
 	return out;
+}
+
+static FILE *
+prefix_open(FILE *fp, const void *prefix, size_t n, struct prefix_cookie **ck)
+{
+	unsigned char *buf;
+
+	if ((buf = malloc(n)) == NULL)
+		return NULL;
+	memcpy(buf, prefix, n);
+	return prefix_open_buf(fp, buf, n, ck);
 }
 
 /*
@@ -100,7 +185,7 @@ prefix_open(FILE *fp, const void *prefix, size_t n)
  * not a seekable file; fp itself is left alone then.
  */
 static FILE *
-reopen_before_prefix(FILE *fp, size_t n)
+reopen_before_prefix(FILE *fp, size_t n, off_t *start)
 {
 	struct stat st;
 	off_t pos;
@@ -117,6 +202,7 @@ reopen_before_prefix(FILE *fp, size_t n)
 		close(fd);
 		return NULL;
 	}
+	*start = pos - (off_t)n;
 	setvbuf(nf, NULL, _IOFBF, (size_t)1 << 20);
 	return nf;
 }
@@ -136,20 +222,30 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		fclose(fp);
 		return NULL;
 	}
-	if (n > 0 && (r->fp = reopen_before_prefix(fp, n)) != NULL) {
+	r->start = -1;
+	if (n > 0 && (r->fp = reopen_before_prefix(fp, n, &r->start)) !=
+	    NULL) {
 		fclose(fp);
 	} else if (n > 0) {
-		if ((r->fp = prefix_open(fp, prefix, n)) == NULL) {
+		if ((r->fp = prefix_open(fp, prefix, n, &r->ck)) == NULL) {
 			cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
 			    "%s: out of memory", r->name);
 			fclose(fp);
 			goto fail;
 		}
 		r->under = fp;
+		/* A pcapng stream may have to be read again. */
+		r->ck->journal = n >= 4 && memcmp(prefix, "\x0a\x0d\x0d\x0a",
+		    4) == 0;
 		/* Fresh stream: a big buffer means few reads per packet. */
 		setvbuf(r->fp, NULL, _IOFBF, (size_t)1 << 20);
-	} else
+	} else {
+		struct stat st;
+
 		r->fp = fp;
+		if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
+			r->start = ftello(fp);
+	}
 	/*
 	 * libpcap makes two freads per packet; with the stream's lock
 	 * taken in each they cost as much as decoding the packet.  The
@@ -170,6 +266,7 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		goto fail;
 	}
 	r->dlt = pcap_datalink(r->pc);
+	r->snaplen = (uint32_t)pcap_snapshot(r->pc);
 	if (n >= 4) {
 		r->ng = m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d &&
 		    m[3] == 0x0a;
@@ -216,14 +313,21 @@ cpcap_reader_open_path(const char *path, char *errbuf, size_t errlen)
 void
 cpcap_reader_free(struct cpcap_reader *r)
 {
+	size_t i;
+
 	if (r == NULL)
 		return;
 	if (r->have_prog)
 		pcap_freecode(&r->prog);
+	for (i = 0; i < r->nprogs; i++)
+		if (r->progs[i].ok)
+			pcap_freecode(&r->progs[i].prog);
 	if (r->pc != NULL)
 		pcap_close(r->pc);	/* closes r->fp */
+	cpcap_pcapng_free(r->own);	/* closes its stream */
 	if (r->under != NULL)
 		fclose(r->under);
+	free(r->filter);
 	free(r->name);
 	free(r);
 }
@@ -237,7 +341,16 @@ cpcap_reader_dlt(const struct cpcap_reader *r)
 uint32_t
 cpcap_reader_snaplen(const struct cpcap_reader *r)
 {
-	return (uint32_t)pcap_snapshot(r->pc);
+	return r->snaplen;
+}
+
+size_t
+cpcap_reader_dlts(const struct cpcap_reader *r, const int **v)
+{
+	if (r->own != NULL)
+		return cpcap_pcapng_dlts(r->own, v);
+	*v = &r->dlt;
+	return 1;
 }
 
 const char *
@@ -252,33 +365,149 @@ cpcap_reader_nano(const struct cpcap_reader *r)
 	return r->nano_file;
 }
 
-int
-cpcap_reader_set_filter(struct cpcap_reader *r, const char *expr,
+/* Compile r->filter for link type dlt into *prog. */
+static int
+compile_for(struct cpcap_reader *r, int dlt, struct bpf_program *prog,
     char *errbuf, size_t errlen)
 {
 	pcap_t *dead;
-	int snap = pcap_snapshot(r->pc);
+	int snap = r->snaplen > 0 && r->snaplen <= 262144 ?
+	    (int)r->snaplen : 262144;
 
-	if (snap <= 0)
-		snap = 262144;
-	/* A dead handle of the capture's link type: no device needed. */
-	if ((dead = pcap_open_dead(r->dlt, snap)) == NULL)
+	/* A dead handle of the link type: no device needed. */
+	if ((dead = pcap_open_dead(dlt, snap)) == NULL)
 		return cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
 		    "out of memory");
-	if (r->have_prog) {
-		pcap_freecode(&r->prog);
-		r->have_prog = false;
-	}
-	if (pcap_compile(dead, &r->prog, expr, 1,
+	if (pcap_compile(dead, prog, r->filter, 1,
 	    PCAP_NETMASK_UNKNOWN) != 0) {
 		cilkit_fail(errbuf, errlen, CILKIT_EINVAL,
-		    "filter '%s': %s", expr, pcap_geterr(dead));
+		    "filter '%s': %s", r->filter, pcap_geterr(dead));
 		pcap_close(dead);
 		return CILKIT_EINVAL;
 	}
 	pcap_close(dead);
+	return 0;
+}
+
+int
+cpcap_reader_set_filter(struct cpcap_reader *r, const char *expr,
+    char *errbuf, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	if (r->have_prog) {
+		pcap_freecode(&r->prog);
+		r->have_prog = false;
+	}
+	for (i = 0; i < r->nprogs; i++)
+		if (r->progs[i].ok)
+			pcap_freecode(&r->progs[i].prog);
+	r->nprogs = 0;
+	free(r->filter);
+	if ((r->filter = strdup(expr)) == NULL)
+		return cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
+		    "out of memory");
+	if ((rc = compile_for(r, r->dlt, &r->prog, errbuf, errlen)) != 0)
+		return rc;
 	r->have_prog = true;
 	return 0;
+}
+
+/*
+ * The filter of the capture compiled for link type dlt (one compiled
+ * for a link type met after the first).  NULL when it does not compile
+ * for that link type ("ether host" on raw IP): none of its packets can
+ * match then, as in tshark.
+ */
+static const struct bpf_program *
+prog_for(struct cpcap_reader *r, int dlt)
+{
+	struct dlt_prog *dp;
+	char eb[CILKIT_ERRBUF_SIZE];
+	size_t i;
+
+	if (dlt == r->dlt)
+		return &r->prog;
+	for (i = 0; i < r->nprogs; i++)
+		if (r->progs[i].dlt == dlt)
+			return r->progs[i].ok ? &r->progs[i].prog : NULL;
+	if (r->nprogs == FILTER_DLTS)
+		return NULL;
+	dp = &r->progs[r->nprogs++];
+	dp->dlt = dlt;
+	dp->ok = compile_for(r, dlt, &dp->prog, eb, sizeof(eb)) == 0;
+	return dp->ok ? &dp->prog : NULL;
+}
+
+/*
+ * libpcap refused a pcapng file for a second link type: read it again
+ * with cpcap_pcapng.c from the start (a file), or from the journal of
+ * what went through the stitching stream and then the rest of the pipe.
+ * false when neither is possible (a pipe past JOURNAL_MAX).
+ */
+static bool
+fall_back(struct cpcap_reader *r)
+{
+	FILE *nf = NULL;
+	int fd;
+
+	if (r->start >= 0) {
+		if ((fd = dup(fileno(r->fp))) < 0)
+			return false;
+		if (lseek(fd, r->start, SEEK_SET) < 0 ||
+		    (nf = fdopen(fd, "rb")) == NULL) {
+			close(fd);
+			return false;
+		}
+	} else if (r->ck != NULL && r->ck->journal && r->under != NULL) {
+		nf = prefix_open_buf(r->under, r->ck->jbuf, r->ck->jlen, NULL);
+		r->ck->jbuf = NULL;
+		r->ck->journal = false;
+		if (nf == NULL)
+			return false;
+	} else
+		return false;
+	if ((r->own = cpcap_pcapng_open(nf, r->name)) == NULL)
+		return false;
+	pcap_close(r->pc);	/* and r->fp, r->ck with it */
+	r->pc = NULL;
+	r->fp = NULL;
+	r->ck = NULL;
+	r->skip = r->count;
+	r->count = 0;
+	return true;
+}
+
+/* The next record from cpcap_pcapng.c, past those libpcap gave. */
+static int
+own_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
+    size_t errlen)
+{
+	const struct bpf_program *prog;
+	struct pcap_pkthdr h;
+	int rc;
+
+	for (;;) {
+		if ((rc = cpcap_pcapng_next(r->own, f, errbuf, errlen)) != 1)
+			return rc;
+		r->count++;
+		if (r->skip > 0) {
+			r->skip--;
+			continue;
+		}
+		if (r->filter != NULL) {
+			prog = prog_for(r, f->dlt);
+			h.caplen = f->caplen;
+			h.len = f->wirelen;
+			if (prog == NULL || pcap_offline_filter(prog, &h,
+			    f->data) == 0) {
+				r->filtered++;
+				continue;
+			}
+		}
+		return 1;
+	}
 }
 
 int
@@ -290,24 +519,30 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 	int rc;
 
 	for (;;) {
+		if (r->own != NULL)
+			return own_next(r, f, errbuf, errlen);
 		rc = pcap_next_ex(r->pc, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc != 1) {
 			const char *why = pcap_geterr(r->pc);
+			bool mixed = strstr(why, "different from the type of "
+			    "the first interface") != NULL;
 
 			/*
 			 * libpcap reads one link type per file; dumpcap and
-			 * mergecap write pcapng files with several.  Say
-			 * that it is the file's shape, not damage.
+			 * mergecap write pcapng files with several.
 			 */
+			if (mixed && fall_back(r))
+				continue;
 			return cilkit_fail(errbuf, errlen, CILKIT_ETRUNC,
 			    "%s: after packet %llu: %s%s", r->name,
-			    (unsigned long long)r->count, why,
-			    strstr(why, "different from the type of the "
-			    "first interface") != NULL ? " (the file mixes "
-			    "link types, which libpcap cannot read: capture "
-			    "each interface to a file of its own)" : "");
+			    (unsigned long long)r->count, why, !mixed ? "" :
+			    r->start >= 0 ? " (the file mixes link types, "
+			    "and could not be opened again to read them)" :
+			    " (the file mixes link types, and was read from "
+			    "a pipe too far to read it again: give it as a "
+			    "file)");
 		}
 		r->count++;
 		if (r->have_prog && pcap_offline_filter(&r->prog, h,
@@ -321,6 +556,7 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
 		f->data = data;
+		f->dlt = r->dlt;
 		return 1;
 	}
 }

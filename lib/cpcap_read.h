@@ -24,6 +24,7 @@ struct cpcap_frame {
 	uint32_t	 caplen;	/* bytes in data */
 	uint32_t	 wirelen;	/* bytes the packet had on the wire */
 	const uint8_t	*data;
+	int		 dlt;		/* its link type (DLT_*) */
 };
 
 /*
@@ -40,9 +41,20 @@ struct cpcap_reader *cpcap_reader_open_path(const char *path, char *errbuf,
     size_t errlen);
 void cpcap_reader_free(struct cpcap_reader *r);
 
-/* Link type (DLT_*) and snap length from the capture's header. */
+/*
+ * Link type (DLT_*) and snap length from the capture's header (a pcapng
+ * file's first interface).
+ */
 int cpcap_reader_dlt(const struct cpcap_reader *r);
 uint32_t cpcap_reader_snaplen(const struct cpcap_reader *r);
+/*
+ * Every link type met so far, each once.  Only a pcapng file has more
+ * than one: libpcap refuses those, and the reader goes on with its own
+ * pcapng reader (cpcap_pcapng.h), from the start of a file, or of a pipe
+ * whose first 4 MiB held all the interfaces; each frame carries its
+ * link type.
+ */
+size_t cpcap_reader_dlts(const struct cpcap_reader *r, const int **v);
 /* "pcap" or "pcapng". */
 const char *cpcap_reader_format(const struct cpcap_reader *r);
 /* Whether the file header says nanosecond timestamps (pcap only). */
@@ -50,7 +62,9 @@ int cpcap_reader_nano(const struct cpcap_reader *r);
 
 /*
  * Compile a BPF expression for this capture's link type and snaplen and
- * apply it to every following record.  Returns 0, or CILKIT_EINVAL with
+ * apply it to every following record (in a file of several link types,
+ * compiled for each; where it does not compile, for "ether host" on raw
+ * IP, no packet of that link type passes).  Returns 0, or CILKIT_EINVAL with
  * errbuf holding "filter 'EXPR': libpcap's reason".
  */
 int cpcap_reader_set_filter(struct cpcap_reader *r, const char *expr,

@@ -927,8 +927,15 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	    "\033[0m" : "", *bold = r->color ? "\033[1m" : "";
 
 	fprintf(out, "%sCAPTURE%s\n", bold, off);
-	fprintf(out, "  input           %s (%s, link type %s, snaplen %u)\n",
-	    in->name, in->format, cpcap_dlt_name(in->dlt), in->snaplen);
+	fprintf(out, "  input           %s (%s, link type%s ", in->name,
+	    in->format, in->ndlts > 1 ? "s" : "");
+	if (in->ndlts > 1)
+		for (i = 0; i < in->ndlts; i++)
+			fprintf(out, "%s%s", i > 0 ? ", " : "",
+			    cpcap_dlt_name(in->dlts[i]));
+	else
+		fputs(cpcap_dlt_name(in->dlt), out);
+	fprintf(out, ", snaplen %u)\n", in->snaplen);
 	if (in->filter != NULL)
 		fprintf(out, "  filter          %s (%" PRIu64 " of %" PRIu64
 		    " packets matched)\n", in->filter, in->read - in->filtered,
@@ -966,7 +973,10 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		    "conversation, as in tshark), %" PRIu64 " incomplete, %"
 		    PRIu64 " copies\n", st->fragments, fs->whole,
 		    fs->incomplete, fs->copies);
-	if (st->unsupported > 0)
+	if (st->unsupported > 0 && in->ndlts > 1)
+		fprintf(out, "  unknown link    %" PRIu64 " packets of link "
+		    "types not decoded\n", st->unsupported);
+	else if (st->unsupported > 0)
 		fprintf(out, "  unknown link    %" PRIu64 " packets of link "
 		    "type %d not decoded\n", st->unsupported, in->dlt);
 	if (st->tunnelled > 0)
@@ -1105,7 +1115,7 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 {
 	const struct cpcap_stats *st = cpcap_analyzer_stats(a);
 	const struct cpcap_frag_stats *fs = cpcap_analyzer_frag_stats(a);
-	struct json_object *root, *cap, *lat, *dg, *tot, *rs, *o;
+	struct json_object *root, *cap, *lat, *dg, *tot, *rs, *o, *lt;
 	const char *s;
 	size_t i;
 
@@ -1121,6 +1131,15 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_json_add_str(cap, "format", in->format);
 	report_json_add_str(cap, "link_type", cpcap_dlt_name(in->dlt));
 	report_json_add_int(cap, "dlt", in->dlt);
+	if ((lt = json_object_new_array()) == NULL) {
+		json_object_put(root);
+		json_object_put(cap);
+		return cilkit_fail(eb, el, CILKIT_ENOMEM, "out of memory");
+	}
+	json_object_object_add(cap, "link_types", lt);
+	for (i = 0; i < (in->ndlts > 0 ? in->ndlts : 1); i++)
+		json_object_array_add(lt, json_object_new_string(
+		    cpcap_dlt_name(in->ndlts > 0 ? in->dlts[i] : in->dlt)));
 	report_json_add_uint(cap, "snaplen", in->snaplen);
 	report_json_add_str(cap, "filter", in->filter);
 	report_json_add_uint(cap, "packets_read", in->read);

@@ -32,7 +32,9 @@ enum cpcap_report_format {
 struct cpcap_report_input {
 	const char	*name;		/* file name or "<stdin>" */
 	const char	*format;	/* "pcap" / "pcapng" */
-	int		 dlt;
+	int		 dlt;		/* the first interface's */
+	const int	*dlts;		/* every one met (NULL: dlt only) */
+	size_t		 ndlts;
 	uint32_t	 snaplen;
 	uint64_t	 read;		/* records read */
 	uint64_t	 filtered;	/* records the BPF filter dropped */

@@ -1,7 +1,9 @@
 /*
  * fuzz_cpcap_read.c - libFuzzer target: a whole capture file (pcap or
  * pcapng bytes) through the reader (with the sniffed prefix put back,
- * as flow-analyzer does), the decoder, the analysis and the JSON report.
+ * as flow-analyzer does; a pcapng of several link types goes on with
+ * cpcap_pcapng.c from the journal of the stream), the decoder, the
+ * analysis and the JSON report.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -42,8 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = cpcap_analyzer_new(NULL, cpcap_report_conv, rep);
 	if (out != NULL && rep != NULL && a != NULL) {
 		while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
-			cpcap_decode(cpcap_reader_dlt(r), f.data, f.caplen,
-			    f.wirelen, &p);
+			cpcap_decode(f.dlt, f.data, f.caplen, f.wirelen, &p);
 			cpcap_analyzer_add(a, f.ts_ns, f.wirelen, &p);
 		}
 		cpcap_analyzer_finish(a);
@@ -51,6 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.name = "fuzz";
 		in.format = cpcap_reader_format(r);
 		in.dlt = cpcap_reader_dlt(r);
+		in.ndlts = cpcap_reader_dlts(r, &in.dlts);
 		cpcap_report_end(rep, a, &in, eb, sizeof(eb));
 	}
 	cpcap_analyzer_free(a);
