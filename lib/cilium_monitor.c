@@ -26,6 +26,7 @@
 #include "cilkit.h"
 #include "cilkit_lines.h"
 #include "flow.h"
+#include "report.h"
 
 #define MON_MAX_LINE	(1u << 20)
 #define SLOT_ARENA	8192
@@ -57,6 +58,7 @@ struct cilium_monitor_reader {
 	unsigned out;		/* slot last handed out (reused next call) */
 	struct vblock vb;
 	int seen_separator;
+	int in_recorder;	/* layers of a "Recorder capture:" event */
 	int eof;
 };
 
@@ -281,6 +283,25 @@ parse_icmp(struct flow *f, const char *word, int v6)
 	}
 }
 
+/*
+ * Is w an ICMP type as gopacket prints it: a name of the table, with
+ * or without "(code)", or the numeric "58(0)"?  Other words after the
+ * addresses name other protocols ("IPsecESP", "UnknownEthernetType").
+ */
+static int
+is_icmp_word(const char *w)
+{
+	size_t i, n = strcspn(w, "(");
+
+	if (isdigit((unsigned char)w[0]))
+		return strspn(w, "0123456789") == n && w[n] == '(';
+	for (i = 0; i < sizeof(icmp_names) / sizeof(icmp_names[0]); i++)
+		if (strlen(icmp_names[i].name) == n &&
+		    strncmp(icmp_names[i].name, w, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* Is tok a MAC address (six two-digit hex groups)? */
 static int
 is_mac(const char *tok)
@@ -392,7 +413,7 @@ parse_summary(struct slot *s, const char *text)
 		*tun = '\0';
 	}
 	arrow = strstr(buf, " -> ");
-	if (arrow == NULL || buf[0] == '[')
+	if (arrow == NULL)
 		return;
 	take_token(buf, " ", tok, sizeof(tok));
 	if (is_mac(tok)) {
@@ -432,7 +453,7 @@ parse_summary(struct slot *s, const char *text)
 		else
 			f->l4 = f->ip_version == 2 ? FLOW_L4_ICMPV6 :
 			    FLOW_L4_ICMPV4;
-	} else if (isupper((unsigned char)w[0]) || isdigit((unsigned char)w[0])) {
+	} else if (is_icmp_word(w)) {
 		/* Before 2022 the word "icmp" was not printed. */
 		parse_icmp(f, w, f->ip_version == 2);
 	}
@@ -488,8 +509,12 @@ set_drop_reason(struct slot *s, const char *reason)
 			*comma = '\0';
 	}
 	r = cilium_drop_lookup(buf);
+	n = strspn(buf, "0123456789");
 	if (r != NULL)
 		f->drop_reason = r->code;
+	else if (n > 0 && n <= 3 && buf[n] == '\0' && atoi(buf) <= 255)
+		/* A code the monitor had no text for: still a code. */
+		f->drop_reason = (uint32_t)atoi(buf);
 	else
 		f->drop_reason_text = sdupz(s, buf);
 }
@@ -524,6 +549,7 @@ parse_drop(struct slot *s, const char *line)
 	reason[n] = '\0';
 	f->verdict = FLOW_DROPPED;
 	f->event_type = 1;
+	f->type = FLOW_TYPE_L3_L4;
 	set_drop_reason(s, reason);
 	f->event_subtype = (int)f->drop_reason;
 	p = q + 1;
@@ -629,6 +655,7 @@ parse_trace(struct slot *s, const char *line)
 
 	f->verdict = FLOW_FORWARDED;
 	f->event_type = 4;
+	f->type = FLOW_TYPE_L3_L4;
 	for (i = 0; i < sizeof(obs_words) / sizeof(obs_words[0]); i++) {
 		n = strlen(obs_words[i].text);
 		if (obs_words[i].out != out ||
@@ -673,6 +700,189 @@ parse_trace(struct slot *s, const char *line)
 	return 0;
 }
 
+/* One end of a proxy access log record. */
+struct l7_end {
+	uint32_t id, identity;
+	char ns[128];
+};
+
+/* "k8s:io.kubernetes.pod.namespace=NS" among labels, into ns. */
+static void
+l7_namespace(const char *labels, size_t n, char *ns, size_t len)
+{
+	static const char key[] = "k8s:io.kubernetes.pod.namespace=";
+	const char *p = labels, *end = labels + n, *q;
+	size_t k = sizeof(key) - 1, m;
+
+	ns[0] = '\0';
+	while (p < end && (q = strstr(p, key)) != NULL && q + k <= end) {
+		if (q == labels || q[-1] == ' ' || q[-1] == '[' ||
+		    q[-1] == '"') {
+			q += k;
+			m = strcspn(q, " ]\",");
+			if (q + m > end)
+				m = (size_t)(end - q);
+			if (m >= len)
+				m = len - 1;
+			memcpy(ns, q, m);
+			ns[m] = '\0';
+			return;
+		}
+		p = q + k;
+	}
+}
+
+/*
+ * Fill the L7 parts every access log record has.  Hubble makes an L7
+ * flow of each (event type 129), turns the verdict "Denied" into
+ * DROPPED, and swaps the ends of a response, whose record names the
+ * requester first (hubble parser "seven"): done the same here.
+ */
+static void
+set_l7(struct slot *s, int response, int ingress, const char *verdict,
+    const struct l7_end *se, const struct l7_end *de)
+{
+	struct flow *f = &s->rec.flow;
+	const struct l7_end *src = response ? de : se;
+	const struct l7_end *dst = response ? se : de;
+
+	f->type = FLOW_TYPE_L7;
+	f->event_type = 129;
+	f->has_l7 = true;
+	f->l7.type = response ? FLOW_L7_RESPONSE : FLOW_L7_REQUEST;
+	if (ingress >= 0)
+		f->direction = ingress ? FLOW_DIR_INGRESS : FLOW_DIR_EGRESS;
+	if (strcmp(verdict, "Forwarded") == 0)
+		f->verdict = FLOW_FORWARDED;
+	else if (strcmp(verdict, "Denied") == 0)
+		f->verdict = FLOW_DROPPED;
+	else if (strcmp(verdict, "Error") == 0)
+		f->verdict = FLOW_ERROR;
+	else if (strcmp(verdict, "Redirected") == 0)
+		f->verdict = FLOW_REDIRECTED;
+	else
+		f->verdict = FLOW_VERDICT_UNKNOWN;
+	f->src.id = src->id;
+	f->src.identity = src->identity;
+	f->dst.id = dst->id;
+	f->dst.identity = dst->identity;
+	if (src->ns[0] != '\0')
+		f->src.namespace = sdupz(s, src->ns);
+	if (dst->ns[0] != '\0')
+		f->dst.namespace = sdupz(s, dst->ns);
+}
+
+/* "from 0 ([k8s:a=b ...])" at p: the endpoint id and its labels. */
+static const char *
+l7_endpoint(const char *p, const char *word, struct l7_end *e)
+{
+	const char *q, *close;
+	long long v;
+
+	if (!starts(p, word))
+		return NULL;
+	p += strlen(word);
+	v = take_num(&p);
+	if (v < 0 || v > 0xffffffffLL)
+		return NULL;
+	e->id = (uint32_t)v;
+	if (!starts(p, " ("))
+		return NULL;
+	q = p + 2;
+	close = strstr(q, "])");
+	if (close == NULL)
+		close = strchr(q, ')');
+	if (close == NULL)
+		return NULL;
+	l7_namespace(q, (size_t)(close - q), e->ns, sizeof(e->ns));
+	close = strchr(close, ')');
+	return close + 1;
+}
+
+/*
+ * Proxy access log (`-t l7`): "<- Request http from 0 ([labels]) to 444
+ * ([labels]), identity 64515->42470, verdict Denied PUT http://x/y =>
+ * 403"; a response reads "to A ([...]) from B ([...])" with A the
+ * requester.  After the verdict: HTTP " METHOD URL => CODE", DNS
+ * " DNS Query: NAME TYPES", Kafka " APIKEY topic T => ERR", or the
+ * generic " key:value" fields.
+ */
+static int
+parse_l7(struct slot *s, const char *line)
+{
+	struct flow *f = &s->rec.flow;
+	struct l7_end se, de;
+	int response = starts(line + 3, "Response ");
+	int ingress = line[0] == '<' ? 1 : line[0] == '-' ? 0 : -1;
+	const char *p = line + 3 + (response ? 9 : 8), *q;
+	char proto[32], verdict[32], method[32], url[1024];
+	long long v;
+
+	memset(&se, 0, sizeof(se));
+	memset(&de, 0, sizeof(de));
+	p += take_token(p, " ", proto, sizeof(proto));
+	if (*p == ' ')
+		p++;
+	p = l7_endpoint(p, response ? "to " : "from ", &se);
+	if (p != NULL && *p == ' ')
+		p = l7_endpoint(p + 1, response ? "from " : "to ", &de);
+	if (p == NULL)
+		return -1;
+	if ((q = strstr(p, ", identity ")) != NULL) {
+		struct flow tmp;
+		flow_clear(&tmp);
+		if (parse_identity_pair(&tmp, q + 11) == 0) {
+			se.identity = tmp.src.identity;
+			de.identity = tmp.dst.identity;
+		}
+	}
+	q = strstr(p, ", verdict ");
+	if (q == NULL)
+		return -1;
+	q += 10;
+	q += take_token(q, " ", verdict, sizeof(verdict));
+	set_l7(s, response, ingress, verdict, &se, &de);
+	if (strcmp(proto, "http") == 0 && strstr(q, " method:") != NULL) {
+		/* generic L7 fields: " method:GET url:/headers length:0" */
+		f->l7.kind = FLOW_L7_HTTP;
+		take_token(strstr(q, " method:") + 8, " ", method,
+		    sizeof(method));
+		f->l7.http.method = sdupz(s, method);
+		if ((q = strstr(q, " url:")) != NULL) {
+			take_token(q + 5, " ", url, sizeof(url));
+			f->l7.http.url = sdupz(s, url);
+		}
+	} else if (strcmp(proto, "http") == 0) {
+		f->l7.kind = FLOW_L7_HTTP;
+		if (*q == ' ') {
+			q++;
+			q += take_token(q, " ", method, sizeof(method));
+			if (*q == ' ')
+				q++;
+			take_token(q, " ", url, sizeof(url));
+			if (method[0] != '\0')
+				f->l7.http.method = sdupz(s, method);
+			if (url[0] != '\0' && strcmp(url, "=>") != 0)
+				f->l7.http.url = sdupz(s, url);
+			if ((q = strstr(q, " => ")) != NULL) {
+				q += 4;
+				v = take_num(&q);
+				if (v >= 0 && v < 1000)
+					f->l7.http.code = (uint32_t)v;
+			}
+		}
+	} else if (strcmp(proto, "dns") == 0) {
+		f->l7.kind = FLOW_L7_DNS;
+		if ((q = strstr(q, ": ")) != NULL) {
+			take_token(q + 2, " ", url, sizeof(url));
+			f->l7.dns.query = sdupz(s, url);
+		}
+	} else if (strcmp(proto, "kafka") == 0) {
+		f->l7.kind = FLOW_L7_KAFKA;
+	}
+	return 0;
+}
+
 /* "Policy verdict log: flow 0x.. local EP ID N, remote ID X, proto P,
  *  ingress, action A, [auth: T, ]match M, SUMMARY" (and the first
  *  implementation's "dst port N, ... ingress true"). */
@@ -687,6 +897,7 @@ parse_policy_verdict(struct slot *s, const char *line)
 	long long v;
 
 	f->event_type = 5;
+	f->type = FLOW_TYPE_L3_L4;
 	if ((q = strstr(line, "local EP ID ")) != NULL) {
 		q += 12;
 		v = take_num(&q);
@@ -774,6 +985,7 @@ parse_vheader(struct slot *s, const char *line)
 	after = q + strlen(tok);
 	if (*after != ':')
 		return -1;
+	f->type = FLOW_TYPE_L3_L4;
 	if (strcmp(tok, "DROP") == 0) {
 		f->verdict = FLOW_DROPPED;
 		f->event_type = 1;
@@ -842,6 +1054,16 @@ layer_field(const char *line, const char *key, char *buf, size_t len)
 	return 0;
 }
 
+/* Whether the layer line is of layer name (exactly). */
+static int
+is_layer(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(line, name, n) == 0 && (line[n] == '\t' ||
+	    line[n] == ' ');
+}
+
 /* "IPv4\t{... SrcIP=... DstIP=...}", "TCP\t{... SrcPort=... SYN=true}" */
 static void
 parse_layer(struct slot *s, const char *line)
@@ -851,14 +1073,14 @@ parse_layer(struct slot *s, const char *line)
 	const char *p;
 	long long n;
 
-	if (starts(line, "IPv4\t") || starts(line, "IPv6\t")) {
+	if (is_layer(line, "IPv4") || is_layer(line, "IPv6")) {
 		f->ip_version = line[3] == '6' ? 2 : 1;
 		if (layer_field(line, "SrcIP", v, sizeof(v)) == 0)
 			f->src_ip = sdupz(s, v);
 		if (layer_field(line, "DstIP", v, sizeof(v)) == 0)
 			f->dst_ip = sdupz(s, v);
-	} else if (starts(line, "TCP\t") || starts(line, "UDP\t") ||
-	    starts(line, "SCTP\t")) {
+	} else if (is_layer(line, "TCP") || is_layer(line, "UDP") ||
+	    is_layer(line, "SCTP")) {
 		f->l4 = line[0] == 'T' ? FLOW_L4_TCP :
 		    line[0] == 'U' ? FLOW_L4_UDP : FLOW_L4_SCTP;
 		if (layer_field(line, "SrcPort", v, sizeof(v)) == 0) {
@@ -884,7 +1106,7 @@ parse_layer(struct slot *s, const char *line)
 				    strcmp(v, "true") == 0)
 					f->tcp_flags |= (uint16_t)(1u << i);
 		}
-	} else if (starts(line, "ICMPv4\t") || starts(line, "ICMPv6\t")) {
+	} else if (is_layer(line, "ICMPv4") || is_layer(line, "ICMPv6")) {
 		if (layer_field(line, "TypeCode", v, sizeof(v)) == 0)
 			parse_icmp(f, v, line[5] == '6');
 		else
@@ -893,13 +1115,30 @@ parse_layer(struct slot *s, const char *line)
 	}
 }
 
+/*
+ * Length of the layer name of a dissected layer line ("IPv4\t{...}"),
+ * 0 when line is not one.  Output copied from a web page often has the
+ * tab turned into spaces ("IPv4    {...}"), so any run of blanks goes.
+ */
+static size_t
+layer_name_len(const char *line)
+{
+	size_t n = 0, b;
+
+	if (!isupper((unsigned char)line[0]))
+		return 0;
+	while (isalnum((unsigned char)line[n]))
+		n++;
+	if (n >= 32)
+		return 0;
+	b = strspn(line + n, " \t");
+	return b > 0 && line[n + b] == '{' ? n : 0;
+}
+
 static int
 is_layer_line(const char *line)
 {
-	const char *tab = strchr(line, '\t');
-
-	return tab != NULL && tab[1] == '{' && tab - line < 32 &&
-	    isupper((unsigned char)line[0]);
+	return layer_name_len(line) > 0;
 }
 
 /* ----------------------------------------------------------- JSON (-j) */
@@ -1004,6 +1243,99 @@ json_summary(struct slot *s, struct json_object *sum)
 		f->tunnel_proto = jstr(o, "geneve") != NULL ? 2 : 1;
 }
 
+/* One end of a -j access log record: "srcEpID", "srcEpLabels" ... */
+static void
+json_l7_end(struct json_object *o, const char *pfx, struct l7_end *e)
+{
+	struct json_object *a, *v;
+	char key[32];
+	const char *l;
+	size_t i, n;
+
+	snprintf(key, sizeof(key), "%sEpID", pfx);
+	e->id = ju32(o, key);
+	snprintf(key, sizeof(key), "%sIdentity", pfx);
+	e->identity = ju32(o, key);
+	if (e->identity == 0) {
+		/* early versions spelled it "DstIdentity" */
+		snprintf(key, sizeof(key), "%c%sIdentity",
+		    toupper((unsigned char)pfx[0]), pfx + 1);
+		e->identity = ju32(o, key);
+	}
+	snprintf(key, sizeof(key), "%sEpLabels", pfx);
+	if (!json_object_object_get_ex(o, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return;
+	n = json_object_array_length(a);
+	for (i = 0; i < n && e->ns[0] == '\0'; i++) {
+		v = json_object_array_get_idx(a, i);
+		if (v == NULL || !json_object_is_type(v, json_type_string))
+			continue;
+		l = json_object_get_string(v);
+		l7_namespace(l, strlen(l), e->ns, sizeof(e->ns));
+	}
+}
+
+/*
+ * -j access log: {"type":"logRecord","observationPoint":"Ingress",
+ * "flowType":"Request","l7Proto":"http","srcEpID":0,...,"verdict":
+ * "Denied","http":{"Code":403,"Method":"PUT","URL":{"Scheme":"http",
+ * "Host":"x","Path":"/y",...}}}.
+ */
+static void
+json_l7(struct slot *s, struct json_object *o)
+{
+	struct flow *f = &s->rec.flow;
+	struct json_object *h, *u;
+	struct l7_end se, de;
+	const char *v, *proto, *op;
+	char url[1024];
+	int64_t n;
+	int ingress, response;
+
+	memset(&se, 0, sizeof(se));
+	memset(&de, 0, sizeof(de));
+	json_l7_end(o, "src", &se);
+	json_l7_end(o, "dst", &de);
+	op = jstr(o, "observationPoint");
+	ingress = op == NULL ? -1 : strcmp(op, "Ingress") == 0 ? 1 :
+	    strcmp(op, "Egress") == 0 ? 0 : -1;
+	response = (v = jstr(o, "flowType")) != NULL &&
+	    strcmp(v, "Response") == 0;
+	v = jstr(o, "verdict");
+	set_l7(s, response, ingress, v != NULL ? v : "", &se, &de);
+	proto = jstr(o, "l7Proto");
+	if (json_object_object_get_ex(o, "http", &h) &&
+	    json_object_is_type(h, json_type_object)) {
+		f->l7.kind = FLOW_L7_HTTP;
+		n = jint(h, "Code", 0);
+		if (n > 0 && n < 1000)
+			f->l7.http.code = (uint32_t)n;
+		if ((v = jstr(h, "Method")) != NULL)
+			f->l7.http.method = sdupz(s, v);
+		if (json_object_object_get_ex(h, "URL", &u) &&
+		    json_object_is_type(u, json_type_object)) {
+			const char *sch = jstr(u, "Scheme");
+			const char *host = jstr(u, "Host");
+			const char *path = jstr(u, "Path");
+			snprintf(url, sizeof(url), "%s%s%s%s",
+			    sch != NULL && *sch != '\0' ? sch : "",
+			    sch != NULL && *sch != '\0' ? "://" : "",
+			    host != NULL ? host : "", path != NULL ? path : "");
+			if (url[0] != '\0')
+				f->l7.http.url = sdupz(s, url);
+		}
+	} else if (json_object_object_get_ex(o, "dns", &h) &&
+	    json_object_is_type(h, json_type_object)) {
+		f->l7.kind = FLOW_L7_DNS;
+		if ((v = jstr(h, "Query")) != NULL)
+			f->l7.dns.query = sdupz(s, v);
+	} else if (json_object_object_get_ex(o, "kafka", &h) ||
+	    (proto != NULL && strcmp(proto, "kafka") == 0)) {
+		f->l7.kind = FLOW_L7_KAFKA;
+	}
+}
+
 static int
 parse_json(struct slot *s, const char *line, size_t len, char *errbuf,
     size_t errlen, const char *where)
@@ -1073,6 +1405,9 @@ parse_json(struct slot *s, const char *line, size_t len, char *errbuf,
 		f->dst.id = ju32(o, "dstID");
 		if (f->obs_point == 5)
 			f->src.id = ju32(o, "source");
+	} else if (strcmp(type, "logRecord") == 0) {
+		json_l7(s, o);
+		goto out;
 	} else if (strcmp(type, "agent") == 0) {
 		s->rec.kind = FLOW_EV_AGENT;
 		if ((v = jstr(o, "subtype")) != NULL)
@@ -1086,6 +1421,7 @@ parse_json(struct slot *s, const char *line, size_t len, char *errbuf,
 		s->rec.other.subtype = sdupz(s, type);
 		goto out;
 	}
+	f->type = FLOW_TYPE_L3_L4;
 	f->src.identity = ju32(o, "srcLabel");
 	f->dst.identity = ju32(o, "dstLabel");
 	json_summary(s, sum);
@@ -1177,6 +1513,8 @@ rebase(struct slot *dst, const struct slot *src)
 		&f->src_ip, &f->dst_ip, &f->src_mac, &f->dst_mac,
 		&f->summary, &f->iface_name, &f->file_name,
 		&f->drop_reason_text, &dst->rec.other.subtype,
+		&f->src.namespace, &f->dst.namespace, &f->l7.http.method,
+		&f->l7.http.url, &f->l7.dns.query,
 	};
 	size_t i;
 
@@ -1220,20 +1558,85 @@ strip_stamp(const char *line, int64_t *time_ns)
 	return line + 22;
 }
 
+/*
+ * What tools put before each line, and the line itself: the CI
+ * harness's "[YYYY-MM-DD HH:MM:SS] ", an RFC 3339 time as `kubectl logs
+ * --timestamps` writes it (with the "stdout F " of CRI log files after
+ * it), and the indentation of output pasted into documents.  The time,
+ * when there is one, goes to *time_ns; *indented says whether blanks
+ * were skipped.  A verbose drop's " [ IP-TRACE-ID=N" is written without
+ * a line end, so it starts the line after the header: skipped too.
+ */
+static const char *
+strip_prefixes(const char *line, int64_t *time_ns, int *indented)
+{
+	const char *p;
+	int64_t t;
+	size_t n;
+
+	line = strip_stamp(line, time_ns);
+	if (isdigit((unsigned char)line[0])) {
+		n = strcspn(line, " ");
+		if (n >= 20 && n <= 40 && line[n] == ' ' &&
+		    report_parse_rfc3339(line, n, &t) == 0) {
+			*time_ns = t;
+			line += n + 1;
+			if ((starts(line, "stdout ") ||
+			    starts(line, "stderr ")) &&
+			    (line[7] == 'F' || line[7] == 'P') &&
+			    line[8] == ' ')
+				line += 9;
+		}
+	}
+	*indented = *line == ' ' || *line == '\t';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (starts(line, "[ IP-TRACE-ID=")) {
+		p = line + 14;
+		while (isdigit((unsigned char)*p))
+			p++;
+		line = p;
+	}
+	return line;
+}
+
+/*
+ * Lines that are not events: the monitor's own preamble and log lines,
+ * kubectl's notes around `kubectl exec` (a Ctrl-C ends it with "command
+ * terminated with exit code 130"), and the monitor's complaints about
+ * an event it could not decode (it prints the event anyway).
+ */
 static int
 is_noise(const char *line)
 {
 	static const char *const noise[] = {
 		"Listening for events on ", "Press Ctrl-C to quit",
 		"level=", "Received an interrupt", "time=",
+		"Defaulted container ", "Unable to use a TTY",
+		"command terminated with exit code ",
+		"Error while parsing ", "Error while decoding ",
+		"[...]", "...",
 	};
 	size_t i;
 
-	if (line[0] == '\0' || line[0] == ' ')
-		return 1;	/* blank, or an indented decoder note */
+	if (line[0] == '\0')
+		return 1;
 	for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
 		if (starts(line, noise[i]))
 			return 1;
+	return 0;
+}
+
+/* Queue a record of an event that is not a flow (kind OTHER). */
+static int
+push_other(struct cilium_monitor_reader *r, const char *what, int64_t stamp)
+{
+	struct slot *s = push_slot(r);
+
+	s->rec.kind = FLOW_EV_OTHER;
+	s->rec.time_ns = stamp;
+	s->rec.other.subtype = what;
+	commit_slot(r, s);
 	return 0;
 }
 
@@ -1249,18 +1652,23 @@ process_line(struct cilium_monitor_reader *r, char *raw, size_t len,
 	struct slot *s;
 	const char *line;
 	int64_t stamp;
-	size_t lineno = cilkit_lines_lineno(r->lines);
-	int rc;
+	size_t lineno = cilkit_lines_lineno(r->lines), ndash;
+	int rc, indented, in_recorder = r->in_recorder;
 
 	snprintf(where, sizeof(where), "%s:%zu", r->name, lineno);
-	line = strip_stamp(raw, &stamp);
-	if (strspn(line, "-") >= 20 && line[strspn(line, "-")] == '\0') {
+	line = strip_prefixes(raw, &stamp, &indented);
+	r->in_recorder = 0;
+	ndash = strspn(line, "-");
+	if (ndash >= 20 && line[ndash] == '\0') {
 		flush_vblock(r);
 		r->seen_separator = 1;
 		r->vb.open = 1;
 		r->vb.line = lineno;
 		return 0;
 	}
+	/* "----" ends a recorder capture's dissection. */
+	if (ndash >= 3 && line[ndash] == '\0')
+		return 0;
 	if (is_noise(line))
 		return 0;
 	if (starts(line, "CPU ") && strstr(line, ": Lost ") != NULL) {
@@ -1302,6 +1710,10 @@ process_line(struct cilium_monitor_reader *r, char *raw, size_t len,
 		return 0;
 	}
 	if (is_layer_line(line)) {
+		if (in_recorder) {
+			r->in_recorder = 1;
+			return 0;
+		}
 		if (!r->vb.open) {
 			r->vb.open = 1;
 			r->vb.line = lineno;
@@ -1312,8 +1724,32 @@ process_line(struct cilium_monitor_reader *r, char *raw, size_t len,
 	}
 	/* Hex dump lines (--hex): "00000000  45 00 ..." */
 	if (strlen(line) > 10 && strspn(line, "0123456789abcdef") == 8 &&
-	    line[8] == ' ')
+	    line[8] == ' ') {
+		r->in_recorder = in_recorder;
 		return 0;
+	}
+	if (starts(line, "Recorder capture: ")) {
+		/* pcap recorder event; its layers follow, then "----" */
+		flush_vblock(r);
+		r->in_recorder = 1;
+		return push_other(r, "capture", stamp);
+	}
+	/*
+	 * Other "CPU NN: ..." lines: socket traces ("CPU 01: [pre-xlate-fwd]
+	 * cgroup_id: ...") of -v and "Unknown event" of newer message types.
+	 * Debug captures after a NAT46/64: "== v4->v6 N: ...".  The pre-1.0
+	 * monitor's trace lines: "from [container N / endpoint N]",
+	 * "pre-proxy port N [endpoint N]", "to host, policy-skip=0".
+	 */
+	if (starts(line, "CPU ") && isdigit((unsigned char)line[4]))
+		return push_other(r, strstr(line, "] cgroup_id: ") != NULL ?
+		    "trace-sock" : "unknown", stamp);
+	if (starts(line, "== v4->v6 ") || starts(line, "== v6->v4 "))
+		return push_other(r, "capture", stamp);
+	if (starts(line, "from [") || starts(line, "pre-proxy port ") ||
+	    starts(line, "post-proxy port ") ||
+	    starts(line, "to host, policy-skip="))
+		return push_other(r, "trace", stamp);
 	s = push_slot(r);
 	s->rec.time_ns = stamp;
 	s->rec.flow.time_ns = stamp;
@@ -1329,8 +1765,11 @@ process_line(struct cilium_monitor_reader *r, char *raw, size_t len,
 	} else if ((starts(line, "<- ") || starts(line, "-> ") ||
 	    starts(line, "?? ")) && (starts(line + 3, "Request ") ||
 	    starts(line + 3, "Response "))) {
-		s->rec.kind = FLOW_EV_OTHER;	/* L7 access log */
-		rc = 0;
+		rc = parse_l7(s, line);
+		if (rc < 0)
+			rc = cilkit_fail(errbuf, errlen, CILKIT_EINVAL,
+			    "%s: proxy access log without its endpoints or "
+			    "verdict", where);
 	} else if (starts(line, "-> ") || starts(line, "<- ")) {
 		rc = parse_trace(s, line);
 	} else if (starts(line, "Policy verdict log: ")) {
@@ -1341,6 +1780,9 @@ process_line(struct cilium_monitor_reader *r, char *raw, size_t len,
 		s->rec.kind = FLOW_EV_AGENT;
 		s->rec.other.subtype = sdupz(s, sub);
 		rc = 0;
+	} else if (indented) {
+		/* "  Packet has been truncated": a decoder note */
+		return 0;
 	} else {
 		rc = cilkit_fail(errbuf, errlen, CILKIT_EINVAL,
 		    "%s: not cilium monitor output: \"%.40s%s\"", where, line,
@@ -1407,7 +1849,7 @@ cilium_monitor_sniff(const void *buf, size_t n)
 	const char *p = buf, *end = p + n, *nl;
 	char line[512];
 	size_t len, i;
-	int lines = 0;
+	int lines = 0, indented;
 	int64_t stamp;
 
 	while (p < end && lines < 8) {
@@ -1422,12 +1864,18 @@ cilium_monitor_sniff(const void *buf, size_t n)
 		if (line[0] == '\0')
 			continue;
 		{
-			const char *l = strip_stamp(line, &stamp);
+			const char *l = strip_prefixes(line, &stamp,
+			    &indented);
+			if (l[0] == '\0')
+				continue;
+			/* -j: proxy access logs and agent events have no
+			 * "cpu" */
 			if (l[0] == '{')
 				return strstr(l, "\"flow\":") == NULL &&
 				    strstr(l, "\"type\":\"") != NULL &&
 				    (strstr(l, "\"cpu\":\"CPU") != NULL ||
-				    strstr(l, "\"type\":\"agent\"") != NULL);
+				    strstr(l, "\"type\":\"agent\"") != NULL ||
+				    strstr(l, "\"type\":\"logRecord\"") != NULL);
 			for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 				if (starts(l, marks[i]))
 					return true;

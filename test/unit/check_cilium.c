@@ -518,6 +518,224 @@ START_TEST(test_mon_bad_input)
 }
 END_TEST
 
+/*
+ * Shapes of monitor output met in public issues, docs and CI logs (the
+ * values here are made up): one case per shape, with what the reader
+ * must make of it.  Numbers are checked when not -1, strings when not
+ * NULL ("" = must be absent); all concern the first flow record.
+ */
+#define DROP_LINE "xx drop (Policy denied) flow 0x1f to endpoint 9, ifindex " \
+	"4, file bpf_lxc.c:88, , identity 300->400: 10.1.0.2:33000 -> " \
+	"10.2.0.3:443 tcp SYN\n"
+#define SEP "-------------------------------------------------------------" \
+	"-----------------\n"
+
+static const struct mon_case {
+	const char *name, *text;
+	int flows, drops, errors;
+	int verdict, type, l4;
+	long long reason, sport, dport, src_identity, dst_identity;
+	const char *rtext, *src_ip, *dst_ip;
+	long long time_s;
+} mon_cases[] = {
+	{ "IPv6 with ports", "xx drop (Policy denied) flow 0x5 to endpoint "
+	    "12, ifindex 4, file bpf_lxc.c:88, , identity 300->400: "
+	    "[fd00:10::5]:40000 -> [fd00:10::9]:8080 tcp SYN\n",
+	    1, 1, 0, FLOW_DROPPED, FLOW_TYPE_L3_L4, FLOW_L4_TCP, 133, 40000,
+	    8080, 300, 400, "", "fd00:10::5", "fd00:10::9", -1 },
+	{ "IPv6 verdict", "Policy verdict log: flow 0x0 local EP ID 31, "
+	    "remote ID remote-node, proto 6, ingress, action deny, auth: "
+	    "disabled, match none, [fd00:1::22]:58416 -> [fd00:2::9]:9090 "
+	    "tcp SYN\n",
+	    1, 1, 0, FLOW_DROPPED, FLOW_TYPE_L3_L4, FLOW_L4_TCP, 133, 58416,
+	    9090, FLOW_ID_REMOTE_NODE, -1, "", "fd00:1::22", "fd00:2::9",
+	    -1 },
+	{ "kubectl exec notes", "Defaulted container \"cilium-agent\" out "
+	    "of: cilium-agent, config (init), mount-cgroup (init)\n"
+	    "Unable to use a TTY - input is not a terminal or the right kind "
+	    "of file\n" DROP_LINE "command terminated with exit code 130\n",
+	    1, 1, 0, FLOW_DROPPED, -1, FLOW_L4_TCP, 133, 33000, 443, 300, 400,
+	    NULL, "10.1.0.2", "10.2.0.3", -1 },
+	{ "slog and logrus lines", "time=2025-01-02T03:04:05Z level=info "
+	    "msg=\"Initializing dissection cache...\" subsys=monitor\n"
+	    "time=\"2025-01-02T03:04:05Z\" level=info msg=x\n" DROP_LINE,
+	    1, 1, 0, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+	{ "indented paste", "    Listening for events on 4 CPUs with 64x4096 "
+	    "of shared memory\n    Press Ctrl-C to quit\n\n    " DROP_LINE
+	    "\t" DROP_LINE "    [...]\n",
+	    2, 2, 0, -1, -1, -1, 133, 33000, 443, -1, -1, NULL, "10.1.0.2",
+	    NULL, -1 },
+	{ "kubectl logs --timestamps", "2025-03-04T05:06:07.123456789Z "
+	    DROP_LINE,
+	    1, 1, 0, -1, -1, -1, 133, -1, 443, -1, -1, NULL, NULL, NULL,
+	    1741064767 },
+	{ "CRI log file", "2025-03-04T05:06:07.5+00:00 stdout F " DROP_LINE,
+	    1, 1, 0, -1, -1, -1, 133, -1, 443, -1, -1, NULL, NULL, NULL,
+	    1741064767 },
+	{ "CRLF line ends", "xx drop (Policy denied) to endpoint 1, identity "
+	    "2->3: 1.1.1.1:1 -> 2.2.2.2:2 tcp SYN\r\n",
+	    1, 1, 0, -1, -1, FLOW_L4_TCP, 133, 1, 2, 2, 3, NULL, NULL,
+	    "2.2.2.2", -1 },
+	{ "extended error code", "xx drop (FIB lookup failed, 4) flow 0x2 to "
+	    "endpoint 0, ifindex 67, file bpf_lxc.c:1328, , identity "
+	    "15000->world: 10.42.0.7:8080 -> 192.168.4.1:46870 tcp SYN, ACK\n",
+	    1, 1, 0, -1, -1, FLOW_L4_TCP, 169, 8080, 46870, 15000,
+	    FLOW_ID_WORLD, "", NULL, "192.168.4.1", -1 },
+	{ "code without a text", "xx drop (250, 3) flow 0x0 to endpoint 0, "
+	    "ifindex 2, file 7:12, , identity 1->2: 10.0.0.1 -> 10.0.0.2\n",
+	    1, 1, 0, FLOW_DROPPED, -1, FLOW_L4_NONE, 250, -1, -1, 1, 2, "",
+	    "10.0.0.1", "10.0.0.2", -1 },
+	{ "text newer than the table", "xx drop (Some future reason) flow "
+	    "0x0 to endpoint 0, , identity 1->2: 10.0.0.1 -> 10.0.0.2\n",
+	    1, 1, 0, FLOW_DROPPED, -1, -1, 0, -1, -1, -1, -1,
+	    "Some future reason", NULL, NULL, -1 },
+	{ "drop with ip-trace-id", "xx drop (Policy denied) flow 0x1 to "
+	    "endpoint 0, ifindex 3, file bpf_lxc.c:9,  [ ip-trace-id = 77 ], "
+	    "identity 500->world: 10.1.0.2:33000 -> 10.2.0.3:443 tcp SYN\n",
+	    1, 1, 0, -1, -1, FLOW_L4_TCP, 133, 33000, 443, 500, FLOW_ID_WORLD,
+	    NULL, "10.1.0.2", "10.2.0.3", -1 },
+	{ "trace with ip-trace-id", "-> overlay flow 0x1 , identity 500->600 "
+	    "[ ip-trace-id = 18446744073709551615 ] state new ifindex "
+	    "cilium_vxlan orig-ip 0.0.0.0: 10.1.0.2:33000 -> 10.2.0.3:443 tcp "
+	    "SYN\n",
+	    1, 0, 0, FLOW_FORWARDED, FLOW_TYPE_L3_L4, FLOW_L4_TCP, 0, 33000,
+	    443, 500, 600, NULL, NULL, "10.2.0.3", -1 },
+	{ "IPsec is not ICMP", "xx drop (Policy denied) flow 0x0 to endpoint "
+	    "0, , identity 1->2: 10.0.0.1:0 -> 10.0.0.2:0 IPsecESP\n",
+	    1, 1, 0, -1, -1, FLOW_L4_NONE, 133, -1, -1, -1, -1, NULL, NULL,
+	    NULL, -1 },
+	{ "L2 summary", "xx drop (Unsupported L2 protocol) flow 0x0 to "
+	    "endpoint 0, ifindex 2, file bpf_host.c:1203, , identity "
+	    "host->world: 0a:1b:2c:3d:4e:5f -> 01:80:c2:00:00:00 LLC\n",
+	    1, 1, 0, -1, -1, FLOW_L4_NONE, 166, -1, -1, FLOW_ID_HOST,
+	    FLOW_ID_WORLD, NULL, "", "", -1 },
+	{ "L7 denied", "<- Request http from 0 ([k8s:app=a "
+	    "k8s:io.kubernetes.pod.namespace=shop]) to 77 "
+	    "([k8s:io.kubernetes.pod.namespace=shop k8s:app=b]), identity "
+	    "1001->1002, verdict Denied DELETE http://b.shop/x => 403\n",
+	    1, 1, 0, FLOW_DROPPED, FLOW_TYPE_L7, -1, 0, -1, -1, 1001, 1002,
+	    "", NULL, NULL, -1 },
+	{ "L7 response swapped", "<- Response http to 0 ([k8s:app=a]) from "
+	    "77 ([k8s:app=b]), identity 1001->1002, verdict Forwarded GET "
+	    "http://b/ => 200\n",
+	    1, 0, 0, FLOW_FORWARDED, FLOW_TYPE_L7, -1, 0, -1, -1, 1002, 1001,
+	    NULL, NULL, NULL, -1 },
+	{ "L7 generic fields", "-> Request http from 5 ([k8s:app=c]) to 0 "
+	    "([reserved:world]), identity 1003->2, verdict Forwarded "
+	    "method:POST url:/y length:3\n",
+	    1, 0, 0, FLOW_FORWARDED, FLOW_TYPE_L7, -1, 0, -1, -1, 1003, 2,
+	    NULL, NULL, NULL, -1 },
+	{ "L7 DNS denied", "-> Request dns from 5 ([k8s:app=c]) to 0 "
+	    "([k8s:k8s-app=kube-dns]), identity 1003->1004, verdict Denied "
+	    "DNS Query: evil.example. A\n",
+	    1, 1, 0, FLOW_DROPPED, FLOW_TYPE_L7, -1, 0, -1, -1, 1003, 1004,
+	    NULL, NULL, NULL, -1 },
+	{ "L7 cut short", "<- Request http from x\n-> Request http from 1 "
+	    "([a]) to 2 ([b]), identity 3->4\n",
+	    0, 0, 2, -1, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+	{ "JSON access log", "{\"type\":\"logRecord\",\"observationPoint\":"
+	    "\"Ingress\",\"flowType\":\"Request\",\"l7Proto\":\"http\","
+	    "\"srcEpID\":0,\"srcEpLabels\":[\"k8s:io.kubernetes.pod.namespace="
+	    "shop\"],\"srcIdentity\":1001,\"dstEpID\":77,\"dstEpLabels\":[],"
+	    "\"dstIdentity\":1002,\"verdict\":\"Denied\",\"http\":{\"Code\":"
+	    "403,\"Method\":\"PUT\",\"URL\":{\"Scheme\":\"http\",\"Host\":\"b\","
+	    "\"Path\":\"/z\"}}}\n",
+	    1, 1, 0, FLOW_DROPPED, FLOW_TYPE_L7, -1, 0, -1, -1, 1001, 1002,
+	    NULL, NULL, NULL, -1 },
+	{ "JSON access log, 2018 keys", "{\"type\":\"logRecord\","
+	    "\"observationPoint\":\"Egress\",\"flowType\":\"Response\","
+	    "\"l7Proto\":\"kafka\",\"srcEpID\":0,\"srcIdentity\":8,\"dstEpID\":"
+	    "9,\"DstIdentity\":7,\"verdict\":\"Forwarded\",\"kafka\":{}}\n",
+	    1, 0, 0, FLOW_FORWARDED, FLOW_TYPE_L7, -1, 0, -1, -1, 7, 8, NULL,
+	    NULL, NULL, -1 },
+	{ "JSON drop is L3/L4", "{\"cpu\":\"CPU 02:\",\"type\":\"drop\","
+	    "\"reason\":\"Stale or unroutable IP\",\"source\":5,\"srcLabel\":"
+	    "6,\"dstLabel\":2,\"summary\":{\"l3\":{\"src\":\"fd00::1\",\"dst\":"
+	    "\"fd00::2\"}}}\n",
+	    1, 1, 0, FLOW_DROPPED, FLOW_TYPE_L3_L4, -1, 151, -1, -1, 6, 2, "",
+	    "fd00::1", "fd00::2", -1 },
+	{ "JSON capture", "{\"cpu\":\"CPU 01:\",\"type\":\"capture\",\"mark\":"
+	    "\"0x1\",\"message\":\"Delivery to ifindex 5\",\"source\":7,"
+	    "\"bytes\":66,\"summary\":\"10.0.0.1:1 -> 10.0.0.2:2 tcp SYN\","
+	    "\"prefix\":\"-> lxc1\"}\n" DROP_LINE,
+	    1, 1, 0, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+	{ "socket trace, unknown event", "CPU 02: [pre-xlate-fwd] cgroup_id: "
+	    "4242 sock_cookie: 99, dst [10.96.0.10]:53 udp \n"
+	    "CPU 03: Unknown event: [9 0 0 0]\n" DROP_LINE,
+	    1, 1, 0, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+	{ "NAT46 capture", "== v4->v6 5: 10.0.0.1:1 -> 10.0.0.2:2 udp\n"
+	    "== v6->v4 5: [fd00::1]:1 -> [fd00::2]:2 udp\n",
+	    0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+	{ "recorder capture", "Recorder capture: dir:egress rule:1 ts:100 "
+	    "caplen:60 len:60\nIPv4\t{Contents=[..20..] SrcIP=10.9.9.9 "
+	    "DstIP=10.8.8.8 Protocol=TCP}\nTCP\t{SrcPort=1 DstPort=2 "
+	    "SYN=true}\n----\nCPU 00: MARK 0x0 FROM 9 DROP: 74 bytes, reason "
+	    "Policy denied, identity 300->400\nIPv4\t{SrcIP=10.3.3.3 "
+	    "DstIP=10.4.4.4 Protocol=UDP}\n",
+	    1, 1, 0, -1, -1, -1, 133, -1, -1, 300, 400, NULL, "10.3.3.3",
+	    "10.4.4.4", -1 },
+	{ "pre-1.0 monitor", "from [container 12 / endpoint 3456]\ndrop "
+	    "[ifindex 12 / endpoint 3456] (Policy denied)\npre-proxy port "
+	    "20480 [endpoint 3456]\npost-proxy port 4135 [endpoint 3456]\nto "
+	    "host, policy-skip=0\nfrom [seclabel 1] > [container 3456]\n",
+	    1, 1, 0, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+	{ "layers with blanks for tabs", "CPU 01: MARK 0x1 FROM 7 "
+	    "to-endpoint: 98 bytes (98 captured), state new, interface lxcab, "
+	    ", identity 300->400, orig-ip 10.1.1.1, to endpoint 7\n"
+	    "IPv4    {Contents=[..20..] SrcIP=10.1.1.1 DstIP=10.1.1.2 "
+	    "Protocol=ICMPv4}\nICMPv4  {TypeCode=EchoRequest Id=1 Seq=1}\n",
+	    1, 0, 0, FLOW_FORWARDED, -1, FLOW_L4_ICMPV4, -1, -1, -1, 300, 400,
+	    NULL, "10.1.1.1", "10.1.1.2", -1 },
+	{ "verbose drop, IP-TRACE-ID and a note", SEP "CPU 00: MARK 0x0 FROM "
+	    "9 DROP: 74 bytes, reason Policy denied, identity 300->400, to "
+	    "endpoint 9\n [ IP-TRACE-ID=55IPv4\t{SrcIP=10.3.3.3 DstIP=10.4.4.4 "
+	    "Protocol=TCP}\nTCP\t{SrcPort=5 DstPort=6 SYN=true}\n  Packet has "
+	    "been truncated\n" SEP,
+	    1, 1, 0, FLOW_DROPPED, -1, FLOW_L4_TCP, 133, 5, 6, 300, 400, NULL,
+	    "10.3.3.3", "10.4.4.4", -1 },
+	{ "bad: unknown line not indented", "hello\n" DROP_LINE
+	    "42 is not an event\n",
+	    1, 1, 2, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
+};
+
+START_TEST(test_mon_shapes)
+{
+	const struct mon_case *c = &mon_cases[_i];
+	static struct recs rs;
+	struct flow *f;
+
+	read_string(c->text, &rs);
+	ck_assert_msg(rs.flows == c->flows && rs.drops == c->drops &&
+	    rs.errors == c->errors, "%s: %d flows, %d drops, %d errors (%s)",
+	    c->name, rs.flows, rs.drops, rs.errors, rs.err);
+	if (rs.n == 0)
+		return;
+	f = &rs.r[0].flow;
+#define NUM(field, want) \
+	ck_assert_msg((want) == -1 || (long long)(field) == (want), \
+	    "%s: %s is %lld, not %lld", c->name, #field, \
+	    (long long)(field), (long long)(want))
+#define STR(got, want) \
+	ck_assert_msg((want) == NULL || strcmp((got), (want)) == 0, \
+	    "%s: %s is \"%s\", not \"%s\"", c->name, #got, (got), \
+	    (want) ? (want) : "")
+	NUM(f->verdict, c->verdict);
+	NUM(f->type, c->type);
+	NUM(f->l4, c->l4);
+	NUM(f->drop_reason, c->reason);
+	NUM(f->sport, c->sport);
+	NUM(f->dport, c->dport);
+	NUM(f->src.identity, c->src_identity);
+	NUM(f->dst.identity, c->dst_identity);
+	NUM(rs.r[0].time_ns / 1000000000LL, c->time_s);
+	STR(rs.reason_text[0], c->rtext);
+	STR(rs.src_ip[0], c->src_ip);
+	STR(rs.dst_ip[0], c->dst_ip);
+#undef NUM
+#undef STR
+}
+END_TEST
+
 START_TEST(test_mon_sniff)
 {
 	const char *yes[] = {
@@ -527,6 +745,11 @@ START_TEST(test_mon_sniff)
 		"[2018-09-17 14:47:26] CPU 01: MARK 0xa FROM 0 from-host: 7\n",
 		"{\"cpu\":\"CPU 01:\",\"type\":\"drop\",\"reason\":\"x\"}\n",
 		"\n\n-> endpoint 1 flow 0x0 , identity 1->2 state new\n",
+		"    xx drop (Policy denied) flow 0x0 to endpoint 0, ...\n",
+		"Defaulted container \"cilium-agent\" out of: a, b\n"
+		"xx drop (Policy denied) flow 0x0 to endpoint 0, ...\n",
+		"{\"type\":\"logRecord\",\"observationPoint\":\"Ingress\"}\n",
+		"2025-03-04T05:06:07Z xx drop (Policy denied) flow 0x0\n",
 	};
 	const char *no[] = {
 		"{\"flow\":{\"time\":\"2021-06-16T16:52:13Z\",\"verdict\":"
@@ -568,6 +791,8 @@ cilium_suite(void)
 	tcase_add_test(tm, test_mon_json);
 	tcase_add_test(tm, test_mon_bad_input);
 	tcase_add_test(tm, test_mon_sniff);
+	tcase_add_loop_test(tm, test_mon_shapes, 0,
+	    sizeof(mon_cases) / sizeof(mon_cases[0]));
 	suite_add_tcase(s, tm);
 	return s;
 }
