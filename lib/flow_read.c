@@ -143,6 +143,7 @@ struct pctx {
 	/* per-flow state resolved after the flow object */
 	bool have_desc;
 	uint32_t desc;
+	const char *desc_text;	/* a drop_reason_desc name we do not know */
 	bool have_drop_reason;
 	uint32_t drop_reason;
 	bool have_is_reply;
@@ -382,13 +383,38 @@ get_bool(struct pctx *c, bool *out)
 }
 
 /*
+ * The value of the enum name s (n bytes): memoized per enum, a quoted
+ * number taken as that number; -1 for a name we do not know.
+ */
+static int
+enum_of(struct pctx *c, int which, const char *s, size_t n)
+{
+	struct enum_memo *m = &c->s->enums[which];
+	int e;
+
+	if (n > 0 && n == m->n && memcmp(s, m->s, n) == 0)
+		return m->v;
+	e = flow_enum_parse(which, s, n);
+	if (e >= 0 && n > 0 && n < sizeof(m->s)) {
+		memcpy(m->s, s, n);
+		m->n = (uint8_t)n;
+		m->v = e;
+	}
+	if (e < 0 && n > 0 && n < 10 && strspn(s, "0123456789") == n) {
+		/* a quoted number: the same value */
+		for (e = 0; *s != '\0'; s++)
+			e = e * 10 + (*s - '0');
+	}
+	return e;
+}
+
+/*
  * An enum: its proto name, or a number (kept even without a name).  An
  * unknown name (a newer producer) gives *known = false and *out 0.
  */
 static int
 get_enum(struct pctx *c, int which, int *out, bool *known)
 {
-	struct enum_memo *m;
 	const char *s;
 	size_t n;
 	int32_t v;
@@ -397,23 +423,7 @@ get_enum(struct pctx *c, int which, int *out, bool *known)
 	if (flow_json_peek(&c->j) == '"') {
 		if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
 			return rc;
-		m = &c->s->enums[which];
-		if (n > 0 && n == m->n && memcmp(s, m->s, n) == 0) {
-			e = m->v;
-		} else {
-			e = flow_enum_parse(which, s, n);
-			if (e >= 0 && n > 0 && n < sizeof(m->s)) {
-				memcpy(m->s, s, n);
-				m->n = (uint8_t)n;
-				m->v = e;
-			}
-		}
-		if (e < 0 && n > 0 && n < 10 &&
-		    strspn(s, "0123456789") == n) {
-			/* a quoted number: the same value */
-			for (e = 0; *s != '\0'; s++)
-				e = e * 10 + (*s - '0');
-		}
+		e = enum_of(c, which, s, n);
 		if (known != NULL)
 			*known = e >= 0;
 		*out = e >= 0 ? e : 0;
@@ -1152,7 +1162,8 @@ flow_member(struct pctx *c, void *obj, int id)
 	    1ull << F_FILE | 1ull << F_INTERFACE | 1ull << F_PROXY_PORT |
 	    1ull << F_SUMMARY;
 	struct flow *f = obj;
-	bool known;
+	const char *s;
+	size_t n;
 	int v, rc;
 
 	if ((detail >> id & 1) && skipped(c, FLOW_SKIP_DETAIL))
@@ -1216,11 +1227,13 @@ flow_member(struct pctx *c, void *obj, int id)
 			c->have_desc = true;
 			return get_u32(c, &c->desc);
 		}
-		if ((rc = get_enum(c, FLOW_ENUM_DROP_REASON, &v, &known)) < 0)
+		if ((rc = flow_json_string(&c->j, &s, &n)) < 0)
 			return rc;
-		if (known) {
+		if ((v = enum_of(c, FLOW_ENUM_DROP_REASON, s, n)) >= 0) {
 			c->have_desc = true;
 			c->desc = (uint32_t)v;
+		} else if (n > 0) {
+			c->desc_text = s;	/* newer than our table */
 		}
 		return 0;
 	case F_IS_REPLY:
@@ -1251,6 +1264,13 @@ flow_finish(struct pctx *c, struct flow *f)
 		f->drop_reason = c->desc;
 	else if (c->have_drop_reason)
 		f->drop_reason = c->drop_reason;
+	else if (f->event_type == 1 && f->event_subtype > 0)
+		/* a drop event's sub type is its drop reason (section 6) */
+		f->drop_reason = (uint32_t)f->event_subtype;
+	/* A name newer than our table, unless a code we know says more. */
+	if (c->desc_text != NULL && (f->drop_reason == 0 ||
+	    flow_drop_reason_name(f->drop_reason) == NULL))
+		f->drop_reason_text = c->desc_text;
 	if (c->have_is_reply)
 		f->is_reply = c->is_reply;
 	else if (c->reply)

@@ -277,6 +277,23 @@ w_time(struct report_wbuf *w, bool *first, const char *k, int64_t t)
 	report_wbuf_c(w, '"');
 }
 
+/*
+ * Whether s looks like a proto enum value name (DROP_SOMETHING_NEW):
+ * upper case letters, digits and '_'.  A monitor message such as
+ * "Policy denied" is not one.
+ */
+static bool
+enum_token(const char *s)
+{
+	if (s == NULL || *s < 'A' || *s > 'Z')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_'))
+			return false;
+	return true;
+}
+
 /* The Flow object's members (without braces), into w. */
 static void
 w_flow(struct report_wbuf *w, const struct flow *fl)
@@ -359,8 +376,16 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 		m_u(w, &g, "line", fl->file_line);
 		report_wbuf_c(w, '}');
 	}
-	m_enum(w, &f, "drop_reason_desc", fl->drop_reason,
-	    flow_drop_reason_name(fl->drop_reason));
+	if ((fl->drop_reason == 0 ||
+	    flow_drop_reason_name(fl->drop_reason) == NULL) &&
+	    enum_token(fl->drop_reason_text)) {
+		/* a reason newer than our table, by the name it came with */
+		report_wbuf_key(w, &f, "drop_reason_desc");
+		report_wbuf_json_str(w, fl->drop_reason_text);
+	} else {
+		m_enum(w, &f, "drop_reason_desc", fl->drop_reason,
+		    flow_drop_reason_name(fl->drop_reason));
+	}
 	if (fl->is_reply == 0 || fl->is_reply == 1) {
 		report_wbuf_key(w, &f, "is_reply");
 		if (fl->is_reply)
