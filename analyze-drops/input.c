@@ -179,6 +179,40 @@ read_flow_lines(FILE *fp, const char *name, const char *prefix, size_t n,
 	cilkit_lines_free(lr);
 }
 
+/*
+ * Pretty-printed flows (`hubble observe -o json | jq .`): the library
+ * reader takes them object by object.  Few and small: no prefilter.
+ */
+static void
+read_flow_objects(FILE *fp, const char *name, const char *prefix,
+    size_t n, struct report_drops *d, struct stream_stats *st)
+{
+	struct flow_reader *r;
+	struct flow_record rec;
+	char eb[CILKIT_ERRBUF_SIZE];
+	int rc;
+
+	if ((r = flow_reader_new_prefixed(fp, name, prefix, n)) == NULL)
+		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	if (st->cancel != NULL)
+		flow_reader_set_cancel(r, st->cancel);
+	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0) {
+		if (rc == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+		if (rc < 0) {
+			bad_line(st, eb);
+			if (rc == CILKIT_EIO)
+				break;
+			continue;
+		}
+		st->records++;
+		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
+			cli_errx(CILKIT_EXIT_IO, "out of memory");
+	}
+	st->cancelled = flow_reader_cancelled(r);
+	flow_reader_free(r);
+}
+
 /* cilium monitor output, text or -j. */
 static void
 read_monitor(FILE *fp, const char *name, const char *prefix, size_t n,
@@ -265,6 +299,8 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 	}
 	if (cilium_monitor_sniff(prefix, n))
 		read_monitor(fp, name, prefix, n, d, &st);
+	else if (flow_sniff_multiline(prefix, n))
+		read_flow_objects(fp, name, prefix, n, d, &st);
 	else
 		read_flow_lines(fp, name, prefix, n, d, &st);
 	if (st.cancelled) {

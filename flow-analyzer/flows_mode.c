@@ -585,8 +585,15 @@ parallel_threads(const struct fa_opts *o, const struct fa_input *in,
 
 	if (o->export_fmt == FA_EXPORT_CSV || o->export_fmt == FA_EXPORT_FLOWS)
 		return 1;
+	char head[4096];
+	ssize_t k;
+
 	if (in->fp == stdin || fstat(fileno(in->fp), sb) < 0 ||
 	    !S_ISREG(sb->st_mode) || sb->st_size <= 0)
+		return 1;
+	/* Pretty-printed objects span lines: not cut at line boundaries. */
+	k = pread(fileno(in->fp), head, sizeof(head), 0);
+	if (k > 0 && flow_sniff_multiline(head, (size_t)k))
 		return 1;
 	if (env != NULL && env[0] >= '1' && env[0] <= '9') {
 		n = atoi(env);

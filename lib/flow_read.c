@@ -1591,6 +1591,21 @@ struct flow_reader {
 	struct flow_scratch *s;
 	const volatile sig_atomic_t *cancel;	/* set: stop reading */
 	bool cancelled;
+	/*
+	 * Pretty-printed input (flow_sniff_multiline): a record is one
+	 * top-level object, however many lines it takes.  scan: bytes of
+	 * buf[start..] looked at; depth, in_str, esc: where the scan is in
+	 * the object; obj: the object started at start; nl: newlines
+	 * scanned since start.
+	 */
+	bool mode_known;
+	bool objects;
+	size_t scan;
+	int depth;
+	bool in_str, esc, obj;
+	bool midline;		/* bytes scanned since the last newline */
+	bool discard;		/* the object is over max_line: drop it */
+	size_t nl;
 };
 
 struct flow_reader *
@@ -1733,6 +1748,184 @@ line_done(struct flow_reader *r, char *p, size_t len, struct flow_record *rec,
 	return parse_mut(r->s, p, len, rec, &src, eb, el);
 }
 
+/* Whether p[0..len) holds only blanks (and a BOM when first). */
+static bool
+blank_line(const char *p, size_t len, bool first)
+{
+	size_t i = 0;
+
+	if (first && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+/*
+ * Make room in the buffer and read more (object mode).  Returns 1 when
+ * bytes came or the end was reached, 0 when cancelled, or a negative
+ * error.  keep: the bytes from start on are still needed.
+ */
+static int
+objects_fill(struct flow_reader *r, char *eb, size_t el)
+{
+	size_t ncap;
+	ssize_t n;
+	char *nb;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->fill - r->start);
+		r->fill -= r->start;
+		r->start = 0;
+	}
+	if (r->fill == r->cap) {
+		ncap = r->cap * 2;
+		if (ncap > r->max_line + READ_BLOCK)
+			ncap = r->max_line + READ_BLOCK;
+		if (ncap > r->cap) {
+			if ((nb = realloc(r->buf, ncap)) == NULL)
+				return cilkit_fail(eb, el, CILKIT_ENOMEM,
+				    "%s: out of memory", r->name);
+			r->buf = nb;
+			r->cap = ncap;
+		}
+	}
+	n = fill_more(r);
+	if (n == -2) {
+		r->cancelled = true;
+		r->eof = true;
+		r->start = r->fill = r->scan = 0;
+		return 0;
+	}
+	if (n < 0)
+		return cilkit_fail(eb, el, CILKIT_EIO, "%s: read error",
+		    r->name);
+	if (n == 0)
+		r->eof = true;
+	r->fill += (size_t)n;
+	return 1;
+}
+
+/*
+ * The next record of pretty-printed input: one top-level object, its
+ * lines as they are (JSON whitespace), in an array ("[", "," and "]"
+ * between objects are skipped) or not.  Anything else at the top level
+ * is returned up to the end of its line, for the parser to name.  The
+ * message of a bad object gives the line it starts on.
+ */
+static int
+objects_next(struct flow_reader *r, struct flow_record *rec, char *eb,
+    size_t el)
+{
+	struct line_src src;
+	char *p, c;
+	size_t len;
+	int rc;
+
+again:
+	for (;;) {
+		p = r->buf + r->start;
+		/* Between objects: blanks, the array's punctuation, a BOM. */
+		while (!r->obj && r->scan < r->fill - r->start) {
+			c = p[r->scan];
+			r->midline = c != '\n';
+			if (c == '\n') {
+				r->line++;
+			} else if (c != ' ' && c != '\t' && c != '\r' &&
+			    c != ',' && c != '[' && c != ']' &&
+			    !(r->line == 0 && r->start + r->scan == 0 &&
+			    r->fill - r->start >= 3 &&
+			    memcmp(p, "\xef\xbb\xbf", 3) == 0)) {
+				r->start += r->scan;
+				p = r->buf + r->start;
+				r->scan = 0;
+				r->obj = true;
+				r->depth = 0;
+				r->in_str = r->esc = false;
+				r->nl = 0;
+				break;
+			} else if (c == '\xef') {
+				r->scan += 2;	/* the BOM */
+			}
+			r->scan++;
+		}
+		if (!r->obj) {
+			r->start += r->scan;
+			r->scan = 0;
+		}
+		/* In an object: find its end. */
+		while (r->obj && r->scan < r->fill - r->start) {
+			c = p[r->scan++];
+			r->midline = c != '\n';
+			if (c == '\n')
+				r->nl++;
+			if (r->in_str) {
+				if (r->esc)
+					r->esc = false;
+				else if (c == '\\')
+					r->esc = true;
+				else if (c == '"')
+					r->in_str = false;
+				continue;
+			}
+			if (c == '"') {
+				r->in_str = true;
+			} else if (c == '{' || c == '[') {
+				r->depth++;
+			} else if (c == '}' || c == ']') {
+				if (--r->depth <= 0)
+					goto done;
+			} else if (r->depth <= 0 && c == '\n') {
+				r->scan--;	/* junk: up to its line end */
+				r->nl--;
+				goto done;
+			}
+		}
+		if (r->obj && r->eof && r->start < r->fill)
+			goto done;	/* cut short: the parser says so */
+		if (r->eof) {
+			if (r->midline)
+				r->line++;	/* the last line, unterminated */
+			r->midline = false;
+			return 0;
+		}
+		if (r->obj && r->fill - r->start > r->max_line) {
+			/* Too long: drop what was scanned, skip to its end. */
+			src.line = r->line + 1;
+			r->line += r->nl;
+			r->nl = 0;
+			r->start += r->scan;
+			r->scan = 0;
+			if (!r->discard) {
+				r->discard = true;
+				return cilkit_fail(eb, el, CILKIT_ETOOBIG,
+				    "%s:%zu: object longer than %zu bytes, "
+				    "skipped", r->name, src.line, r->max_line);
+			}
+		}
+		if ((rc = objects_fill(r, eb, el)) <= 0)
+			return rc;
+	}
+done:
+	len = r->scan;
+	src.name = r->name;
+	src.line = r->line + 1;
+	r->line += r->nl;
+	r->start += len;
+	r->scan = 0;
+	r->obj = false;
+	if (r->discard) {
+		r->discard = false;	/* the end of a dropped object */
+		goto again;
+	}
+	if (len > r->max_line)
+		return cilkit_fail(eb, el, CILKIT_ETOOBIG, "%s:%zu: object "
+		    "longer than %zu bytes, skipped", r->name, src.line,
+		    r->max_line);
+	return parse_mut(r->s, p, len, rec, &src, eb, el);
+}
+
 int
 flow_reader_next(struct flow_reader *r, struct flow_record *rec,
     char *errbuf, size_t errlen)
@@ -1743,10 +1936,19 @@ flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 	int rc;
 
 	for (;;) {
+		if (r->objects)
+			return objects_next(r, rec, errbuf, errlen);
 		p = r->buf + r->start;
 		nl = memchr(p, '\n', r->fill - r->start);
 		if (nl != NULL || (r->eof && r->start < r->fill)) {
 			len = nl != NULL ? (size_t)(nl - p) : r->fill - r->start;
+			if (!r->mode_known && !blank_line(p, len, r->line == 0)) {
+				r->mode_known = true;
+				if (flow_sniff_multiline(p, len + (nl != NULL))) {
+					r->objects = true;
+					continue;
+				}
+			}
 			r->start += len + (nl != NULL);
 			r->line++;
 			if (r->skipping) {
@@ -1827,6 +2029,31 @@ flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 
 /* ------------------------------------------------------------------ */
 /* Format sniffing. */
+
+bool
+flow_sniff_multiline(const void *buf, size_t n)
+{
+	const char *b = buf, *end = b + n, *q;
+
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		b += 3;
+	for (;;) {
+		while (b < end && (*b == ' ' || *b == '\t' || *b == '\r' ||
+		    *b == '\n'))
+			b++;
+		if (b == end)
+			return false;
+		if (*b == '[')
+			return true;
+		if (*b != '{')
+			return false;
+		/* "{" alone on its line */
+		for (q = b + 1; q < end && (*q == ' ' || *q == '\t' ||
+		    *q == '\r'); q++)
+			;
+		return q < end && *q == '\n';
+	}
+}
 
 int
 flow_sniff(const void *buf, size_t n)

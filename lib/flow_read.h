@@ -123,4 +123,13 @@ enum flow_format {
 };
 int flow_sniff(const void *buf, size_t n);
 
+/*
+ * Whether JSON flow input that starts with buf[0..n) is pretty-printed
+ * (`jq .`, `jq -s .`) rather than one object per line: its first
+ * non-blank line is "{" alone, or starts with "[" (an array of
+ * objects).  flow_reader reads such input object by object by itself;
+ * a caller that splits lines on its own uses flow_reader instead.
+ */
+bool flow_sniff_multiline(const void *buf, size_t n);
+
 #endif /* CILKIT_FLOW_READ_H */

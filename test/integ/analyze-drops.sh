@@ -228,6 +228,22 @@ if [ -w /dev/full ]; then
 	grep -q 'error writing output' "$tmp/err" || fail "/dev/full: message"
 fi
 
+# --- pretty-printed flows (jq ., jq -s .), file and stdin: the same
+# report as the compact lines
+"$AD" -i "$MIXED" --json >"$tmp/compact.json" 2>/dev/null
+jq . "$MIXED" >"$tmp/pretty.json"
+jq -s . "$MIXED" >"$tmp/array.json"
+for f in pretty array; do
+	expect 0 "$AD" -i "$tmp/$f.json" --json
+	jq -S 'del(.input)' "$tmp/out" >"$tmp/a" 2>/dev/null
+	jq -S 'del(.input)' "$tmp/compact.json" >"$tmp/b"
+	cmp -s "$tmp/a" "$tmp/b" || fail "$f-printed flows: other report"
+	[ -s "$tmp/err" ] && fail "$f-printed flows: $(head -1 "$tmp/err")"
+	expect 0 sh -c "\"$AD\" --json <\"$tmp/$f.json\""
+	jq -S 'del(.input)' "$tmp/out" >"$tmp/a" 2>/dev/null
+	cmp -s "$tmp/a" "$tmp/b" || fail "$f-printed flows on stdin"
+done
+
 # --- Ctrl-C on a pipe that never ends, both formats: the report of what
 # came, at once, exit 6, a half-written last line dropped silently
 mon="$ROOT/../shared/data/monitor/cilium-cilium_Documentation_operations_troubleshooting.rst_monitor-drop.txt"

@@ -74,6 +74,27 @@ ctrlc_pipe "$tmp" "$f" '{"flow":{"verdict":' "$FA" --json
     grep -q 'interrupted: the report covers' "$tmp/int.err" &&
     [ "$(wc -l <"$tmp/int.err")" -eq 1 ] ||
 	{ echo "FAIL Ctrl-C on a pipe (rc $cp_rc, $cp_secs s)"; cat "$tmp/int.err"; fail=1; }
+# pretty-printed flows (jq ., jq -s .): the report of the compact lines,
+# from a file (also on the threaded path), stdin, and as flow lines
+g="$DIR/cilium-hubble-otel_testdata_basic-sample-400-tcp-flows.json"
+"$FA" -i "$g" --json | jq -S 'del(.input)' >"$tmp/c.json"
+"$FA" -i "$g" -e flows >"$tmp/fl.json"
+for p in . '-s .'; do
+	# shellcheck disable=SC2086
+	jq $p "$g" >"$tmp/p.json"
+	for how in file threads stdin; do
+		case $how in
+		file) "$FA" -i "$tmp/p.json" --json ;;
+		threads) FLOW_ANALYZER_THREADS=2 "$FA" -i "$tmp/p.json" --json ;;
+		stdin) "$FA" --json <"$tmp/p.json" ;;
+		esac >"$tmp/o.json" 2>"$tmp/err"
+		jq -S 'del(.input)' "$tmp/o.json" >"$tmp/o2.json" 2>/dev/null
+		cmp -s "$tmp/o2.json" "$tmp/c.json" && [ ! -s "$tmp/err" ] ||
+		    { echo "FAIL jq $p flows ($how)"; head -3 "$tmp/err"; fail=1; }
+	done
+	"$FA" -i "$tmp/p.json" -e flows | cmp -s - "$tmp/fl.json" ||
+	    { echo "FAIL jq $p flows (-e flows)"; fail=1; }
+done
 printf 'nothing here\n' >"$tmp/none.json"
 "$FA" -i "$tmp/none.json" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL input without a valid line should exit 2"; fail=1; }

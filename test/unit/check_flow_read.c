@@ -1063,6 +1063,26 @@ static const struct stream_case stream_cases[] = {
 	  "flow: expected a member name", 1 },
 	{ "{'flow':{}}", 0, 1, { CILKIT_EINVAL }, "expected a member name",
 	  1 },
+	/* pretty-printed (jq .): one record per object, lines kept */
+	{ "{\n  \"flow\": {\n    \"verdict\": \"DROPPED\"\n  }\n}\n"
+	  "{\n \"flow\": {}\n}\n", 0, 2, { 1, 1 }, NULL, 8 },
+	/* an array of them (jq -s .), and one on a single line */
+	{ "[\n  {\"flow\":{}},\n  {\"flow\":{}}\n]\n", 0, 2, { 1, 1 },
+	  NULL, 4 },
+	{ "[" GOOD "," GOOD "]", 0, 2, { 1, 1 }, NULL, 1 },
+	/* braces, brackets and quotes in strings are not structure */
+	{ "{\n \"flow\": {\"Summary\": \"a } \\\" { [\"}\n}\n", 0, 1,
+	  { 1 }, NULL, 3 },
+	/* a bad object: named by the line it starts on, the rest read */
+	{ "\n\n{\n \"flow\": {\"verdict\": tru}\n}\n{\n\"flow\":{}\n}\n",
+	  0, 2, { CILKIT_EINVAL, 1 }, "in:3: flow.verdict: expected a number",
+	  8 },
+	{ "{\n}\nhello\n{\n}\n", 0, 3, { 1, CILKIT_EINVAL, 1 },
+	  "in:3: not a JSON object", 5 },
+	{ "{\n \"flow\": {\n", 0, 1, { CILKIT_ETRUNC },
+	  "in:1: flow: unexpected end of line", 2 },
+	{ "\xef\xbb\xbf{\r\n \"flow\": {}\r\n}\r\n", 0, 1, { 1 }, NULL,
+	  3 },
 };
 
 START_TEST(test_stream)
@@ -1085,6 +1105,77 @@ START_TEST(test_stream)
 		    tc->msg);
 	}
 	ck_assert_uint_eq(y.lines, tc->lines);
+}
+END_TEST
+
+/*
+ * Pretty-printed input past the read block and the line cap: every
+ * object of a 300 kB `jq .` stream, and an object over the cap skipped
+ * with the ones after it still read.
+ */
+START_TEST(test_pretty_big)
+{
+	static const char obj[] = "{\n  \"flow\": {\n    \"verdict\": "
+	    "\"DROPPED\",\n    \"source\": {\"labels\": [\"k8s:a=b\", "
+	    "\"k8s:c={d}\"]}\n  },\n  \"node_name\": \"n\"\n}\n";
+	size_t n = 0, i, k = 3000;
+	char *buf = malloc(sizeof(obj) * k + 400);
+	struct yield y;
+
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < k; i++) {
+		memcpy(buf + n, obj, sizeof(obj) - 1);
+		n += sizeof(obj) - 1;
+	}
+	{
+		FILE *fp = fmemopen(buf, n, "r");
+		struct flow_reader *r = flow_reader_new(fp, "in");
+		struct flow_record rec;
+		char eb[CILKIT_ERRBUF_SIZE];
+		size_t good = 0;
+		int rc;
+
+		while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0) {
+			ck_assert_msg(rc == 1, "%s", eb);
+			ck_assert_int_eq(rec.flow.verdict, FLOW_DROPPED);
+			ck_assert_str_eq(rec.flow.src.labels[1], "k8s:c={d}");
+			good++;
+		}
+		ck_assert_uint_eq(good, k);
+		ck_assert_uint_eq(flow_reader_line(r), k * 7);
+		flow_reader_free(r);
+		fclose(fp);
+	}
+	n = 0;
+	n += (size_t)sprintf(buf + n, "{\n \"flow\": {\"Summary\": \"");
+	memset(buf + n, 'a', 300);
+	n += 300;
+	n += (size_t)sprintf(buf + n, "\"}\n}\n%s", obj);
+	read_all(buf, n, 200, &y);
+	ck_assert_int_eq(y.n, 2);
+	ck_assert_int_eq(y.rc[0], CILKIT_ETOOBIG);
+	ck_assert_msg(strstr(y.msg[0], "in:1: object longer than 200 bytes")
+	    != NULL, "%s", y.msg[0]);
+	ck_assert_int_eq(y.rc[1], 1);
+	ck_assert_int_eq(y.verdict[1], FLOW_DROPPED);
+	ck_assert_uint_eq(y.lines, 10);
+	free(buf);
+	/* over the cap and over the read block: dropped while read */
+	buf = malloc(300000);
+	ck_assert_ptr_nonnull(buf);
+	n = (size_t)sprintf(buf, "[{\n \"flow\": {\"Summary\": \"");
+	memset(buf + n, '}', 250000);
+	n += 250000;
+	n += (size_t)sprintf(buf + n, "\"}\n},\n%s]\n", obj);
+	read_all(buf, n, 1000, &y);
+	ck_assert_int_eq(y.n, 2);
+	ck_assert_int_eq(y.rc[0], CILKIT_ETOOBIG);
+	ck_assert_msg(strstr(y.msg[0], "in:1: object longer than 1000 bytes")
+	    != NULL, "%s", y.msg[0]);
+	ck_assert_int_eq(y.rc[1], 1);
+	ck_assert_int_eq(y.verdict[1], FLOW_DROPPED);
+	ck_assert_uint_eq(y.lines, 11);
+	free(buf);
 }
 END_TEST
 
@@ -1605,6 +1696,7 @@ flow_read_suite(void)
 	tcase_add_test(tc, test_line_cap_edge);
 	tcase_add_loop_test(tc, test_stream, 0,
 	    sizeof(stream_cases) / sizeof(stream_cases[0]));
+	tcase_add_test(tc, test_pretty_big);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_junk);
 	tcase_add_test(tc, test_prefixed);
