@@ -199,6 +199,17 @@ main(int argc, char **argv)
 			break;
 		case OPT_REASON:
 			r = cilium_drop_lookup(optarg);
+			if (r == NULL && optarg[0] >= '1' && optarg[0] <= '9' &&
+			    strspn(optarg, "0123456789") == strlen(optarg) &&
+			    strlen(optarg) <= 9) {
+				/* a code newer than our table */
+				o.has_reason = true;
+				o.reason = (uint32_t)strtoul(optarg, NULL, 10);
+				snprintf(reason_text, sizeof(reason_text),
+				    "code %s", optarg);
+				o.reason_arg = reason_text;
+				break;
+			}
 			if (r == NULL)
 				cli_usage_error("unknown drop reason '%s' (give "
 				    "the message, e.g. \"Policy denied\", the "

@@ -632,8 +632,7 @@ report_drops_add(struct report_drops *d, const struct flow_record *rec)
 		goto filtered;
 	if (d->o.node != NULL && !node_matches(d->o.node, node))
 		goto filtered;
-	if (d->o.has_reason && (f->drop_reason != d->o.reason ||
-	    f->drop_reason_text != NULL))
+	if (d->o.has_reason && f->drop_reason != d->o.reason)
 		goto filtered;
 	/*
 	 * A policy-verdict event (type 5) with a deny is followed by the

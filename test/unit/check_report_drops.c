@@ -432,6 +432,31 @@ START_TEST(test_reason_text)
 }
 END_TEST
 
+/* --reason with a code newer than our table: its named flows match. */
+START_TEST(test_reason_new_code)
+{
+	struct report_drops_opts o = { .top = 10, .has_reason = true,
+	    .reason = 250 };
+	struct report_drops *d = report_drops_new(&o);
+	struct flow_record r = mk(FLOW_DROPPED, 250, "a", "p", "b", "q", 80,
+	    T0);
+	char *t;
+
+	r.flow.drop_reason_text = "DROP_SOMETHING_NEW";
+	ck_assert_int_eq(report_drops_add(d, &r), 1);
+	r.flow.drop_reason = 133;
+	r.flow.drop_reason_text = NULL;
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	r.flow.drop_reason = 0;
+	r.flow.drop_reason_text = "Brand new reason";
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	t = text_of(d, REPORT_DROPS_NORMAL);
+	ck_assert_ptr_nonnull(strstr(t, "  DROP_SOMETHING_NEW: 1 (100%)\n"));
+	free(t);
+	report_drops_free(d);
+}
+END_TEST
+
 /* No drops at all: a complete report that says so. */
 START_TEST(test_empty)
 {
@@ -491,6 +516,7 @@ drops_suite(void)
 	    sizeof(label_cases) / sizeof(label_cases[0]));
 	tcase_add_test(tc, test_sanitized_output);
 	tcase_add_test(tc, test_reason_text);
+	tcase_add_test(tc, test_reason_new_code);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);
