@@ -155,7 +155,8 @@ read_flow_lines(FILE *fp, const char *name, const char *prefix, size_t n,
 				break;
 		if (i == len)
 			continue;	/* blank */
-		if (!flow_quick_maybe_dropped(line, len)) {
+		if (!flow_quick_maybe_dropped(line, len) &&
+		    !flow_quick_lost(line, len)) {
 			quick++;
 			continue;
 		}

@@ -165,3 +165,15 @@ flow_quick_maybe_dropped(const char *line, size_t len)
 	return sh.drop || sh.bad || (sh.quotes & 1) != 0 || sh.braces != 0 ||
 	    sh.brackets != 0;
 }
+
+bool
+flow_quick_lost(const char *line, size_t len)
+{
+	static const char key[] = "{\"lost_events\"";
+	size_t i = 0;
+
+	while (i < len && blank(line[i]))
+		i++;
+	return len - i >= sizeof(key) - 1 &&
+	    memcmp(line + i, key, sizeof(key) - 1) == 0;
+}

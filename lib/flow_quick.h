@@ -23,4 +23,11 @@
  */
 bool flow_quick_maybe_dropped(const char *line, size_t len);
 
+/*
+ * Whether the line starts with a lost_events record, the first key
+ * protojson writes for one ({"lost_events":...): a consumer of drops
+ * parses it to say how many events the agent lost.  Constant time.
+ */
+bool flow_quick_lost(const char *line, size_t len);
+
 #endif /* CILKIT_FLOW_QUICK_H */

@@ -70,6 +70,7 @@ struct report_drops {
 	int64_t first, last;
 	/* input counters */
 	uint64_t records, drops_seen, pv_denials, skipped, filtered;
+	uint64_t events_lost;	/* lost_events records: events the agent lost */
 	uint64_t family_count[16];
 	uint64_t family_mcast[16];	/* of those, to multicast addresses */
 	uint64_t denylist;		/* drops by an explicit deny rule */
@@ -299,6 +300,7 @@ effective(struct report_drops *d)
 		return d;
 	d->pv->records = d->records;
 	d->pv->skipped = d->skipped;
+	d->pv->events_lost = d->events_lost;
 	return d->pv;
 }
 
@@ -594,6 +596,29 @@ add_policies(struct report_drops *d, struct pair *p,
 	return 0;
 }
 
+/*
+ * A lost_events record in the window and on the node asked for: the
+ * drops counted may be fewer than happened (effective() hands the sum
+ * to the side aggregate when that becomes the report).
+ */
+static void
+lost_add(struct report_drops *d, const struct flow_record *rec)
+{
+	uint64_t n = rec->other.num_events_lost;
+	int64_t t = rec->time_ns;
+
+	if (t != 0 && ((d->o.since_ns != 0 && t < d->o.since_ns) ||
+	    (d->o.until_ns != 0 && t > d->o.until_ns)))
+		return;
+	if (d->o.node != NULL && rec->node_name != NULL &&
+	    !node_matches(d->o.node, rec->node_name))
+		return;
+	if (n == 0)
+		n = 1;		/* a record without its count: at least one */
+	d->events_lost = d->events_lost > UINT64_MAX - n ? UINT64_MAX :
+	    d->events_lost + n;
+}
+
 int
 report_drops_add(struct report_drops *d, const struct flow_record *rec)
 {
@@ -607,6 +632,10 @@ report_drops_add(struct report_drops *d, const struct flow_record *rec)
 	int fam;
 
 	d->records++;
+	if (rec->kind == FLOW_EV_LOST) {
+		lost_add(d, rec);
+		return 0;
+	}
 	if (rec->kind != FLOW_EV_FLOW)
 		return 0;
 	if (f->verdict != FLOW_DROPPED)
@@ -1349,7 +1378,7 @@ static int
 print_notes(const struct report_drops *d, FILE *fp)
 {
 	bool any = d->skipped || d->pv_denials || d->overflow ||
-	    d->verdicts_as_drops ||
+	    d->verdicts_as_drops || d->events_lost ||
 	    (d->no_time && (d->o.since_ns || d->o.until_ns));
 
 	if (!any)
@@ -1360,6 +1389,10 @@ print_notes(const struct report_drops *d, FILE *fp)
 		    "and %s not counted (see the messages on stderr).\n",
 		    d->skipped, plural(d->skipped),
 		    d->skipped == 1 ? "was" : "were");
+	if (d->events_lost)
+		fprintf(fp, "  The agent lost %" PRIu64 " event%s (lost_events "
+		    "records): there may\n  have been more drops than "
+		    "counted.\n", d->events_lost, plural(d->events_lost));
 	if (d->verdicts_as_drops)
 		fprintf(fp, "  The input holds no drop events, only "
 		    "policy-verdict denials (as\n  `cilium monitor --type "
@@ -1795,6 +1828,7 @@ report_drops_json(struct report_drops *dd, enum report_drops_mode mode)
 	J(report_json_add_bool(x, "policy_verdicts_counted_as_drops",
 	    d->verdicts_as_drops));
 	J(report_json_add_uint(x, "skipped_lines", d->skipped));
+	J(report_json_add_uint(x, "events_lost", d->events_lost));
 	J(report_json_add_uint(x, "drops_not_itemized", d->overflow));
 	advice_free(adv, na);
 	free(rr);

@@ -71,6 +71,29 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* flow_quick_lost: a lost_events record first, as protojson writes it. */
+static const struct quick_case lost_cases[] = {
+	{ "{\"lost_events\":{\"source\":\"HUBBLE_RING_BUFFER\","
+	  "\"num_events_lost\":\"1\"},\"node_name\":\"n\"}", true },
+	{ "  \t{\"lost_events\":{}}", true },
+	{ "{\"lost_events\"", true },
+	/* not first, another record, too short, empty */
+	{ "{\"time\":\"x\",\"lost_events\":{}}", false },
+	{ "{\"flow\":{\"Summary\":\"lost_events\"}}", false },
+	{ "{\"lost_event\":{}}", false },
+	{ "{\"lost_even", false },
+	{ "", false },
+};
+
+START_TEST(test_lost)
+{
+	const struct quick_case *tc = &lost_cases[_i];
+
+	ck_assert_msg(flow_quick_lost(tc->line, strlen(tc->line)) == tc->maybe,
+	    "row %d", _i);
+}
+END_TEST
+
 /*
  * The verdict key at every offset 0..70, DROPPED or not, padded so the
  * line crosses the SSE blocks and the byte tail in every way.
@@ -146,6 +169,8 @@ quick_suite(void)
 	tcase_add_loop_test(tc, test_table, 0,
 	    sizeof(quick_cases) / sizeof(quick_cases[0]));
 	tcase_add_test(tc, test_offsets);
+	tcase_add_loop_test(tc, test_lost, 0,
+	    sizeof(lost_cases) / sizeof(lost_cases[0]));
 	tcase_add_test(tc, test_against_parser);
 	suite_add_tcase(s, tc);
 	return s;

@@ -457,6 +457,54 @@ START_TEST(test_reason_new_code)
 }
 END_TEST
 
+/*
+ * lost_events records: summed (a record without a count is one), only
+ * in the --since window and on the --node asked for, and said in the
+ * notes and the JSON, also when the denials become the drops.
+ */
+START_TEST(test_lost_events)
+{
+	struct report_drops_opts o = { .top = 10, .since_ns = T0,
+	    .node = "kind-worker" };
+	struct report_drops *d = report_drops_new(&o);
+	struct flow_record r;
+	struct json_object *j, *in, *v;
+	char *t;
+
+	memset(&r, 0, sizeof(r));
+	flow_clear(&r.flow);
+	r.kind = FLOW_EV_LOST;
+	r.time_ns = T0 + S;
+	r.node_name = "kind-kind/kind-worker";
+	r.other.num_events_lost = 40;
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	r.other.num_events_lost = 0;
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	r.time_ns = T0 - S;		/* before --since */
+	r.other.num_events_lost = 1000;
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	r.time_ns = 0;			/* no time: kept */
+	r.other.num_events_lost = 2;
+	r.node_name = "kind-kind/kind-control-plane";	/* other node */
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	r.node_name = NULL;
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	r = mk(FLOW_DROPPED, 133, "a", "p", "b", "q", 80, T0 + S);
+	r.flow.event_type = 5;		/* a denial: becomes the report */
+	ck_assert_int_eq(report_drops_add(d, &r), 0);
+	t = text_of(d, REPORT_DROPS_NORMAL);
+	ck_assert_msg(strstr(t, "  The agent lost 43 events (lost_events "
+	    "records)") != NULL, "%s", t);
+	free(t);
+	j = report_drops_json(d, REPORT_DROPS_NORMAL);
+	ck_assert(json_object_object_get_ex(j, "input", &in));
+	ck_assert(json_object_object_get_ex(in, "events_lost", &v));
+	ck_assert_int_eq(json_object_get_int64(v), 43);
+	json_object_put(j);
+	report_drops_free(d);
+}
+END_TEST
+
 /* No drops at all: a complete report that says so. */
 START_TEST(test_empty)
 {
@@ -517,6 +565,7 @@ drops_suite(void)
 	tcase_add_test(tc, test_sanitized_output);
 	tcase_add_test(tc, test_reason_text);
 	tcase_add_test(tc, test_reason_new_code);
+	tcase_add_test(tc, test_lost_events);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);
