@@ -298,12 +298,17 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 		status = CILKIT_EXIT_USAGE;
 		goto out;
 	}
-	if (cilium_monitor_sniff(prefix, n))
+	if (cilium_monitor_sniff(prefix, n)) {
 		read_monitor(fp, name, prefix, n, d, &st);
-	else if (flow_sniff_multiline(prefix, n))
+	} else if (flow_sniff_hubble_text(prefix, n)) {
+		cli_warnx("%s: %s", name, FLOW_HUBBLE_TEXT_ADVICE);
+		status = CILKIT_EXIT_USAGE;
+		goto out;
+	} else if (flow_sniff_multiline(prefix, n)) {
 		read_flow_objects(fp, name, prefix, n, d, &st);
-	else
+	} else {
 		read_flow_lines(fp, name, prefix, n, d, &st);
+	}
 	if (st.cancelled) {
 		cli_warnx("%s: interrupted: the report covers the %llu "
 		    "record%s read until then", name,

@@ -591,10 +591,14 @@ parallel_threads(const struct fa_opts *o, const struct fa_input *in,
 	if (in->fp == stdin || fstat(fileno(in->fp), sb) < 0 ||
 	    !S_ISREG(sb->st_mode) || sb->st_size <= 0)
 		return 1;
-	/* Pretty-printed objects span lines: not cut at line boundaries. */
+	/*
+	 * Pretty-printed objects span lines: not cut at line boundaries;
+	 * hubble's text is refused by the reader at once.
+	 */
 	k = pread(fileno(in->fp), head, sizeof(head), 0);
-	if (k > 0 && flow_sniff_multiline(head, (size_t)k))
-		return 1;
+	if (k > 0 && (flow_sniff_multiline(head, (size_t)k) ||
+	    flow_sniff_hubble_text(head, (size_t)k)))
+		return 1;	/* the reader deals with it */
 	if (env != NULL && env[0] >= '1' && env[0] <= '9') {
 		n = atoi(env);
 		return n > FA_MAX_THREADS ? FA_MAX_THREADS : n;

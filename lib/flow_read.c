@@ -1948,6 +1948,15 @@ flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 					r->objects = true;
 					continue;
 				}
+				if (flow_sniff_hubble_text(p, len)) {
+					/* no line of it will do: stop here */
+					r->line++;
+					r->eof = true;
+					r->start = r->fill = 0;
+					return cilkit_fail(errbuf, errlen,
+					    CILKIT_EINVAL, "%s:%zu: %s", r->name,
+					    r->line, FLOW_HUBBLE_TEXT_ADVICE);
+				}
 			}
 			r->start += len + (nl != NULL);
 			r->line++;
@@ -2029,6 +2038,78 @@ flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 
 /* ------------------------------------------------------------------ */
 /* Format sniffing. */
+
+static bool
+digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* s[0..n) starts with "Mmm dd HH:MM:SS" (time.Stamp, day padded). */
+static bool
+stamp_at(const char *s, size_t n)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	size_t m;
+
+	if (n < 15)
+		return false;
+	for (m = 0; m < 12; m++)
+		if (memcmp(s, months + 3 * m, 3) == 0)
+			break;
+	return m < 12 && s[3] == ' ' && (s[4] == ' ' ||
+	    (s[4] >= '0' && s[4] <= '3')) && digit(s[5]) && s[6] == ' ' &&
+	    digit(s[7]) && digit(s[8]) && s[9] == ':' && digit(s[10]) &&
+	    digit(s[11]) && s[12] == ':' && digit(s[13]) && digit(s[14]);
+}
+
+/*
+ * After the seconds of a compact line's time: the rest of the time (a
+ * fraction, a zone), then ": " or " [node]: ", as hubble prints it (and
+ * not a log prefix such as kubectl --timestamps gives).
+ */
+static bool
+compact_after(const char *p, const char *end)
+{
+	while (p < end && (digit(*p) || *p == '.' || *p == 'Z' ||
+	    *p == '+' || *p == '-' || *p == ':'))
+		p++;
+	if (end - p < 2)
+		return false;
+	return (p[-1] == ':' && p[0] == ' ') || (p[0] == ' ' && p[1] == '[');
+}
+
+bool
+flow_sniff_hubble_text(const void *buf, size_t n)
+{
+	const char *b = buf, *end = b + n;
+	size_t k;
+
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		b += 3;
+	while (b < end && (*b == '\n' || *b == '\r'))
+		b++;
+	k = (size_t)(end - b);
+	/* -o dict: "  TIMESTAMP: ..." */
+	while (k > 0 && *b == ' ') {
+		b++;
+		k--;
+	}
+	if (k >= 11 && memcmp(b, "TIMESTAMP: ", 11) == 0)
+		return true;
+	/* -o table: the header */
+	if (k >= 10 && memcmp(b, "TIMESTAMP ", 10) == 0)
+		return true;
+	/* -o compact: "Jan  2 15:04:05.000: " or "... [node]: " */
+	if (stamp_at(b, k))
+		return compact_after(b + 15, end);
+	/* --time-format RFC3339 and friends: "2024-05-01T10:00:00..." */
+	if (k >= 20 && digit(b[0]) && digit(b[1]) && digit(b[2]) &&
+	    digit(b[3]) && b[4] == '-' && b[7] == '-' && b[10] == 'T' &&
+	    b[13] == ':' && b[16] == ':')
+		return compact_after(b + 19, end);
+	return false;
+}
 
 bool
 flow_sniff_multiline(const void *buf, size_t n)

@@ -132,4 +132,21 @@ int flow_sniff(const void *buf, size_t n);
  */
 bool flow_sniff_multiline(const void *buf, size_t n);
 
+/*
+ * Whether text input that starts with buf[0..n) (at least 20 bytes
+ * wanted) is what `hubble observe` prints for people (-o compact,
+ * table or dict): a first line starting with its time stamp
+ * ("Jan  2 15:04:05.000", or an RFC 3339 time) or "TIMESTAMP".  That
+ * text drops most fields (codes, identities, labels), so the readers
+ * refuse it with advice instead of a message per line.
+ */
+bool flow_sniff_hubble_text(const void *buf, size_t n);
+/*
+ * What to tell the user about it.  flow_reader_next() says it (with the
+ * name and line) for such input, once, and then reads no further.
+ */
+#define FLOW_HUBBLE_TEXT_ADVICE "this is the text that hubble observe " \
+    "prints (-o compact, table or dict), not flow lines: run hubble " \
+    "observe with -o jsonpb"
+
 #endif /* CILKIT_FLOW_READ_H */

@@ -228,6 +228,17 @@ if [ -w /dev/full ]; then
 	grep -q 'error writing output' "$tmp/err" || fail "/dev/full: message"
 fi
 
+# --- hubble observe's text output (-o compact, table): refused with
+# one message saying what to run instead
+printf 'May  4 13:23:40.501: default/a:1 -> default/b:80 Policy denied DROPPED (TCP Flags: SYN)\n' >"$tmp/compact.txt"
+printf 'TIMESTAMP   SOURCE   DESTINATION   TYPE   VERDICT   SUMMARY\n' >"$tmp/table.txt"
+for f in compact table; do
+	expect 2 "$AD" -i "$tmp/$f.txt"
+	grep -q 'run hubble observe with -o jsonpb' "$tmp/err" &&
+	    [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
+		fail "hubble $f text: $(cat "$tmp/err")"
+done
+
 # --- pretty-printed flows (jq ., jq -s .), file and stdin: the same
 # report as the compact lines
 "$AD" -i "$MIXED" --json >"$tmp/compact.json" 2>/dev/null

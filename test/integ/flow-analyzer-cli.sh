@@ -95,6 +95,12 @@ for p in . '-s .'; do
 	"$FA" -i "$tmp/p.json" -e flows | cmp -s - "$tmp/fl.json" ||
 	    { echo "FAIL jq $p flows (-e flows)"; fail=1; }
 done
+# hubble observe's text output: one message with the advice, exit 2
+printf 'May  4 13:23:40.501 [n1]: default/a:1 -> default/b:80 to-stack FORWARDED (TCP Flags: SYN)\n' >"$tmp/compact.txt"
+"$FA" -i "$tmp/compact.txt" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'compact.txt:1: .*run hubble observe with -o jsonpb' "$tmp/err" &&
+    [ "$(grep -c jsonpb "$tmp/err")" -eq 1 ] ||
+	{ echo "FAIL hubble compact text"; cat "$tmp/err"; fail=1; }
 printf 'nothing here\n' >"$tmp/none.json"
 "$FA" -i "$tmp/none.json" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL input without a valid line should exit 2"; fail=1; }

@@ -873,6 +873,54 @@ START_TEST(test_sniff)
 }
 END_TEST
 
+/* flow_sniff_multiline and flow_sniff_hubble_text. */
+struct text_case {
+	const char *in;
+	bool multiline, hubble_text;
+};
+
+static const struct text_case text_cases[] = {
+	{ "{\n  \"flow\": {", true, false },
+	{ "\xef\xbb\xbf\n\n{ \r\n \"flow\"", true, false },
+	{ "[\n  {", true, false },
+	{ "[{\"flow\":{}}]", true, false },
+	{ "{\"flow\":{}}\n", false, false },
+	{ "{", false, false },		/* its line end not seen */
+	{ "{\"flow\"\n:{}}", false, false },
+	/* hubble's text: compact (with a node, RFC 3339), table, dict */
+	{ "May  4 13:23:40.501: default/tiefighter:42690 -> x", false, true },
+	{ "Jan 31 00:20:34.567 [k8s1]: 1.1.1.1:31793 (health) -> x", false,
+	  true },
+	{ "Jan  1 00:20:34: 1.1.1.1 -> 2.2.2.2", false, true },
+	{ "2024-05-01T10:00:00.123Z: a/b:1 -> c/d:2 to-stack", false,
+	  true },
+	{ "2024-05-01T10:00:00+02:00 [n1]: a -> b", false, true },
+	{ "TIMESTAMP             SOURCE          DESTINATION", false, true },
+	{ "\n  TIMESTAMP: Jan  1 00:20:34.567\n     SOURCE: x", false, true },
+	/* not it: log prefixes, monitor text, bad months, cut short */
+	{ "2024-05-01T10:00:00.123456789Z xx drop (Policy denied)", false,
+	  false },
+	{ "Foo  4 13:23:40.501: a -> b", false, false },
+	{ "May  4 13:23:40.501", false, false },
+	{ "May  4 13:2", false, false },
+	{ "xx drop (Policy denied) flow 0x0 to endpoint 0", false, false },
+	{ "TIMESTAMPS", false, false },
+	{ "", false, false },
+};
+
+START_TEST(test_sniff_text)
+{
+	const struct text_case *tc = &text_cases[_i];
+	size_t n = strlen(tc->in);
+
+	ck_assert_msg(flow_sniff_multiline(tc->in, n) == tc->multiline,
+	    "row %d: multiline", _i);
+	ck_assert_msg(flow_sniff_hubble_text(tc->in, n) == tc->hubble_text,
+	    "row %d: hubble text", _i);
+}
+END_TEST
+
+
 /* ------------------------------------------------------------------ */
 /* Reader over bad streams: good lines around bad ones still count. */
 
@@ -1105,6 +1153,24 @@ START_TEST(test_stream)
 		    tc->msg);
 	}
 	ck_assert_uint_eq(y.lines, tc->lines);
+}
+END_TEST
+
+/* The reader refuses hubble's text with one message and reads no more. */
+START_TEST(test_hubble_text)
+{
+	static const char in[] = "\n"
+	    "May  4 13:23:40.501: default/a:42690 -> default/b:80 "
+	    "http-request FORWARDED (HTTP/1.1 GET http://b/)\n"
+	    "May  4 13:23:40.502: default/a:42690 <- default/b:80 "
+	    "http-response FORWARDED (HTTP/1.1 200 1ms)\n";
+	struct yield y;
+
+	read_all(in, sizeof(in) - 1, 0, &y);
+	ck_assert_int_eq(y.n, 1);
+	ck_assert_int_eq(y.rc[0], CILKIT_EINVAL);
+	ck_assert_msg(strstr(y.msg[0], "in:2: this is the text that hubble "
+	    "observe prints") != NULL, "%s", y.msg[0]);
 }
 END_TEST
 
@@ -1690,6 +1756,9 @@ flow_read_suite(void)
 	tcase_add_test(tc, test_format_time);
 	tcase_add_loop_test(tc, test_sniff, 0,
 	    sizeof(sniff_cases) / sizeof(sniff_cases[0]));
+	tcase_add_loop_test(tc, test_sniff_text, 0,
+	    sizeof(text_cases) / sizeof(text_cases[0]));
+	tcase_add_test(tc, test_hubble_text);
 	tcase_add_test(tc, test_stream_mixed);
 	tcase_add_test(tc, test_full_flow);
 	tcase_add_test(tc, test_huge_line);
