@@ -290,6 +290,10 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 		    name);
 		status = CILKIT_EXIT_USAGE;
 		goto out;
+	case FLOW_FMT_GZIP:
+		cli_warnx("%s: %s", name, FLOW_GZIP_ADVICE);
+		status = CILKIT_EXIT_USAGE;
+		goto out;
 	case FLOW_FMT_PCAP:
 	case FLOW_FMT_PCAPNG:
 		cli_warnx("%s: this is a packet capture; analyze-drops reads "

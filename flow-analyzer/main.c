@@ -431,6 +431,9 @@ main(int argc, char **argv)
 	for (i = 0; i < o.n_inputs && rc == CILKIT_EXIT_OK; i++) {
 		if (open_input(o.inputs[i], &in[i]) < 0) {
 			rc = CILKIT_EXIT_USAGE;
+		} else if (in[i].format == FLOW_FMT_GZIP) {
+			cli_warnx("%s: %s", in[i].name, FLOW_GZIP_ADVICE);
+			rc = CILKIT_EXIT_USAGE;
 		} else if (in[i].format == FLOW_FMT_PCAP ||
 		    in[i].format == FLOW_FMT_PCAPNG) {
 			rc = run_pcap(&o, &in[i], bpf, color);

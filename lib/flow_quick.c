@@ -170,10 +170,13 @@ bool
 flow_quick_lost(const char *line, size_t len)
 {
 	static const char key[] = "{\"lost_events\"";
+	static const char camel[] = "{\"lostEvents\"";
 	size_t i = 0;
 
 	while (i < len && blank(line[i]))
 		i++;
-	return len - i >= sizeof(key) - 1 &&
-	    memcmp(line + i, key, sizeof(key) - 1) == 0;
+	return (len - i >= sizeof(key) - 1 &&
+	    memcmp(line + i, key, sizeof(key) - 1) == 0) ||
+	    (len - i >= sizeof(camel) - 1 &&
+	    memcmp(line + i, camel, sizeof(camel) - 1) == 0);
 }

@@ -25,8 +25,9 @@ bool flow_quick_maybe_dropped(const char *line, size_t len);
 
 /*
  * Whether the line starts with a lost_events record, the first key
- * protojson writes for one ({"lost_events":...): a consumer of drops
- * parses it to say how many events the agent lost.  Constant time.
+ * protojson writes for one ({"lost_events":..., or lostEvents with
+ * lowerCamel names): a consumer of drops parses it to say how many
+ * events the agent lost.  Constant time.
  */
 bool flow_quick_lost(const char *line, size_t len);
 

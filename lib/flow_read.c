@@ -2154,6 +2154,8 @@ flow_sniff(const void *buf, size_t n)
 		if (be == 0x0a0d0d0a)
 			return FLOW_FMT_PCAPNG;
 	}
+	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+		return FLOW_FMT_GZIP;
 	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
 		i = 3;
 	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||

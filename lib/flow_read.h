@@ -120,7 +120,10 @@ enum flow_format {
 	FLOW_FMT_PCAPNG,
 	FLOW_FMT_JSON_LINES,	/* starts with '{' after whitespace/BOM */
 	FLOW_FMT_TEXT,		/* anything else printable: e.g. monitor text */
+	FLOW_FMT_GZIP,		/* gzip: e.g. a rotated, compressed exporter file */
 };
+#define FLOW_GZIP_ADVICE "gzip-compressed (a rotated Hubble exporter " \
+    "file?): decompress it first, as in zcat FILE | ..."
 int flow_sniff(const void *buf, size_t n);
 
 /*

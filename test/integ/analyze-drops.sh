@@ -238,6 +238,14 @@ for f in compact table; do
 	    [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
 		fail "hubble $f text: $(cat "$tmp/err")"
 done
+# a rotated exporter file compressed by lumberjack: say to decompress it
+if command -v gzip >/dev/null; then
+	gzip -c "$MIXED" >"$tmp/events.log.gz"
+	expect 2 "$AD" -i "$tmp/events.log.gz"
+	grep -q 'gzip-compressed.*zcat' "$tmp/err" &&
+	    [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
+		fail "gzip input: $(cat "$tmp/err")"
+fi
 
 # --- pretty-printed flows (jq ., jq -s .), file and stdin: the same
 # report as the compact lines

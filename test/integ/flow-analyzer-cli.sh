@@ -101,6 +101,14 @@ printf 'May  4 13:23:40.501 [n1]: default/a:1 -> default/b:80 to-stack FORWARDED
 [ $? -eq 2 ] && grep -q 'compact.txt:1: .*run hubble observe with -o jsonpb' "$tmp/err" &&
     [ "$(grep -c jsonpb "$tmp/err")" -eq 1 ] ||
 	{ echo "FAIL hubble compact text"; cat "$tmp/err"; fail=1; }
+# a gzip-compressed exporter file: one message, exit 2
+if command -v gzip >/dev/null; then
+	gzip -c "$f" >"$tmp/events.log.gz"
+	"$FA" -i "$tmp/events.log.gz" >/dev/null 2>"$tmp/err"
+	[ $? -eq 2 ] && grep -q 'gzip-compressed.*zcat' "$tmp/err" &&
+	    [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
+		{ echo "FAIL gzip input"; cat "$tmp/err"; fail=1; }
+fi
 printf 'nothing here\n' >"$tmp/none.json"
 "$FA" -i "$tmp/none.json" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL input without a valid line should exit 2"; fail=1; }

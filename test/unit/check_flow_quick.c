@@ -77,6 +77,7 @@ static const struct quick_case lost_cases[] = {
 	  "\"num_events_lost\":\"1\"},\"node_name\":\"n\"}", true },
 	{ "  \t{\"lost_events\":{}}", true },
 	{ "{\"lost_events\"", true },
+	{ "{\"lostEvents\":{\"numEventsLost\":\"2\"}}", true },
 	/* not first, another record, too short, empty */
 	{ "{\"time\":\"x\",\"lost_events\":{}}", false },
 	{ "{\"flow\":{\"Summary\":\"lost_events\"}}", false },

@@ -861,6 +861,9 @@ static const struct sniff_case sniff_cases[] = {
 	{ "\n \t{", 4, FLOW_FMT_JSON_LINES },
 	{ "\xef\xbb\xbf{\"a\"", 7, FLOW_FMT_JSON_LINES },
 	{ "Listening for events on 2 CPUs", 30, FLOW_FMT_TEXT },
+	{ "\x1f\x8b\x08\x00", 4, FLOW_FMT_GZIP },
+	{ "\x1f\x8b", 2, FLOW_FMT_GZIP },
+	{ "\x1f", 1, FLOW_FMT_UNKNOWN },
 	{ "xx\0yy", 5, FLOW_FMT_UNKNOWN },
 	{ "\x01\x02\x03\x04\x05", 5, FLOW_FMT_UNKNOWN },
 };
