@@ -131,6 +131,16 @@ flags_str(uint16_t fl, char *buf, size_t len)
 			    off ? "|" : "", names[i]);
 }
 
+/* A CSV cell: v, or empty for 0 (unknown). */
+static void
+num_or_empty(char *buf, size_t len, uint32_t v)
+{
+	if (v != 0)
+		snprintf(buf, len, "%u", v);
+	else
+		buf[0] = '\0';
+}
+
 static int
 csv_flow(FILE *fp, const struct flow *f, const char *node)
 {
@@ -148,14 +158,11 @@ csv_flow(FILE *fp, const struct flow *f, const char *node)
 		snprintf(vnum, sizeof(vnum), "%d", f->verdict);
 		vn = f->verdict ? vnum : "";
 	}
-	snprintf(dr, sizeof(dr), f->drop_reason ? "%u" : "",
-	    f->drop_reason);
-	snprintf(sp, sizeof(sp), f->sport ? "%u" : "", f->sport);
-	snprintf(dp, sizeof(dp), f->dport ? "%u" : "", f->dport);
-	snprintf(sid, sizeof(sid), f->src.identity ? "%u" : "",
-	    f->src.identity);
-	snprintf(did, sizeof(did), f->dst.identity ? "%u" : "",
-	    f->dst.identity);
+	num_or_empty(dr, sizeof(dr), f->drop_reason);
+	num_or_empty(sp, sizeof(sp), f->sport);
+	num_or_empty(dp, sizeof(dp), f->dport);
+	num_or_empty(sid, sizeof(sid), f->src.identity);
+	num_or_empty(did, sizeof(did), f->dst.identity);
 	flags_str(f->tcp_flags, fl, sizeof(fl));
 	svc[0] = '\0';
 	if (f->dst_svc.name != NULL)
