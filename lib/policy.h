@@ -92,6 +92,8 @@ enum policy_reason {
 	POLICY_R_ENFORCE_NEVER,
 	POLICY_R_SELF,		/* a pod can always reach itself */
 	POLICY_R_LOCAL_HOST,	/* ingress from the pod's own node */
+	POLICY_R_UNDECIDED,	/* hinges on a construct not evaluated
+				   offline (fromNodes, host policy...) */
 };
 
 /* One rule of one policy: (kind, namespace, name) plus where in it. */
@@ -112,6 +114,7 @@ struct policy_dir_result {
 	int nisolating;		/* policies that isolate the end here */
 	struct policy_ref isolating[POLICY_MAX_REFS];
 	const char *l7;		/* L7 rules text for ALLOWED_L7, or NULL */
+	const char *why;	/* UNDECIDED: the construct, e.g. "fromNodes" */
 };
 
 /* An end of a connection: a pod (index) or an address. */

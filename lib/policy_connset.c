@@ -228,7 +228,7 @@ dir_set(const struct policy_db *db, int subj, enum policy_dir dir,
 
 			if ((int)(e->sec % 2) != (int)dir)
 				continue;
-			if (pentry_peer_match(db, r, e, c) != 1)
+			if (pentry_peer_match(db, r, e, c, NULL) != 1)
 				continue;
 			cset_init(&es);
 			entry_set(db, e, dstpod, &es);

@@ -280,11 +280,14 @@ service_match(const struct policy_db *db, const struct ppeer *p,
 
 int
 pentry_peer_match(const struct policy_db *db, const struct prule *r,
-    const struct pentry *e, const struct pctx *c)
+    const struct pentry *e, const struct pctx *c, const struct ppeer **unk)
 {
+	const struct ppeer *why = NULL;
 	bool unknown = false;
 	size_t i;
 
+	if (unk != NULL)
+		*unk = NULL;
 	if (e->peer_all)
 		return 1;
 	for (i = 0; i < e->npeers; i++) {
@@ -333,64 +336,95 @@ pentry_peer_match(const struct policy_db *db, const struct prule *r,
 			if ((p->ent & (ENT_HOST | ENT_REMOTE | ENT_WORLD |
 			    ENT_WORLD4 | ENT_WORLD6)) & c->ent)
 				return 1;
+			/*
+			 * The API server's address is not known offline: a
+			 * node or an outside address may be it.
+			 */
+			if ((p->ent & ENT_KUBEAPI) && (c->ent & (ENT_HOST |
+			    ENT_REMOTE | ENT_WORLD)) && why == NULL) {
+				unknown = true;
+				why = p;
+			}
 			break;
 		case PEER_FQDN:
-			if (c->pod < 0 && (c->ent & ENT_WORLD))
+			if (c->pod < 0 && (c->ent & ENT_WORLD)) {
 				unknown = true;
+				why = why != NULL ? why : p;
+			}
 			break;
 		case PEER_SERVICE:
 			if (service_match(db, p, c, &unknown))
 				return 1;
+			if (unknown && why == NULL)
+				why = p;
 			break;
-		case PEER_NONE:
+		case PEER_UNDECIDED:
+			if (p->ent_maybe & c->ent) {
+				unknown = true;
+				why = why != NULL ? why : p;
+			}
 			break;
 		}
 	}
+	if (unk != NULL)
+		*unk = why;
 	return unknown ? 2 : 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* port matching */
 
-static bool
+/*
+ * 0: no port of e matches; 1: one matches with no L7 (or SNI) rule;
+ * 2: only ports with L7 rules match, *l7 names the first one.
+ */
+static int
 ports_match(const struct policy_db *db, const struct pentry *e,
-    const struct policy_query *q, int dstpod)
+    const struct policy_query *q, int dstpod, const char **l7)
 {
 	size_t i, j;
+	int m = 0;
 
 	if (e->ports_all)
-		return true;
+		return 1;
 	if (q->proto == POLICY_ICMP || q->proto == POLICY_ICMPV6) {
 		int fam = q->proto == POLICY_ICMPV6 ? 6 : 4;
 
 		for (i = 0; i < e->nicmp; i++)
 			if (e->icmp[i].family == fam && (e->icmp[i].type < 0 ||
 			    e->icmp[i].type == q->icmp_type))
-				return true;
-		return false;
+				return 1;
+		return 0;
 	}
 	for (i = 0; i < e->nports; i++) {
 		const struct pport *p = &e->ports[i];
+		bool hit = false;
 
 		if (!(p->protos & (unsigned)q->proto))
 			continue;
 		if (p->name == NULL) {
-			if (p->lo == 0 || (q->port >= p->lo && q->port <= p->hi))
-				return true;
-			continue;
-		}
-		/* named port: the destination pod's container ports */
-		if (dstpod < 0)
-			continue;
-		for (j = 0; j < db->pods[dstpod].nports; j++) {
-			const struct pcport *c = &db->pods[dstpod].ports[j];
+			hit = p->lo == 0 || (q->port >= p->lo &&
+			    q->port <= p->hi);
+		} else if (dstpod >= 0) {
+			/* named port: the destination pod's container ports */
+			for (j = 0; j < db->pods[dstpod].nports && !hit; j++) {
+				const struct pcport *c =
+				    &db->pods[dstpod].ports[j];
 
-			if (c->name != NULL && strcmp(c->name, p->name) == 0 &&
-			    c->proto == (unsigned)q->proto && c->port == q->port)
-				return true;
+				hit = c->name != NULL && strcmp(c->name,
+				    p->name) == 0 && c->proto ==
+				    (unsigned)q->proto && c->port == q->port;
+			}
 		}
+		if (!hit)
+			continue;
+		if (p->l7 == NULL)
+			return 1;
+		if (m == 0 && l7 != NULL)
+			*l7 = p->l7;
+		m = 2;
 	}
-	return false;
+	return m;
 }
 
 static void
@@ -423,10 +457,84 @@ add_ref(struct policy_ref *arr, int *n, const struct prule *r,
 		ref_of(r, e, &arr[(*n)++]);
 }
 
+/* Does selector s (endpoint or reserved labels) select peer c? */
+static bool
+sel_selects(const struct policy_db *db, const struct psel *s,
+    const struct pctx *c)
+{
+	if (c->pod >= 0 && !db->pods[c->pod].host_network)
+		return psel_match(s, &db->pods[c->pod].ilabels);
+	return reserved_match(s, c->ent);
+}
+
+/*
+ * fromRequires/toRequires (Cilium): label constraints on the peers that
+ * endpoint selectors of entry e select.  Those of e itself always apply
+ * (0 when one fails).  Older Cilium releases also applied those of the
+ * other rules selecting the subject; the current one does not, so a
+ * failing one there makes the verdict undecided (2).  1: all hold.
+ */
+static int
+requires_hold(const struct policy_db *db, const struct ppod *p,
+    enum policy_dir dir, const struct pentry *e, const struct pctx *c)
+{
+	size_t i, j, k;
+	int res = 1;
+
+	if (e->peer_all || e->npeers == 0 || (e->peers[0].kind != PEER_EP &&
+	    e->peers[0].kind != PEER_K8S))
+		return 1;
+	for (k = 0; k < e->nreq; k++)
+		if (!sel_selects(db, &e->req[k], c))
+			return 0;
+	for (i = 0; i < p->nrules[dir] && res == 1; i++) {
+		const struct prule *r = p->rules[dir][i];
+
+		for (j = 0; j < r->nentries && res == 1; j++) {
+			const struct pentry *o = &r->e[j];
+
+			if (o == e || o->deny != e->deny ||
+			    (int)(o->sec % 2) != (int)dir)
+				continue;
+			for (k = 0; k < o->nreq; k++)
+				if (!sel_selects(db, &o->req[k], c))
+					res = 2;
+		}
+	}
+	return res;
+}
+
+/* The construct an unknown match hinges on, for messages. */
+static const char *
+unknown_what(const struct ppeer *u, enum policy_dir dir)
+{
+	if (u == NULL)
+		return dir == POLICY_INGRESS ? "fromRequires" : "toRequires";
+	switch (u->kind) {
+	case PEER_UNDECIDED:
+		return u->text;
+	case PEER_ENTITY:
+		return dir == POLICY_INGRESS ? "fromEntities kube-apiserver" :
+		    "toEntities kube-apiserver";
+	case PEER_FQDN:
+		return "toFQDNs";
+	case PEER_SERVICE:
+		return "toServices of a service without selector";
+	default:
+		return "?";
+	}
+}
+
 /*
  * One direction of subject pod subj: dir INGRESS means traffic from the
  * peer c into subj; EGRESS from subj to c.  dstpod is the destination
  * pod (named ports), -1 when the destination is an address.
+ *
+ * A rule whose match cannot be decided offline (toFQDNs, a service
+ * without selector, fromNodes, fromRequires of other rules...) never
+ * gives a confident verdict it could change: an undecided allow only
+ * matters when nothing else allows, an undecided deny only when the
+ * verdict would otherwise be allow.
  */
 static void
 dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
@@ -434,7 +542,10 @@ dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
     struct policy_dir_result *out)
 {
 	const struct ppod *p = &db->pods[subj];
-	bool allow = false, plain = false, isolated = false, fqdn = false;
+	bool allow = false, plain = false, isolated = false;
+	bool unk_allow = false, unk_deny = false, unk_fqdn = false;
+	struct policy_ref unk_ref[2];
+	const char *unk_why[2] = { NULL, NULL };
 	size_t i, j;
 	int pass;
 
@@ -459,22 +570,37 @@ dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
 				    &out->nisolating, r, NULL);
 			for (j = 0; j < r->nentries; j++) {
 				const struct pentry *e = &r->e[j];
-				int m;
+				const struct ppeer *u = NULL;
+				const char *l7 = NULL;
+				int m, pm;
 
 				if ((int)(e->sec % 2) != (int)dir ||
 				    e->deny != (pass == 0))
 					continue;
-				if (!ports_match(db, e, q, dstpod))
+				if ((pm = ports_match(db, e, q, dstpod,
+				    &l7)) == 0)
 					continue;
-				m = pentry_peer_match(db, r, e, c);
+				m = pentry_peer_match(db, r, e, c, &u);
+				if (m == 1 && db->has_requires &&
+				    (m = requires_hold(db, p, dir, e, c)) == 2)
+					u = NULL;
 				if (m == 0)
 					continue;
 				if (m == 2) {
-					if (pass == 1 && !fqdn) {
-						fqdn = true;
-						if (!allow)
-							add_ref(out->refs,
-							    &out->nrefs, r, e);
+					bool *seen = pass ? &unk_allow :
+					    &unk_deny;
+
+					if (!*seen) {
+						*seen = true;
+						ref_of(r, e, &unk_ref[pass]);
+						unk_why[pass] = unknown_what(u,
+						    dir);
+						if (pass == 1)
+							unk_fqdn = u != NULL &&
+							    (u->kind ==
+							    PEER_FQDN ||
+							    u->kind ==
+							    PEER_SERVICE);
 					}
 					continue;
 				}
@@ -482,10 +608,10 @@ dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
 					if (!allow)
 						out->nrefs = 0;
 					allow = true;
-					if (e->l7 == NULL)
+					if (pm == 1)
 						plain = true;
 					else if (out->l7 == NULL)
-						out->l7 = e->l7;
+						out->l7 = l7;
 				}
 				add_ref(out->refs, &out->nrefs, r, e);
 			}
@@ -500,11 +626,23 @@ dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
 		 * API; Cilium's allow-localhost default), denies aside.
 		 */
 		if (pass == 0 && dir == POLICY_INGRESS &&
-		    (c->ent & ENT_HOST)) {
+		    (c->ent & ENT_HOST) && !unk_deny) {
 			out->verdict = POLICY_ALLOW;
 			out->reason = POLICY_R_LOCAL_HOST;
 			return;
 		}
+	}
+	if ((allow || (dir == POLICY_INGRESS && (c->ent & ENT_HOST)) ||
+	    (!isolated && db->opts.enforcement != POLICY_ENFORCE_ALWAYS)) &&
+	    unk_deny) {
+		/* allowed unless the undecided deny applies */
+		out->verdict = POLICY_UNKNOWN;
+		out->reason = POLICY_R_UNDECIDED;
+		out->nrefs = 1;
+		out->refs[0] = unk_ref[0];
+		out->why = unk_why[0];
+		out->l7 = NULL;
+		return;
 	}
 	if (allow) {
 		out->verdict = POLICY_ALLOW;
@@ -513,20 +651,51 @@ dir_eval(const struct policy_db *db, int subj, enum policy_dir dir,
 			out->l7 = NULL;
 		return;
 	}
-	if (fqdn) {
+	if (!isolated && db->opts.enforcement != POLICY_ENFORCE_ALWAYS) {
+		out->nrefs = 0;
+		out->verdict = POLICY_ALLOW;
+		out->reason = p->nrules[dir] > 0 ? POLICY_R_NO_DEFAULT_DENY :
+		    POLICY_R_NOT_SELECTED;
+		return;
+	}
+	if (unk_allow) {
 		out->verdict = POLICY_UNKNOWN;
-		out->reason = POLICY_R_FQDN;
+		out->reason = unk_fqdn ? POLICY_R_FQDN : POLICY_R_UNDECIDED;
+		out->nrefs = 1;
+		out->refs[0] = unk_ref[1];
+		out->why = unk_why[1];
 		return;
 	}
 	out->nrefs = 0;
-	if (db->opts.enforcement == POLICY_ENFORCE_ALWAYS || isolated) {
-		out->verdict = POLICY_DENY;
-		out->reason = POLICY_R_DEFAULT_DENY;
-		return;
-	}
-	out->verdict = POLICY_ALLOW;
-	out->reason = p->nrules[dir] > 0 ? POLICY_R_NO_DEFAULT_DENY :
-	    POLICY_R_NOT_SELECTED;
+	out->verdict = POLICY_DENY;
+	out->reason = POLICY_R_DEFAULT_DENY;
+}
+
+/*
+ * A node's end (a node address or a host-network pod) under a host
+ * (nodeSelector) policy for that direction: undecided offline, since
+ * node labels and host rules are not evaluated.
+ */
+static bool
+host_undecided(const struct policy_db *db, const struct pctx *c,
+    enum policy_dir dir, struct policy_dir_result *out)
+{
+	const struct ppolicy *pol;
+
+	if (db->host_pol[dir] == 0 || !(c->ent & (ENT_HOST | ENT_REMOTE)) ||
+	    db->opts.enforcement == POLICY_ENFORCE_NEVER)
+		return false;
+	pol = &db->pols[db->host_pol[dir] - 1];
+	memset(out, 0, sizeof(*out));
+	out->verdict = POLICY_UNKNOWN;
+	out->reason = POLICY_R_UNDECIDED;
+	out->why = "host policy (nodeSelector)";
+	out->nrefs = 1;
+	out->refs[0].kind = pol->kind;
+	out->refs[0].ns = pol->ns;
+	out->refs[0].name = pol->name;
+	out->refs[0].section = "";
+	return true;
 }
 
 static enum policy_verdict_code
@@ -576,13 +745,20 @@ policy_evaluate(const struct policy_db *db, const struct policy_query *q,
 		v->verdict = POLICY_ALLOW;
 		return 0;
 	}
-	if (src >= 0) {
+	/* the source seen from the destination, and the other way */
+	pctx_init(db, &c, src, q->src.family, q->src.ip, dst);
+	if (host_undecided(db, &c, POLICY_EGRESS, &v->egress))
+		;
+	else if (src >= 0) {
 		pctx_init(db, &c, dst, q->dst.family, q->dst.ip, src);
 		dir_eval(db, src, POLICY_EGRESS, &c, q, dst, &v->egress);
 	} else {
 		v->egress.reason = POLICY_R_NOT_MANAGED;
 	}
-	if (dst >= 0) {
+	pctx_init(db, &c, dst, q->dst.family, q->dst.ip, src);
+	if (host_undecided(db, &c, POLICY_INGRESS, &v->ingress))
+		;
+	else if (dst >= 0) {
 		pctx_init(db, &c, src, q->src.family, q->src.ip, dst);
 		dir_eval(db, dst, POLICY_INGRESS, &c, q, dst, &v->ingress);
 	} else {
@@ -701,6 +877,13 @@ policy_explain_dir(const struct policy_db *db, const struct policy_query *q,
 		cilkit_strcatf(buf, len, "depends on DNS at run time: only ");
 		refs_list(r->refs, r->nrefs, buf, len);
 		cilkit_strcatf(buf, len, " (toFQDNs/toServices) could allow %s", what);
+		break;
+	case POLICY_R_UNDECIDED:
+		cilkit_strcatf(buf, len, "undecided offline: %s of ",
+		    r->why != NULL ? r->why : "a rule");
+		refs_list(r->refs, r->nrefs, buf, len);
+		cilkit_strcatf(buf, len, " is not evaluated and decides %s %s",
+		    what, dname);
 		break;
 	case POLICY_R_ENFORCE_NEVER:
 		cilkit_strcatf(buf, len, "policy enforcement is never: allow");

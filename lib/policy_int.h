@@ -56,7 +56,7 @@ enum peer_kind {
 	PEER_ENTITY,
 	PEER_FQDN,
 	PEER_SERVICE,
-	PEER_NONE,	/* matches nothing (unsupported construct) */
+	PEER_UNDECIDED,	/* not evaluated offline: may match ent_maybe */
 };
 
 /* Entity bits (policy-semantics.md 2.5). */
@@ -88,13 +88,15 @@ struct ppeer {
 	unsigned ent;			/* PEER_ENTITY */
 	const char *svc_ns, *svc_name;	/* PEER_SERVICE (name may be NULL) */
 	struct psel *svc_sel;
-	const char *text;		/* PEER_FQDN names */
+	const char *text;		/* PEER_FQDN names; PEER_UNDECIDED what */
+	unsigned ent_maybe;		/* PEER_UNDECIDED: ENT_* it may match */
 };
 
 struct pport {
 	unsigned protos;		/* POLICY_TCP|... */
 	int lo, hi;			/* lo == 0: every port */
 	const char *name;		/* named port, or NULL */
+	const char *l7;			/* L7 rules / SNI text, or NULL */
 };
 
 struct picmp {
@@ -117,7 +119,8 @@ struct pentry {
 	struct pport *ports;
 	size_t nicmp;
 	struct picmp *icmp;
-	const char *l7;			/* L7 rules text, or NULL */
+	size_t nreq;			/* fromRequires / toRequires */
+	struct psel *req;
 };
 
 struct ppolicy;
@@ -208,6 +211,9 @@ struct policy_db {
 	size_t npols, capols;
 	struct pnode *nodes;
 	size_t nnodes, canodes;
+	/* per direction, 1 + index of a policy with a host rule, or 0 */
+	size_t host_pol[2];
+	bool has_requires;		/* some rule has fromRequires */
 	char **warn;
 	size_t nwarn, cawarn;
 	size_t nobjects;
@@ -233,8 +239,13 @@ struct pctx {
 /* Fill the entity classes of a peer relative to subject pod subj. */
 void pctx_init(const struct policy_db *db, struct pctx *c, int pod,
     int family, const uint8_t *ip, int subj);
-/* 1 match, 0 no, 2 "unknown" (FQDN / service without endpoints). */
+/*
+ * 1 match, 0 no, 2 "unknown" (FQDN, service without endpoints, a
+ * construct not evaluated offline); *unk (may be NULL) gets the peer
+ * that made it unknown.
+ */
 int pentry_peer_match(const struct policy_db *db, const struct prule *r,
-    const struct pentry *e, const struct pctx *c);
+    const struct pentry *e, const struct pctx *c,
+    const struct ppeer **unk);
 
 #endif /* CILKIT_POLICY_INT_H */

@@ -1058,8 +1058,11 @@ np_ports(struct pctxt *c, struct json_object *ports, struct pentry *e,
 			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 			    "%s.ports[%zu].protocol: unknown protocol %s",
 			    where, i, proto);
+		/* 0 is no port here (1-65535); absent means every port */
 		if (port_value(jget(p, "port"), &pp->lo, &pp->name,
-		    &c->db->arena) < 0)
+		    &c->db->arena) < 0 || (pp->lo == 0 && pp->name == NULL &&
+		    jget(p, "port") != NULL && !jis(jget(p, "port"),
+		    json_type_null)))
 			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 			    "%s.ports[%zu].port: not a port", where, i);
 		pp->hi = pp->lo ? pp->lo : 65535;
@@ -1368,6 +1371,91 @@ l7_text(struct parena *a, struct json_object *rules)
 	return buf[0] ? parena_strdup(a, buf) : NULL;
 }
 
+/* Cilium's ICMP type names (pkg/policy/api/icmp.go), per family. */
+static int
+icmp_type_name(const char *s, int family)
+{
+	static const struct {
+		const char *n;
+		int v4, v6;		/* -1: not a name in that family */
+	} t[] = {
+		{ "EchoReply", 0, 129 }, { "DestinationUnreachable", 3, 1 },
+		{ "Redirect", 5, -1 }, { "Echo", 8, -1 },
+		{ "EchoRequest", 8, 128 }, { "RouterAdvertisement", 9, 134 },
+		{ "RouterSelection", 10, -1 }, { "TimeExceeded", 11, 3 },
+		{ "ParameterProblem", 12, 4 }, { "Timestamp", 13, -1 },
+		{ "TimestampReply", 14, -1 }, { "Photuris", 40, -1 },
+		{ "ExtendedEchoRequest", 42, 160 },
+		{ "ExtendedEchoReply", 43, 161 }, { "PacketTooBig", -1, 2 },
+		{ "MulticastListenerQuery", -1, 130 },
+		{ "MulticastListenerReport", -1, 131 },
+		{ "MulticastListenerDone", -1, 132 },
+		{ "RouterSolicitation", -1, 133 },
+		{ "NeighborSolicitation", -1, 135 },
+		{ "NeighborAdvertisement", -1, 136 },
+		{ "RedirectMessage", -1, 137 },
+		{ "RouterRenumbering", -1, 138 },
+		{ "ICMPNodeInformationQuery", -1, 139 },
+		{ "ICMPNodeInformationResponse", -1, 140 },
+		{ "InverseNeighborDiscoverySolicitation", -1, 141 },
+		{ "InverseNeighborDiscoveryAdvertisement", -1, 142 },
+		{ "HomeAgentAddressDiscoveryRequest", -1, 144 },
+		{ "HomeAgentAddressDiscoveryReply", -1, 145 },
+		{ "MobilePrefixSolicitation", -1, 146 },
+		{ "MobilePrefixAdvertisement", -1, 147 },
+		{ "DuplicateAddressRequestCodeSuffix", -1, 157 },
+		{ "DuplicateAddressConfirmationCodeSuffix", -1, 158 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].n) == 0)
+			return family == 6 ? t[i].v6 : t[i].v4;
+	return -1;
+}
+
+/*
+ * What a toPorts item adds above L4: L7 rules, TLS server names, an
+ * Envoy listener.  The connection is allowed at L4 and then filtered.
+ */
+static const char *
+port_l7(struct parena *a, struct json_object *t)
+{
+	struct json_object *rules = jget(t, "rules");
+	struct json_object *sn = jget(t, "serverNames");
+	struct json_object *ls = jget(t, "listener");
+	char buf[1200] = "";
+	const char *l7 = NULL;
+	size_t i;
+
+	if (jis(rules, json_type_object) && json_object_object_length(rules) >
+	    0 && (l7 = l7_text(a, rules)) != NULL)
+		cilkit_strcatf(buf, sizeof(buf), "%s", l7);
+	if (jis(sn, json_type_array) && json_object_array_length(sn) > 0) {
+		cilkit_strcatf(buf, sizeof(buf), "%sTLS serverNames:",
+		    buf[0] ? "; " : "");
+		for (i = 0; i < json_object_array_length(sn); i++) {
+			const char *s = jscalar(json_object_array_get_idx(sn,
+			    i));
+
+			cilkit_strcatf(buf, sizeof(buf), "%s%s", i ? "," : " ",
+			    s != NULL ? s : "?");
+		}
+	}
+	if (jis(ls, json_type_object))
+		cilkit_strcatf(buf, sizeof(buf), "%sEnvoy listener %s",
+		    buf[0] ? "; " : "", jstr(ls, "name") != NULL ?
+		    jstr(ls, "name") : "?");
+	return buf[0] ? parena_strdup(a, buf) : NULL;
+}
+
+static bool
+jlist_empty(struct json_object *o)
+{
+	return o == NULL || jis(o, json_type_null) ||
+	    (jis(o, json_type_array) && json_object_array_length(o) == 0);
+}
+
 /* Cilium toPorts / icmps of one rule item. */
 static int
 cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
@@ -1377,19 +1465,18 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 	struct json_object *tp = jget(x, "toPorts"), *ic = jget(x, "icmps");
 	size_t i, j, n = 0, k = 0;
 
-	if ((tp == NULL || jis(tp, json_type_null)) &&
-	    (ic == NULL || jis(ic, json_type_null))) {
-		e->ports_all = true;
-		return 0;
-	}
 	if (tp != NULL && !jis(tp, json_type_array) && !jis(tp, json_type_null))
 		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 		    "%s.toPorts: not a list", where);
 	if (ic != NULL && !jis(ic, json_type_array) && !jis(ic, json_type_null))
 		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 		    "%s.icmps: not a list", where);
-	if (jis(tp, json_type_array) && jis(ic, json_type_array) &&
-	    json_object_array_length(tp) && json_object_array_length(ic))
+	/* absent or empty lists alike: no L4 restriction (len() == 0) */
+	if (jlist_empty(tp) && jlist_empty(ic)) {
+		e->ports_all = true;
+		return 0;
+	}
+	if (!jlist_empty(tp) && !jlist_empty(ic))
 		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 		    "%s: toPorts and icmps cannot be in one rule", where);
 	for (i = 0; jis(tp, json_type_array) && i < json_object_array_length(tp);
@@ -1410,24 +1497,27 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 	    i++) {
 		struct json_object *t = json_object_array_get_idx(tp, i);
 		struct json_object *ps = jget(t, "ports");
-		struct json_object *rules = jget(t, "rules");
 		size_t nps = jis(ps, json_type_array) ?
 		    json_object_array_length(ps) : 0;
+		const char *l7;
 
-		if (jis(rules, json_type_object) &&
-		    json_object_object_length(rules) > 0) {
-			if (deny)
-				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
-				    "%s.toPorts[%zu].rules: L7 rules are not "
-				    "allowed in deny rules", where, i);
-			e->l7 = l7_text(a, rules);
-		}
+		if (t != NULL && !jis(t, json_type_object))
+			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+			    "%s.toPorts[%zu]: not a map", where, i);
+		l7 = port_l7(a, t);
+		if (l7 != NULL && deny)
+			/* PortDenyRule has only ports (2.8) */
+			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+			    "%s.toPorts[%zu]: L7 rules, serverNames and "
+			    "listener are not allowed in deny rules", where,
+			    i);
 		if (nps == 0) {
 			/* toPorts item without ports: every port */
 			e->ports[k].protos = POLICY_TCP | POLICY_UDP |
 			    POLICY_SCTP;
 			e->ports[k].lo = 0;
 			e->ports[k].hi = 65535;
+			e->ports[k].l7 = l7;
 			k++;
 			continue;
 		}
@@ -1449,6 +1539,7 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 				    "%s.toPorts[%zu].ports[%zu].port: not a "
 				    "port", where, i, j);
 			pp->hi = pp->lo ? pp->lo : 65535;
+			pp->l7 = l7;
 			if (jis(ep, json_type_int) && pp->lo > 0 &&
 			    pp->name == NULL) {
 				int64_t v = json_object_get_int64(ep);
@@ -1487,27 +1578,42 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 			const char *fam = jstr(fx, "family");
 			struct picmp *pi = &e->icmp[e->nicmp];
 
-			pi->family = fam != NULL && strcasecmp(fam, "IPv6") == 0
+			if (fam != NULL && strcmp(fam, "IPv4") != 0 &&
+			    strcmp(fam, "IPv6") != 0)
+				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+				    "%s.icmps[%zu].fields[%zu].family: %s is "
+				    "not IPv4 or IPv6", where, i, j, fam);
+			pi->family = fam != NULL && strcmp(fam, "IPv6") == 0
 			    ? 6 : 4;
 			pi->type = -1;
-			if (jis(t, json_type_int))
-				pi->type = json_object_get_int(t);
-			else if (jis(t, json_type_string)) {
-				const char *s = json_object_get_string(t);
+			if (jis(t, json_type_int)) {
+				int64_t v = json_object_get_int64(t);
 
-				if (strcmp(s, "EchoRequest") == 0)
-					pi->type = pi->family == 6 ? 128 : 8;
-				else if (strcmp(s, "EchoReply") == 0)
-					pi->type = pi->family == 6 ? 129 : 0;
-				else if (isdigit((unsigned char)s[0]))
-					pi->type = atoi(s);
-				else
-					pi->type = 1000; /* unknown name */
+				pi->type = v < 0 || v > 255 ? 256 : (int)v;
+			} else if (jis(t, json_type_string)) {
+				const char *s = json_object_get_string(t);
+				char *end;
+				long v;
+
+				if (isdigit((unsigned char)s[0])) {
+					errno = 0;
+					v = strtol(s, &end, 10);
+					pi->type = *end != '\0' || errno != 0 ||
+					    v > 255 ? 256 : (int)v;
+				} else if ((pi->type = icmp_type_name(s,
+				    pi->family)) < 0)
+					return cilkit_fail(c->eb, c->el,
+					    CILKIT_EINVAL, "%s.icmps[%zu]."
+					    "fields[%zu].type: %s is not an "
+					    "ICMP%s type name", where, i, j, s,
+					    pi->family == 6 ? "v6" : "");
+			} else if (t != NULL && !jis(t, json_type_null)) {
+				pi->type = 256;
 			}
-			if (pi->type < -1 || pi->type > 1000)
+			if (pi->type > 255)
 				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
-				    "%s.icmps[%zu].fields[%zu].type: bad type",
-				    where, i, j);
+				    "%s.icmps[%zu].fields[%zu].type: not a "
+				    "type 0-255", where, i, j);
 			e->nicmp++;
 		}
 	}
@@ -1529,34 +1635,91 @@ cil_npeers(struct json_object *x, const char *const *fields)
 	return n;
 }
 
+/*
+ * The L3 peer fields of a rule item.  Cilium refuses a rule that uses
+ * two of them (IngressCommonRule/EgressCommonRule Validate: "combining
+ * X and Y is not supported yet"); fromRequires/toRequires are not peers
+ * but constraints and may come with any of them.
+ */
 static const char *const cil_from[] = { "fromEndpoints", "fromCIDR",
-	"fromCIDRSet", "fromEntities", "fromGroups", "fromNodes",
-	"fromRequires", NULL };
+	"fromCIDRSet", "fromEntities", "fromGroups", "fromNodes", NULL };
 static const char *const cil_to[] = { "toEndpoints", "toCIDR", "toCIDRSet",
-	"toEntities", "toGroups", "toNodes", "toRequires", "toServices",
-	"toFQDNs", NULL };
+	"toEntities", "toGroups", "toNodes", "toServices", "toFQDNs", NULL };
 
 /* Endpoint selector peer with Cilium's namespace defaulting (2.4). */
 static int
-cil_ep_peer(struct pctxt *c, struct json_object *sel, struct ppeer *p,
+cil_ep_sel(struct pctxt *c, struct json_object *sel, struct psel *ps,
     const char *where)
 {
 	struct parena *a = &c->db->arena;
 	int rc;
 
-	p->kind = PEER_EP;
-	if ((rc = psel_compile(a, sel, true, NULL, &p->sel, c->eb, c->el,
+	if ((rc = psel_compile(a, sel, true, NULL, ps, c->eb, c->el,
 	    where)) < 0)
 		return rc;
-	if (psel_mentions(&p->sel, "reserved:", true) ||
-	    psel_mentions(&p->sel, NS_LABEL, false) ||
-	    psel_mentions(&p->sel, NSL_PREFIX, true))
+	if (psel_mentions(ps, "reserved:", true) ||
+	    psel_mentions(ps, NS_LABEL, false) ||
+	    psel_mentions(ps, NSL_PREFIX, true))
 		return 0;
 	if (c->pol->kind == POLICY_KIND_CNP)
-		rc = psel_add(a, &p->sel, NS_LABEL, SEL_IN, c->pol->ns);
+		rc = psel_add(a, ps, NS_LABEL, SEL_IN, c->pol->ns);
 	else
-		rc = psel_add(a, &p->sel, NS_LABEL, SEL_EXISTS, NULL);
+		rc = psel_add(a, ps, NS_LABEL, SEL_EXISTS, NULL);
 	return rc < 0 ? cilkit_fail(c->eb, c->el, rc, "out of memory") : 0;
+}
+
+static int
+cil_ep_peer(struct pctxt *c, struct json_object *sel, struct ppeer *p,
+    const char *where)
+{
+	p->kind = PEER_EP;
+	return cil_ep_sel(c, sel, &p->sel, where);
+}
+
+/* A peer the offline engine cannot decide: it may match ent_maybe. */
+static void
+undecided_peer(struct pctxt *c, struct ppeer *p, const char *what,
+    unsigned maybe, const char *where)
+{
+	pdb_warn(c->db, "%s: %s %s%s%s: %s: %s is not evaluated offline "
+	    "(verdicts that hinge on it are undecided)", c->origin,
+	    policy_kind_name(c->pol->kind), c->pol->ns, c->pol->ns[0] ? "/" :
+	    "", c->pol->name, where, what);
+	p->kind = PEER_UNDECIDED;
+	p->text = what;
+	p->ent_maybe = maybe;
+}
+
+/* fromRequires / toRequires of one item: label constraints on peers. */
+static int
+cil_requires(struct pctxt *c, struct json_object *x, struct pentry *e,
+    bool egress, const char *where)
+{
+	const char *f = egress ? "toRequires" : "fromRequires";
+	struct json_object *v = jget(x, f);
+	char w[512];
+	size_t i, n;
+	int rc;
+
+	if (v == NULL || jis(v, json_type_null))
+		return 0;
+	if (!jis(v, json_type_array))
+		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+		    "%s.%s: not a list", where, f);
+	n = json_object_array_length(v);
+	e->req = parena_alloc(&c->db->arena, (n + 1) * sizeof(*e->req));
+	if (e->req == NULL)
+		return cilkit_fail(c->eb, c->el, CILKIT_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%s.%s[%zu]", where, f, i);
+		if ((rc = cil_ep_sel(c, json_object_array_get_idx(v, i),
+		    &e->req[i], w)) < 0)
+			return rc;
+	}
+	e->nreq = n;
+	if (n > 0)
+		c->db->has_requires = true;
+	return 0;
 }
 
 static int
@@ -1565,6 +1728,7 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 {
 	struct parena *a = &c->db->arena;
 	const char *const *fields = egress ? cil_to : cil_from;
+	const char *first = NULL;
 	struct json_object *v;
 	size_t n, i, k = 0;
 	bool any_l3 = false;
@@ -1581,14 +1745,30 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 				    "%s.%s: not a list", where, fields[i]);
 			any_l3 = true;
+			if (json_object_array_length(v) == 0)
+				continue;
+			if (first != NULL)
+				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+				    "%s: combining %s and %s is not supported "
+				    "(Cilium refuses the rule)", where, first,
+				    fields[i]);
+			first = fields[i];
 		}
 	}
+	if (deny && jget(x, "toFQDNs") != NULL)
+		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+		    "%s.toFQDNs: not allowed in deny rules", where);
+	if ((rc = cil_requires(c, x, e, egress, where)) < 0)
+		return rc;
+	if (e->nreq > 0)
+		any_l3 = true;
 	n = cil_npeers(x, fields);
 	e->peers = parena_alloc(a, (n + 1) * sizeof(*e->peers));
 	if (e->peers == NULL)
 		return cilkit_fail(c->eb, c->el, CILKIT_ENOMEM, "out of memory");
 	for (i = 0; fields[i] != NULL; i++) {
 		const char *f = fields[i];
+		const char *fn = f + (egress ? 2 : 4);
 		size_t j, len;
 
 		v = jget(x, f);
@@ -1598,28 +1778,28 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 			struct ppeer *p = &e->peers[k];
 
 			snprintf(w, sizeof(w), "%s.%s[%zu]", where, f, j);
-			if (strcmp(f + (egress ? 2 : 4), "Endpoints") == 0) {
+			if (strcmp(fn, "Endpoints") == 0) {
 				if ((rc = cil_ep_peer(c, y, p, w)) < 0)
 					return rc;
-			} else if (strcmp(f + (egress ? 2 : 4), "CIDR") == 0) {
+			} else if (strcmp(fn, "CIDR") == 0) {
 				const char *s = jis(y, json_type_string) ?
 				    json_object_get_string(y) : NULL;
 
 				if ((rc = cidr_peer(c, p, s, NULL, w)) < 0)
 					return rc;
-			} else if (strcmp(f + (egress ? 2 : 4), "CIDRSet") ==
-			    0) {
-				if (jstr(y, "cidr") == NULL) {
-					pdb_warn(c->db, "%s: %s/%s: %s: "
-					    "cidrGroupRef/selector not "
-					    "evaluated offline", c->origin,
-					    c->pol->ns, c->pol->name, w);
-					p->kind = PEER_NONE;
-				} else if ((rc = cidr_peer(c, p, jstr(y, "cidr"),
+			} else if (strcmp(fn, "CIDRSet") == 0) {
+				if (!jis(y, json_type_object))
+					return cilkit_fail(c->eb, c->el,
+					    CILKIT_EINVAL, "%s: not a map", w);
+				if (jstr(y, "cidr") == NULL)
+					undecided_peer(c, p, jget(y,
+					    "cidrGroupRef") != NULL ?
+					    "cidrGroupRef" :
+					    "cidrGroupSelector", ENT_WORLD, w);
+				else if ((rc = cidr_peer(c, p, jstr(y, "cidr"),
 				    jget(y, "except"), w)) < 0)
 					return rc;
-			} else if (strcmp(f + (egress ? 2 : 4), "Entities") ==
-			    0) {
+			} else if (strcmp(fn, "Entities") == 0) {
 				const char *s = jis(y, json_type_string) ?
 				    json_object_get_string(y) : "";
 				unsigned b = entity_bits(s);
@@ -1665,11 +1845,13 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 				p->svc_ns = parena_strdup(a, p->svc_ns ?
 				    p->svc_ns : c->pol->ns[0] ? c->pol->ns :
 				    "default");
+			} else if (strcmp(fn, "Nodes") == 0) {
+				/* node labels are not known offline */
+				undecided_peer(c, p, f, ENT_HOST | ENT_REMOTE,
+				    w);
 			} else {
-				pdb_warn(c->db, "%s: %s/%s: %s is not "
-				    "evaluated offline (matches nothing here)",
-				    c->origin, c->pol->ns, c->pol->name, w);
-				p->kind = PEER_NONE;
+				/* fromGroups/toGroups: cloud security groups */
+				undecided_peer(c, p, f, ENT_WORLD, w);
 			}
 			k++;
 		}
@@ -1683,7 +1865,8 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 	if (!any_l3 && e->ports_all)
 		e->ports_all = false, e->nports = 0;
 	if (jget(x, "authentication") != NULL)
-		pdb_warn(c->db, "%s: %s/%s: %s.authentication is not evaluated",
+		pdb_warn(c->db, "%s: %s/%s: %s.authentication is not evaluated "
+		    "(allowed here if the mutual authentication succeeds)",
 		    c->origin, c->pol->ns, c->pol->name, where);
 	return 0;
 }
@@ -1705,10 +1888,26 @@ cil_rule(struct pctxt *c, struct json_object *spec, struct prule *r,
 	if (!jis(spec, json_type_object))
 		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL, "%s: not a map",
 		    where);
+	if (es != NULL && jget(spec, "nodeSelector") != NULL)
+		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+		    "%s: endpointSelector and nodeSelector cannot be in one "
+		    "rule", where);
 	if (es == NULL && jget(spec, "nodeSelector") != NULL) {
+		/*
+		 * Host firewall: node labels are not known offline, so
+		 * verdicts at a node's end are undecided (see dir_eval).
+		 */
 		pdb_warn(c->db, "%s: %s %s: %s: nodeSelector (host) rules are "
-		    "not evaluated", c->origin, policy_kind_name(c->pol->kind),
-		    c->pol->name, where);
+		    "not evaluated (verdicts at a node are undecided)",
+		    c->origin, policy_kind_name(c->pol->kind), c->pol->name,
+		    where);
+		for (s = 0; s < 4; s++) {
+			struct json_object *v = jget(spec, secs[s]);
+
+			if (jis(v, json_type_array) &&
+			    json_object_array_length(v) > 0)
+				c->db->host_pol[s % 2] = c->db->npols + 1;
+		}
 		r->nentries = 0;
 		return 0;
 	}

@@ -367,7 +367,10 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 			snprintf(r->expl[0], sizeof(r->expl[0]), "%s", ex[0]);
 		}
 		if (v.verdict != POLICY_ALLOW && r->detail[0] == '\0') {
+			/* the direction that decided: a deny first */
 			const struct policy_dir_result *d =
+			    v.egress.verdict == POLICY_DENY ? &v.egress :
+			    v.ingress.verdict == POLICY_DENY ? &v.ingress :
 			    v.egress.verdict != POLICY_ALLOW ? &v.egress :
 			    &v.ingress;
 			int dir = d == &v.egress;
@@ -410,8 +413,9 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 			add_step(r, "Policy check", ST_FAIL, "DENIED (%s)",
 			    r->detail);
 	} else {
-		add_step(r, "Policy check", ST_INFO, "DEPENDS ON DNS AT RUN "
-		    "TIME (%s)", r->detail);
+		add_step(r, "Policy check", ST_INFO, "%s (%s)", strstr(r->detail,
+		    "depends on DNS") != NULL ? "DEPENDS ON DNS AT RUN TIME" :
+		    "UNDECIDED OFFLINE", r->detail);
 	}
 	/* live steps */
 	if (t->offline) {
@@ -460,7 +464,9 @@ tester_check(struct tester *t, const struct tcase *c, struct tresult *r)
 		    r->probe_ok ? "SUCCESSFUL" : "FAILED");
 	else if (r->verdict == POLICY_UNKNOWN)
 		snprintf(r->result, sizeof(r->result), "UNDECIDED OFFLINE "
-		    "(depends on DNS at run time)");
+		    "(%s)", strstr(r->detail, "depends on DNS") != NULL ?
+		    "depends on DNS at run time" : "a rule is not evaluated "
+		    "offline");
 	else
 		snprintf(r->result, sizeof(r->result), "CONNECTION %s BY "
 		    "POLICY", r->verdict == POLICY_ALLOW ? "ALLOWED" :

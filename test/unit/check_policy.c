@@ -279,6 +279,130 @@ static const struct vcase vcases[] = {
 	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
 	  "  egress: [{toFQDNs: [{matchName: example.com}]}]\n", 0, "a/web",
 	  "93.184.216.34", POLICY_TCP, 443, UNKN, POLICY_R_FQDN, NULL },
+	{ "toFQDNs without default-deny: not isolated, allowed",
+	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  enableDefaultDeny: {egress: false}\n"
+	  "  egress: [{toFQDNs: [{matchName: example.com}]}]\n", 0, "a/web",
+	  "93.184.216.34", POLICY_TCP, 443, ALLOW, POLICY_R_NO_DEFAULT_DENY,
+	  NULL },
+	{ "cnp empty toPorts list: no L4 restriction",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEndpoints: [{matchLabels: {app: web}}],\n"
+	  "    toPorts: []}]\n", 0, "a/web", "a/api", POLICY_TCP, 1234,
+	  ALLOW, POLICY_R_ALLOWED, "ingress rule 1" },
+	{ "cnp empty icmps list: no L4 restriction",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEndpoints: [{matchLabels: {app: web}}],\n"
+	  "    icmps: []}]\n", 0, "a/web", "a/api", POLICY_UDP, 53,
+	  ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "cnp empty toPorts without peers matches nothing",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{toPorts: []}]\n", 0, "a/web", "a/api", POLICY_TCP,
+	  9090, DENY, POLICY_R_DEFAULT_DENY, NULL },
+	{ "L7 rules of one toPorts item do not cover another",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress:\n  - toPorts:\n"
+	  "    - ports: [{port: \"80\", protocol: TCP}]\n"
+	  "      rules: {http: [{method: GET}]}\n"
+	  "    - ports: [{port: \"9090\", protocol: TCP}]\n", 0, "a/web",
+	  "a/api", POLICY_TCP, 9090, ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "L7 rules apply on their own port",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress:\n  - toPorts:\n"
+	  "    - ports: [{port: \"80\", protocol: TCP}]\n"
+	  "      rules: {http: [{method: GET}]}\n"
+	  "    - ports: [{port: \"9090\", protocol: TCP}]\n", 0, "a/web",
+	  "a/api", POLICY_TCP, 80, ALLOW, POLICY_R_ALLOWED_L7, NULL },
+	{ "TLS serverNames: allowed at L4, then filtered",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress:\n  - toPorts:\n"
+	  "    - ports: [{port: \"443\", protocol: TCP}]\n"
+	  "      serverNames: [one.one.one.one]\n", 0, "a/web", "1.1.1.1",
+	  POLICY_TCP, 443, ALLOW, POLICY_R_ALLOWED_L7, NULL },
+	{ "icmp type by name",
+	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{icmps: [{fields: [{type: EchoRequest}]}]}]\n", 0,
+	  "a/web", "a/api", POLICY_ICMP, 0, ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "icmp other type name does not allow echo",
+	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{icmps: [{fields: [{family: IPv4,\n"
+	  "    type: TimeExceeded}]}]}]\n", 0, "a/web", "a/api", POLICY_ICMP,
+	  0, DENY, POLICY_R_DEFAULT_DENY, NULL },
+	{ "fromNodes never selects a pod",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromNodes: [{matchLabels: {role: cp}}]}]\n", 0,
+	  "a/web", "a/api", POLICY_TCP, 9090, DENY, POLICY_R_DEFAULT_DENY,
+	  NULL },
+	{ "fromNodes from a node: undecided offline",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromNodes: [{matchLabels: {role: cp}}]}]\n", 0,
+	  "192.168.0.1", "a/api", POLICY_TCP, 9090, UNKN, POLICY_R_UNDECIDED,
+	  "ingress rule 1" },
+	{ "toGroups to an outside address: undecided",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toGroups: [{aws: {securityGroupsIds: [sg-1]}}]}]\n", 0,
+	  "a/web", "8.8.8.8", POLICY_TCP, 443, UNKN, POLICY_R_UNDECIDED,
+	  NULL },
+	{ "toGroups never selects a pod",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toGroups: [{aws: {securityGroupsIds: [sg-1]}}]}]\n", 0,
+	  "a/web", "a/api", POLICY_TCP, 9090, DENY, POLICY_R_DEFAULT_DENY,
+	  NULL },
+	{ "cidrGroupRef: undecided",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toCIDRSet: [{cidrGroupRef: office}]}]\n", 0,
+	  "a/web", "8.8.8.8", POLICY_TCP, 443, UNKN, POLICY_R_UNDECIDED,
+	  NULL },
+	{ "undecided deny over an allow: undecided",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toEntities: [world]}]\n"
+	  "  egressDeny: [{toGroups: [{aws: {securityGroupsIds: [sg-1]}}]}]\n",
+	  0, "a/web", "8.8.8.8", POLICY_TCP, 443, UNKN, POLICY_R_UNDECIDED,
+	  "egressDeny rule 1" },
+	{ "undecided deny, nothing allows: default deny stands",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egressDeny: [{toGroups: [{aws: {securityGroupsIds: [sg-1]}}]}]\n",
+	  0, "a/web", "8.8.8.8", POLICY_TCP, 443, DENY, POLICY_R_DEFAULT_DENY,
+	  NULL },
+	{ "certain deny beats an undecided one",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egressDeny: [{toGroups: [{aws: {securityGroupsIds: [sg-1]}}]},\n"
+	  "    {toCIDR: [8.8.8.8/32]}]\n", 0, "a/web", "8.8.8.8", POLICY_TCP,
+	  443, DENY, POLICY_R_DENIED, "egressDeny rule 2" },
+	{ "kube-apiserver entity to an outside address: undecided",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toEntities: [kube-apiserver]}]\n", 0, "a/web",
+	  "172.16.0.1", POLICY_TCP, 6443, UNKN, POLICY_R_UNDECIDED, NULL },
+	{ "kube-apiserver entity is not a pod",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toEntities: [kube-apiserver]}]\n", 0, "a/web",
+	  "a/api", POLICY_TCP, 9090, DENY, POLICY_R_DEFAULT_DENY, NULL },
+	{ "fromRequires of the same item constrains its peers",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEndpoints: [{}],\n"
+	  "    fromRequires: [{matchLabels: {tier: front}}]}]\n", 0,
+	  "a/bare", "a/api", POLICY_TCP, 9090, DENY, POLICY_R_DEFAULT_DENY,
+	  NULL },
+	{ "fromRequires held: allowed",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEndpoints: [{}],\n"
+	  "    fromRequires: [{matchLabels: {tier: front}}]}]\n", 0,
+	  "a/web", "a/api", POLICY_TCP, 9090, ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "fromRequires of another rule: undecided (release-dependent)",
+	  CNP("a", "r") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromRequires: [{matchLabels: {tier: front}}]}]\n"
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEndpoints: [{}]}]\n", 0,
+	  "a/bare", "a/api", POLICY_TCP, 9090, UNKN, POLICY_R_UNDECIDED,
+	  NULL },
+	{ "host policy: a node's ingress is undecided",
+	  CCNP("h") "spec:\n  nodeSelector: {}\n"
+	  "  ingress: [{fromEntities: [cluster]}]\n", 0, "a/web",
+	  "192.168.0.1", POLICY_TCP, 22, UNKN, POLICY_R_UNDECIDED, "h" },
+	{ "host policy does not touch pods",
+	  CCNP("h") "spec:\n  nodeSelector: {}\n"
+	  "  ingress: [{fromEntities: [cluster]}]\n", 0, "a/web",
+	  "a/api", POLICY_TCP, 22, ALLOW, -1, NULL },
 	{ "toFQDNs never selects a pod",
 	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
 	  "  egress: [{toFQDNs: [{matchName: example.com}]}]\n", 0, "a/web",
@@ -463,6 +587,34 @@ static const struct bad_case bad_cases[] = {
 	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
 	  "  ingressDeny: [{toPorts: [{ports: [{port: \"80\"}],\n"
 	  "    rules: {http: [{path: /}]}}]}]\n", CILKIT_EINVAL, "L7 rules" },
+	{ NP("a", "p") "spec:\n  podSelector: {}\n  ingress:\n"
+	  "  - ports: [{port: 0}]\n", CILKIT_EINVAL, "not a port" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{fromEndpoints: [{}], fromCIDR: [10.0.0.0/8]}]\n",
+	  CILKIT_EINVAL, "combining fromEndpoints and fromCIDR" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  egress: [{toEntities: [world], toFQDNs: [{matchName: x.io}]}]\n",
+	  CILKIT_EINVAL, "combining" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  egressDeny: [{toFQDNs: [{matchName: x.io}]}]\n",
+	  CILKIT_EINVAL, "not allowed in deny" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  egressDeny: [{toPorts: [{ports: [{port: \"443\"}],\n"
+	  "    serverNames: [x.io]}]}]\n", CILKIT_EINVAL, "serverNames" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{icmps: [{fields: [{type: Pong}]}]}]\n",
+	  CILKIT_EINVAL, "type name" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{icmps: [{fields: [{family: IPv6,\n"
+	  "    type: Redirect}]}]}]\n", CILKIT_EINVAL, "ICMPv6 type name" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{icmps: [{fields: [{type: 300}]}]}]\n",
+	  CILKIT_EINVAL, "0-255" },
+	{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{icmps: [{fields: [{family: ipv4, type: 8}]}]}]\n",
+	  CILKIT_EINVAL, "not IPv4 or IPv6" },
+	{ CCNP("h") "spec:\n  endpointSelector: {}\n  nodeSelector: {}\n"
+	  "  ingress: [{}]\n", CILKIT_EINVAL, "cannot be in one rule" },
 	{ CNP("a", "c") "metadata: {name: c}\n", CILKIT_EINVAL,
 	  "spec or specs" },
 	{ "---\nkind: NetworkPolicy\nmetadata: {namespace: a}\nspec: {}\n",
