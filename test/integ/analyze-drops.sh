@@ -221,6 +221,34 @@ while IFS= read -r ex; do
 done <"$tmp/examples"
 [ $nex -ge 3 ] || fail "only $nex man page examples found"
 
+# --- monitor output as captured through kubectl (shapes from public
+# issues, values made up): kubectl's notes, a log line, IPv6, a code the
+# monitor had no text for, a denied proxy request; --reason by number
+cat >"$tmp/kmon.txt" <<'KMON'
+Defaulted container "cilium-agent" out of: cilium-agent, config (init)
+Listening for events on 4 CPUs with 64x4096 of shared memory
+Press Ctrl-C to quit
+time="2025-02-10T15:08:16Z" level=info msg="Initializing dissection cache..." subsys=monitor
+xx drop (Policy denied) flow 0x5 to endpoint 12, ifindex 4, file bpf_lxc.c:88, , identity 300->400: [fd00:10::5]:40000 -> [fd00:10::9]:8080 tcp SYN
+xx drop (250, 3) flow 0x0 to endpoint 0, ifindex 2, file 7:12, , identity 300->world: 10.0.0.1:5 -> 10.0.0.2:6 udp
+<- Request http from 0 ([k8s:app=a k8s:io.kubernetes.pod.namespace=shop]) to 77 ([k8s:io.kubernetes.pod.namespace=shop k8s:app=b]), identity 1001->1002, verdict Denied DELETE http://b.shop/x => 403
+command terminated with exit code 130
+KMON
+expect 0 "$AD" -i "$tmp/kmon.txt" --json
+[ -s "$tmp/err" ] && fail "kubectl capture: stderr: $(cat "$tmp/err")"
+jq -e '.total_drops == 3' "$tmp/out" >/dev/null ||
+	fail "kubectl capture: want 3 drops"
+jq -e '[.reasons[].pairs[].destination] | index("[fd00:10::9]:8080 (identity 400)")' \
+    "$tmp/out" >/dev/null || fail "kubectl capture: IPv6 destination lost"
+jq -e '[.reasons[].code] | index(250)' "$tmp/out" >/dev/null ||
+	fail "kubectl capture: code 250 not reported"
+expect 0 "$AD" -i "$tmp/kmon.txt" --reason 250 --json
+jq -e '.total_drops == 1 and .filters.reason_code == 250' "$tmp/out" \
+    >/dev/null || fail "--reason 250: want the one drop of code 250"
+expect 0 "$AD" -i "$tmp/kmon.txt" -n shop --json
+jq -e '.total_drops == 1' "$tmp/out" >/dev/null ||
+	fail "-n shop: want the denied proxy request"
+
 # --- a full disk is an I/O error, never silent
 if [ -w /dev/full ]; then
 	"$AD" -i "$MIXED" --detail >/dev/full 2>"$tmp/err"
