@@ -598,6 +598,100 @@ parse_drop(struct slot *s, const char *line)
 	return 0;
 }
 
+/*
+ * One end of a CI monitor.log drop: "kube-system/coredns-x 10.0.0.2:53",
+ * "reserved:unknown 10.96.0.10:53", "default:app2 10.0.0.1:80" or just
+ * " 10.0.0.1:58903".
+ */
+static void
+mlog_end(struct slot *s, const char *p, size_t n, struct flow_endpoint *ep,
+    const char **ip, uint16_t *port, int *v6)
+{
+	char buf[512], addr[128], *sp, *name, *sep;
+	uint32_t id;
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	sp = strrchr(buf, ' ');
+	name = buf;
+	if (sp != NULL) {
+		*sp = '\0';
+		split_endpoint(sp + 1, addr, sizeof(addr), port, v6);
+	} else {
+		split_endpoint(buf, addr, sizeof(addr), port, v6);
+		name = buf + n;
+	}
+	if (addr[0] != '\0')
+		*ip = sdupz(s, addr);
+	while (*name == ' ')
+		name++;
+	if (starts(name, "reserved:")) {
+		if (parse_identity(name + 9, &id) == 0)
+			ep->identity = id;
+	} else if ((sep = strchr(name, '/')) != NULL ||
+	    ((sep = strchr(name, ':')) != NULL && strchr(name, '=') == NULL)) {
+		ep->namespace = sdup(s, name, (size_t)(sep - name));
+		ep->pod_name = sdupz(s, sep + 1);
+	}
+}
+
+/*
+ * Cilium's CI (2018-2019) kept the monitor's events in monitor.log
+ * through the microscope tool, one line per event after the node name:
+ * "k8s2: drop: Policy denied (L3) ( 10.0.0.1:58903) => (kube-system/
+ * coredns-x 10.0.0.2:53)"; "k8s2: trace (...) => (...)" and "k8s2:
+ * debug: ..." lines carry no drop.  Returns 1 when line is one of them.
+ */
+static int
+parse_mlog(struct slot *s, const char *line)
+{
+	struct flow *f = &s->rec.flow;
+	const char *p, *colon, *arrow, *so, *end;
+	char reason[256];
+	size_t n;
+	int v6a = 0, v6b = 0;
+
+	colon = strstr(line, ": ");
+	if (colon == NULL || colon == line || (size_t)(colon - line) > 253 ||
+	    strcspn(line, " ") < (size_t)(colon - line))
+		return 0;
+	p = colon + 2;
+	if (starts(p, "trace (") || starts(p, "debug: ")) {
+		s->rec.kind = FLOW_EV_OTHER;
+		s->rec.other.subtype = "trace";
+		return 1;
+	}
+	if (!starts(p, "drop: ") || (arrow = strstr(p, ") => (")) == NULL)
+		return 0;
+	for (so = arrow; so > p + 6 && *so != '('; so--)
+		;
+	end = strrchr(arrow, ')');
+	if (*so != '(' || end == NULL || end < arrow + 5)
+		return 0;
+	n = (size_t)(so - (p + 6));
+	while (n > 0 && p[6 + n - 1] == ' ')
+		n--;
+	if (n == 0 || n >= sizeof(reason))
+		return 0;
+	memcpy(reason, p + 6, n);
+	reason[n] = '\0';
+	s->rec.node_name = sdup(s, line, (size_t)(colon - line));
+	f->verdict = FLOW_DROPPED;
+	f->event_type = 1;
+	f->type = FLOW_TYPE_L3_L4;
+	set_drop_reason(s, reason);
+	f->event_subtype = (int)f->drop_reason;
+	mlog_end(s, so + 1, (size_t)(arrow - so - 1), &f->src, &f->src_ip,
+	    &f->sport, &v6a);
+	mlog_end(s, arrow + 6, (size_t)(end - arrow - 6), &f->dst, &f->dst_ip,
+	    &f->dport, &v6b);
+	if (f->src_ip != NULL || f->dst_ip != NULL)
+		f->ip_version = v6a || v6b ? 2 : 1;
+	return 1;
+}
+
 struct obs_word {
 	const char *text;	/* after "-> " or "<- " */
 	int out;		/* 1 for "->" */
@@ -1514,7 +1608,8 @@ rebase(struct slot *dst, const struct slot *src)
 		&f->summary, &f->iface_name, &f->file_name,
 		&f->drop_reason_text, &dst->rec.other.subtype,
 		&f->src.namespace, &f->dst.namespace, &f->l7.http.method,
-		&f->l7.http.url, &f->l7.dns.query,
+		&f->l7.http.url, &f->l7.dns.query, &f->src.pod_name,
+		&f->dst.pod_name, &dst->rec.node_name,
 	};
 	size_t i;
 
@@ -1783,6 +1878,8 @@ process_line(struct cilium_monitor_reader *r, char *raw, size_t len,
 	} else if (indented) {
 		/* "  Packet has been truncated": a decoder note */
 		return 0;
+	} else if (parse_mlog(s, line)) {
+		rc = 0;
 	} else {
 		rc = cilkit_fail(errbuf, errlen, CILKIT_EINVAL,
 		    "%s: not cilium monitor output: \"%.40s%s\"", where, line,
@@ -1848,6 +1945,7 @@ cilium_monitor_sniff(const void *buf, size_t n)
 	};
 	const char *p = buf, *end = p + n, *nl;
 	char line[512];
+	const char *q;
 	size_t len, i;
 	int lines = 0, indented;
 	int64_t stamp;
@@ -1885,6 +1983,13 @@ cilium_monitor_sniff(const void *buf, size_t n)
 			if (strspn(l, "-") >= 20)
 				return true;
 			if (is_layer_line(l))
+				return true;
+			/* CI monitor.log: "k8s2: drop: ...", "k8s2: trace (" */
+			if ((q = strstr(l, ": ")) != NULL &&
+			    strcspn(l, " ") == (size_t)(q - l) + 1 &&
+			    (starts(q + 2, "drop: ") ||
+			    starts(q + 2, "trace (") ||
+			    starts(q + 2, "debug: ")))
 				return true;
 		}
 	}

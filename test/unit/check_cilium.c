@@ -693,6 +693,19 @@ static const struct mon_case {
 	    "been truncated\n" SEP,
 	    1, 1, 0, FLOW_DROPPED, -1, FLOW_L4_TCP, 133, 5, 6, 300, 400, NULL,
 	    "10.3.3.3", "10.4.4.4", -1 },
+	{ "CI monitor.log", "[2019-02-03 04:05:06] k8s1: trace ( "
+	    "10.7.0.9:41000) => (reserved:unknown 10.96.0.10:53)\n"
+	    "[2019-02-03 04:05:06] k8s1: debug: Conntrack lookup 1/2: "
+	    "src=10.7.0.9:41000 dst=10.96.0.10:53 on CPU 01:\n"
+	    "[2019-02-03 04:05:06] k8s1: drop: Policy denied (L3) ( "
+	    "10.7.0.9:41000) => (kube-system/coredns-abc 10.7.1.4:53)\n"
+	    "[2019-02-03 04:05:07] k8s1: drop: Invalid source ip "
+	    "(default:app2 10.7.0.5:80) => (reserved:world 1.2.3.4:9)\n",
+	    2, 2, 0, FLOW_DROPPED, FLOW_TYPE_L3_L4, -1, 133, 41000, 53, -1,
+	    -1, "", "10.7.0.9", "10.7.1.4", 1549166706 },
+	{ "bad: CI monitor.log drop cut short", "k8s1: drop: Policy denied "
+	    "( 10.7.0.9:41000)\nk8s1: drop: (a) => (b)\n",
+	    0, 0, 2, -1, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
 	{ "bad: unknown line not indented", "hello\n" DROP_LINE
 	    "42 is not an event\n",
 	    1, 1, 2, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
@@ -736,6 +749,32 @@ START_TEST(test_mon_shapes)
 }
 END_TEST
 
+/* A CI monitor.log drop names the node and the pods. */
+START_TEST(test_mon_ci_log_names)
+{
+	struct flow_record rec;
+	struct cilium_monitor_reader *r;
+	char eb[CILKIT_ERRBUF_SIZE];
+	const char *text = "k8s1: drop: Invalid source ip (default:app2 "
+	    "10.7.0.5:80) => (reserved:world 1.2.3.4:9)\n";
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+
+	ck_assert_ptr_nonnull(fp);
+	r = cilium_monitor_reader_new(fp, "t", NULL, 0);
+	ck_assert_int_eq(cilium_monitor_next(r, &rec, eb, sizeof(eb)), 1);
+	ck_assert_str_eq(rec.node_name, "k8s1");
+	ck_assert_uint_eq(rec.flow.drop_reason, 132);
+	ck_assert_str_eq(rec.flow.src.namespace, "default");
+	ck_assert_str_eq(rec.flow.src.pod_name, "app2");
+	ck_assert_uint_eq(rec.flow.dst.identity, FLOW_ID_WORLD);
+	ck_assert_ptr_null(rec.flow.dst.pod_name);
+	ck_assert_uint_eq(rec.flow.dport, 9);
+	ck_assert_int_eq(cilium_monitor_next(r, &rec, eb, sizeof(eb)), 0);
+	cilium_monitor_reader_free(r);
+	fclose(fp);
+}
+END_TEST
+
 START_TEST(test_mon_sniff)
 {
 	const char *yes[] = {
@@ -750,6 +789,7 @@ START_TEST(test_mon_sniff)
 		"xx drop (Policy denied) flow 0x0 to endpoint 0, ...\n",
 		"{\"type\":\"logRecord\",\"observationPoint\":\"Ingress\"}\n",
 		"2025-03-04T05:06:07Z xx drop (Policy denied) flow 0x0\n",
+		"[2018-10-17 06:34:51] k8s2: trace ( 10.0.0.1:5) => (x)\n",
 	};
 	const char *no[] = {
 		"{\"flow\":{\"time\":\"2021-06-16T16:52:13Z\",\"verdict\":"
@@ -791,6 +831,7 @@ cilium_suite(void)
 	tcase_add_test(tm, test_mon_json);
 	tcase_add_test(tm, test_mon_bad_input);
 	tcase_add_test(tm, test_mon_sniff);
+	tcase_add_test(tm, test_mon_ci_log_names);
 	tcase_add_loop_test(tm, test_mon_shapes, 0,
 	    sizeof(mon_cases) / sizeof(mon_cases[0]));
 	suite_add_tcase(s, tm);
