@@ -24,6 +24,16 @@
 /* Members. */
 
 /*
+ * Whether a string member would be written: protojson omits empty
+ * strings, and a sub-object of nothing but those is omitted too.
+ */
+static bool
+set(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+/*
  * Members: *first tracks whether a comma is needed.  Each helper writes
  * `"key":value`; callers skip default values.
  */
@@ -104,8 +114,8 @@ w_endpoint(struct report_wbuf *w, bool *first, const char *k,
 	bool f = true;
 	size_t i;
 
-	if (e->id == 0 && e->identity == 0 && e->cluster_name == NULL &&
-	    e->namespace == NULL && e->pod_name == NULL && e->n_labels == 0 &&
+	if (e->id == 0 && e->identity == 0 && !set(e->cluster_name) &&
+	    !set(e->namespace) && !set(e->pod_name) && e->n_labels == 0 &&
 	    e->n_workloads == 0)
 		return;
 	report_wbuf_key(w, first, k);
@@ -140,7 +150,7 @@ w_service(struct report_wbuf *w, bool *first, const char *k,
 {
 	bool f = true;
 
-	if (s->name == NULL && s->namespace == NULL)
+	if (!set(s->name) && !set(s->namespace))
 		return;
 	report_wbuf_key(w, first, k);
 	report_wbuf_c(w, '{');
@@ -304,7 +314,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	m_str(w, &f, "uuid", fl->uuid);
 	m_enum(w, &f, "verdict", fl->verdict, flow_verdict_name(fl->verdict));
 	m_u(w, &f, "drop_reason", fl->drop_reason);
-	if (fl->src_mac != NULL || fl->dst_mac != NULL) {
+	if (set(fl->src_mac) || set(fl->dst_mac)) {
 		g = true;
 		report_wbuf_key(w, &f, "ethernet");
 		report_wbuf_c(w, '{');
@@ -312,8 +322,8 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 		m_str(w, &g, "destination", fl->dst_mac);
 		report_wbuf_c(w, '}');
 	}
-	if (fl->src_ip != NULL || fl->dst_ip != NULL ||
-	    fl->src_ip_xlated != NULL || fl->ip_version != 0 ||
+	if (set(fl->src_ip) || set(fl->dst_ip) ||
+	    set(fl->src_ip_xlated) || fl->ip_version != 0 ||
 	    fl->ip_encrypted) {
 		g = true;
 		report_wbuf_key(w, &f, "IP");
@@ -368,7 +378,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 	    flow_obs_point_name(fl->obs_point));
 	m_enum(w, &f, "trace_reason", fl->trace_reason,
 	    flow_trace_reason_name(fl->trace_reason));
-	if (fl->file_name != NULL || fl->file_line != 0) {
+	if (set(fl->file_name) || fl->file_line != 0) {
 		g = true;
 		report_wbuf_key(w, &f, "file");
 		report_wbuf_c(w, '{');
@@ -393,7 +403,7 @@ w_flow(struct report_wbuf *w, const struct flow *fl)
 		else
 			REPORT_WBUF_LIT(w, "false");
 	}
-	if (fl->iface_name != NULL || fl->iface_index != 0) {
+	if (set(fl->iface_name) || fl->iface_index != 0) {
 		g = true;
 		report_wbuf_key(w, &f, "interface");
 		report_wbuf_c(w, '{');

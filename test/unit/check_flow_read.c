@@ -617,6 +617,11 @@ static const struct compat_case compat_cases[] = {
 	  0, NULL },
 	{ "{\"flow\":{\"event_type\":{\"type\":5,\"sub_type\":3}}}", -1, 0,
 	  0, NULL },
+	/* empty strings are as absent: no empty sub-objects written */
+	{ "{\"flow\":{\"IP\":{\"source\":\"\"},\"ethernet\":{\"source\":"
+	  "\"\"},\"source\":{\"namespace\":\"\",\"pod_name\":\"\"},"
+	  "\"destination_service\":{\"name\":\"\"},\"interface\":{\"name\":"
+	  "\"\"},\"file\":{\"name\":\"\"}}}", -1, 0, 0, NULL },
 	{ "{\"flow\":{\"verdict\":\"FUTURE_VERDICT\"}}", -1, 0, 0, NULL },
 	{ "{\"flow\":{\"verdict\":9}}", -1, 0, 9, NULL },
 	{ "{\"flow\":{\"verdict\":\"7\"}}", -1, 0, 7, NULL },
@@ -1516,6 +1521,18 @@ round_trip(const struct flow *f)
 	    sizeof(eb)) == 1, "%s: %s", eb, buf);
 	ck_assert_int_eq(back.kind, FLOW_EV_FLOW);
 	assert_flow_same(f, &back.flow);
+	/* and what was read back is written the same, byte for byte */
+	{
+		char *buf2 = NULL;
+		size_t len2 = 0;
+		FILE *mem2 = open_memstream(&buf2, &len2);
+
+		ck_assert_int_eq(flow_write_line(mem2, &back.flow), 0);
+		fclose(mem2);
+		ck_assert_msg(len2 == len && memcmp(buf, buf2, len) == 0,
+		    "written again differs:\n%s%s", buf, buf2);
+		free(buf2);
+	}
 	flow_scratch_free(s);
 	free(buf);
 }
