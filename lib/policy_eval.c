@@ -50,13 +50,22 @@ int
 policy_db_find_pod_ip(const struct policy_db *db, int family,
     const uint8_t *ip)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < db->npods; i++)
-		if (db->pods[i].ip_str != NULL && db->pods[i].family ==
-		    family && memcmp(db->pods[i].ip, ip, 16) == 0 &&
-		    !db->pods[i].host_network && !db->pods[i].done)
+	for (i = 0; i < db->npods; i++) {
+		const struct ppod *p = &db->pods[i];
+
+		if (p->host_network || p->done)
+			continue;
+		if (p->ip_str != NULL && p->family == family &&
+		    memcmp(p->ip, ip, 16) == 0)
 			return (int)i;
+		/* the other addresses of a dual-stack pod */
+		for (j = 0; j < p->nips; j++)
+			if (p->ips[j].family == family &&
+			    memcmp(p->ips[j].ip, ip, 16) == 0)
+				return (int)i;
+	}
 	return -1;
 }
 

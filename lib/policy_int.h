@@ -144,6 +144,11 @@ struct ppolicy {
 	struct prule *rules;
 };
 
+struct paddr {
+	int family;
+	uint8_t ip[16];
+};
+
 struct pcport {
 	const char *name;
 	int port;
@@ -156,6 +161,10 @@ struct ppod {
 	bool from_template, host_network, done;
 	int family;
 	uint8_t ip[16];
+	size_t nips;			/* status.podIPs (dual stack) */
+	struct paddr *ips;
+	size_t nhips;			/* status.hostIPs */
+	struct paddr *hips;
 	struct lset labels;		/* pod labels as written */
 	struct lset ilabels;		/* labels selectors see (mode) */
 	size_t nports;

@@ -758,6 +758,63 @@ proto_bits(const char *s, unsigned dflt)
 	return 0;
 }
 
+/* status.podIPs / hostIPs: [{ip: A}, ...]; bad entries are skipped. */
+static int
+read_ips(struct parena *a, struct json_object *l, struct paddr **out,
+    size_t *n)
+{
+	size_t i, len = jis(l, json_type_array) ? json_object_array_length(l) :
+	    0;
+
+	*n = 0;
+	*out = parena_alloc(a, (len + 1) * sizeof(**out));
+	if (*out == NULL)
+		return CILKIT_ENOMEM;
+	for (i = 0; i < len; i++) {
+		struct paddr *x = &(*out)[*n];
+
+		if (policy_parse_ip(jstr(json_object_array_get_idx(l, i),
+		    "ip"), &x->family, x->ip) == 0)
+			(*n)++;
+	}
+	return 0;
+}
+
+/* A Node: its addresses tell node peers (host, remote-node) apart. */
+static int
+add_node(struct policy_db *db, struct json_object *o, const char *origin,
+    char *eb, size_t el)
+{
+	struct json_object *ad = jget(jget(o, "status"), "addresses");
+	const char *name = jstr(jget(o, "metadata"), "name");
+	size_t i;
+	int rc;
+
+	if (name == NULL || name[0] == '\0')
+		return cilkit_fail(eb, el, CILKIT_EINVAL,
+		    "%s: Node without metadata.name", origin);
+	if ((name = parena_strdup(&db->arena, name)) == NULL)
+		return cilkit_fail(eb, el, CILKIT_ENOMEM, "out of memory");
+	for (i = 0; jis(ad, json_type_array) &&
+	    i < json_object_array_length(ad); i++) {
+		struct json_object *x = json_object_array_get_idx(ad, i);
+		const char *t = jstr(x, "type");
+		struct pnode nd;
+
+		memset(&nd, 0, sizeof(nd));
+		if (t == NULL || (strcmp(t, "InternalIP") != 0 &&
+		    strcmp(t, "ExternalIP") != 0) ||
+		    policy_parse_ip(jstr(x, "address"), &nd.family, nd.ip) < 0)
+			continue;
+		nd.name = name;
+		if ((rc = grow((void **)&db->nodes, &db->canodes, db->nnodes,
+		    sizeof(*db->nodes))) < 0)
+			return cilkit_fail(eb, el, rc, "too many nodes");
+		db->nodes[db->nnodes++] = nd;
+	}
+	return 1;
+}
+
 /*
  * A pod from a Pod object or a template.  wl is the workload string
  * ("ns/name[Kind]") or NULL to derive it from ownerReferences.
@@ -819,6 +876,11 @@ add_pod(struct policy_db *db, struct json_object *md, struct json_object *spec,
 		p->ip_str = NULL;
 	p->host_ip = jstr(status, "hostIP");
 	p->host_ip = p->host_ip != NULL ? parena_strdup(a, p->host_ip) : NULL;
+	/* dual stack: every address of the pod and of its node */
+	if ((rc = read_ips(a, jget(status, "podIPs"), &p->ips, &p->nips)) < 0 ||
+	    (rc = read_ips(a, jget(status, "hostIPs"), &p->hips,
+	    &p->nhips)) < 0)
+		return cilkit_fail(eb, el, rc, "out of memory");
 	/* container ports, for named ports */
 	for (i = 0; jis(cs, json_type_array) && i < json_object_array_length(cs);
 	    i++) {
@@ -2135,6 +2197,8 @@ add_object(struct policy_db *db, struct json_object *o, const char *origin,
 		return add_workload(db, o, kind, origin, eb, el);
 	if (strcmp(kind, "Service") == 0)
 		return add_service(db, o, origin, eb, el);
+	if (strcmp(kind, "Node") == 0)
+		return add_node(db, o, origin, eb, el);
 	if (strcmp(kind, "NetworkPolicy") == 0)
 		return add_policy(db, o, POLICY_KIND_NP, origin, eb, el);
 	if (strcmp(kind, "CiliumNetworkPolicy") == 0)
@@ -2370,6 +2434,29 @@ subject_selects(const struct prule *r, const struct ppod *p)
 	return psel_match(&r->subj, &p->ilabels);
 }
 
+/* Add a node address once; a name learnt later fills a missing one. */
+static int
+add_node_addr(struct policy_db *db, const struct pnode *nd)
+{
+	size_t j;
+	int rc;
+
+	for (j = 0; j < db->nnodes; j++)
+		if (db->nodes[j].family == nd->family &&
+		    memcmp(db->nodes[j].ip, nd->ip, 16) == 0)
+			break;
+	if (j < db->nnodes) {
+		if (db->nodes[j].name == NULL)
+			db->nodes[j].name = nd->name;
+		return 0;
+	}
+	if ((rc = grow((void **)&db->nodes, &db->canodes, db->nnodes,
+	    sizeof(*db->nodes))) < 0)
+		return rc;
+	db->nodes[db->nnodes++] = *nd;
+	return 0;
+}
+
 int
 policy_db_finalize(struct policy_db *db, char *eb, size_t el)
 {
@@ -2447,26 +2534,24 @@ policy_db_finalize(struct policy_db *db, char *eb, size_t el)
 	}
 	/* node addresses, so that a peer IP can be told host/remote-node */
 	for (i = 0; i < db->npods; i++) {
-		struct pnode nd;
+		const struct ppod *p = &db->pods[i];
 
-		memset(&nd, 0, sizeof(nd));
-		if (db->pods[i].host_ip == NULL ||
-		    policy_parse_ip(db->pods[i].host_ip, &nd.family, nd.ip) < 0)
-			continue;
-		nd.name = db->pods[i].node;
-		for (j = 0; j < db->nnodes; j++)
-			if (db->nodes[j].family == nd.family &&
-			    memcmp(db->nodes[j].ip, nd.ip, 16) == 0)
-				break;
-		if (j < db->nnodes) {
-			if (db->nodes[j].name == NULL)
-				db->nodes[j].name = nd.name;
-			continue;
+		for (j = 0; j <= p->nhips; j++) {
+			struct pnode nd;
+
+			memset(&nd, 0, sizeof(nd));
+			if (j == p->nhips) {
+				if (p->host_ip == NULL || policy_parse_ip(
+				    p->host_ip, &nd.family, nd.ip) < 0)
+					continue;
+			} else {
+				nd.family = p->hips[j].family;
+				memcpy(nd.ip, p->hips[j].ip, 16);
+			}
+			nd.name = p->node;
+			if ((rc = add_node_addr(db, &nd)) < 0)
+				return cilkit_fail(eb, el, rc, "too many nodes");
 		}
-		if ((rc = grow((void **)&db->nodes, &db->canodes, db->nnodes,
-		    sizeof(*db->nodes))) < 0)
-			return cilkit_fail(eb, el, rc, "too many nodes");
-		db->nodes[db->nnodes++] = nd;
 	}
 	for (i = 0; i < db->nsvcs; i++) {
 		struct psvc *s = &db->svcs[i];

@@ -49,6 +49,15 @@ static const char fixture[] =
 "  metadata: {name: bare, namespace: a}\n"
 "  spec: {containers: [{name: c}]}\n"
 "  status: {podIP: 10.0.0.3}\n"
+"- kind: Pod\n"
+"  metadata: {name: dual, namespace: c}\n"
+"  spec: {nodeName: n2, containers: [{name: c}]}\n"
+"  status: {podIP: 10.0.2.1, podIPs: [{ip: 10.0.2.1}, {ip: \"fd00::21\"}],\n"
+"    hostIP: 192.168.0.2, hostIPs: [{ip: 192.168.0.2}, {ip: \"fd00::2\"}]}\n"
+"- kind: Node\n"
+"  metadata: {name: n3}\n"
+"  status: {addresses: [{type: Hostname, address: n3},\n"
+"    {type: InternalIP, address: 192.168.0.3}]}\n"
 "- kind: Service\n"
 "  metadata: {name: api, namespace: a}\n"
 "  spec:\n"
@@ -403,6 +412,22 @@ static const struct vcase vcases[] = {
 	  CCNP("h") "spec:\n  nodeSelector: {}\n"
 	  "  ingress: [{fromEntities: [cluster]}]\n", 0, "a/web",
 	  "a/api", POLICY_TCP, 22, ALLOW, -1, NULL },
+	{ "dual stack: the pod's IPv6 address is the pod",
+	  CNP("c", "v6") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{fromCIDR: [\"::/0\"]}]\n", 0, "a/web", "fd00::21",
+	  POLICY_TCP, 80, DENY, POLICY_R_DEFAULT_DENY, NULL },
+	{ "dual stack: outside IPv6 to the pod's IPv6 address",
+	  CNP("c", "v6") "spec:\n  endpointSelector: {}\n"
+	  "  ingress: [{fromCIDR: [\"::/0\"]}]\n", 0, "2001:db8::1",
+	  "fd00::21", POLICY_TCP, 80, ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "a Node object's address is a node",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEntities: [remote-node]}]\n", 0, "192.168.0.3",
+	  "a/api", POLICY_TCP, 9090, ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "every hostIPs entry is a node",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress: [{fromEntities: [remote-node]}]\n", 0, "fd00::2",
+	  "a/api", POLICY_TCP, 9090, ALLOW, POLICY_R_ALLOWED, NULL },
 	{ "toFQDNs never selects a pod",
 	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
 	  "  egress: [{toFQDNs: [{matchName: example.com}]}]\n", 0, "a/web",
@@ -617,6 +642,8 @@ static const struct bad_case bad_cases[] = {
 	  "  ingress: [{}]\n", CILKIT_EINVAL, "cannot be in one rule" },
 	{ CNP("a", "c") "metadata: {name: c}\n", CILKIT_EINVAL,
 	  "spec or specs" },
+	{ "---\nkind: Node\nmetadata: {labels: {a: b}}\n", CILKIT_EINVAL,
+	  "Node without metadata.name" },
 	{ "---\nkind: NetworkPolicy\nmetadata: {namespace: a}\nspec: {}\n",
 	  CILKIT_EINVAL, "without metadata.name" },
 };
