@@ -2145,14 +2145,41 @@ add_object(struct policy_db *db, struct json_object *o, const char *origin,
 	if (db->finalized)
 		return cilkit_fail(eb, el, CILKIT_EINVAL,
 		    "policy db already finalized");
-	if (!jis(o, json_type_object))
+	if (jis(o, json_type_array) && depth == 0) {
+		/* a bare JSON array: objects with a kind are read */
+		size_t i;
+		int total = 0;
+
+		for (i = 0; i < json_object_array_length(o); i++) {
+			rc = add_object(db, json_object_array_get_idx(o, i),
+			    origin, depth + 1, eb, el);
+			if (rc < 0)
+				return rc;
+			total += rc;
+		}
+		return total;
+	}
+	if (!jis(o, json_type_object)) {
+		if (o != NULL && !jis(o, json_type_null) && depth == 0)
+			pdb_warn(db, "%s: a document is not a Kubernetes "
+			    "object: skipped", origin);
 		return 0;
+	}
 	if (++db->nobjects > POLICY_MAX_OBJECTS)
 		return cilkit_fail(eb, el, CILKIT_ETOOBIG,
 		    "%s: more than %u objects", origin, POLICY_MAX_OBJECTS);
 	kind = jstr(o, "kind");
-	if (kind == NULL)
+	if (kind == NULL) {
+		/* cilium-dbg's rule files: rules with no object around */
+		if (jget(o, "endpointSelector") != NULL ||
+		    jget(o, "nodeSelector") != NULL)
+			pdb_warn(db, "%s: a Cilium rule without kind (the "
+			    "cilium-dbg policy import format) is not read: "
+			    "put it in the spec of a CiliumNetworkPolicy",
+			    origin);
+		/* other data (Helm values, outputs) is simply not ours */
 		return 0;
+	}
 	if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 &&
 	    strcmp(kind + strlen(kind) - 4, "List") == 0)) {
 		struct json_object *items = jget(o, "items");
@@ -2205,9 +2232,12 @@ add_object(struct policy_db *db, struct json_object *o, const char *origin,
 		return add_policy(db, o, POLICY_KIND_CNP, origin, eb, el);
 	if (strcmp(kind, "CiliumClusterwideNetworkPolicy") == 0)
 		return add_policy(db, o, POLICY_KIND_CCNP, origin, eb, el);
-	if (strcmp(kind, "AdminNetworkPolicy") == 0 ||
-	    strcmp(kind, "BaselineAdminNetworkPolicy") == 0)
-		pdb_warn(db, "%s: %s is not evaluated", origin, kind);
+	/* other policy kinds (ANP, Calico, Istio...) change verdicts */
+	if (strstr(kind, "Policy") != NULL || strcmp(kind,
+	    "CiliumCIDRGroup") == 0)
+		pdb_warn(db, "%s: %s %s is not evaluated", origin, kind,
+		    jstr(jget(o, "metadata"), "name") != NULL ?
+		    jstr(jget(o, "metadata"), "name") : "(no name)");
 	return 0;
 }
 

@@ -773,6 +773,58 @@ START_TEST(test_workloads)
 }
 END_TEST
 
+/* Input that is read as nothing must say so, never pass silently. */
+START_TEST(test_skipped_warns)
+{
+	static const struct {
+		const char *y, *want;
+	} rows[] = {
+		{ "[{\"endpointSelector\": {}, \"ingress\": [{}]}]",
+		  "cilium-dbg policy import format" },
+		{ "endpointSelector: {}\ningress: [{}]\n", "without kind" },
+		{ "metadata: {name: x}\n", NULL },
+		{ "kind: GlobalNetworkPolicy\nmetadata: {name: g}\n",
+		  "GlobalNetworkPolicy g is not evaluated" },
+		{ "kind: AdminNetworkPolicy\nmetadata: {name: a}\n",
+		  "AdminNetworkPolicy a is not evaluated" },
+		{ "just a string\n", "not a Kubernetes object" },
+		{ "[{\"kind\": \"Namespace\", \"metadata\": {\"name\": \"z\"}}]",
+		  NULL },
+		{ "kind: ConfigMap\nmetadata: {name: c}\n", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct policy_db *db;
+		struct json_object **docs;
+		char eb[CILKIT_ERRBUF_SIZE] = "";
+		int n, j;
+
+		ck_assert_int_eq(policy_db_new(&db, NULL, eb, sizeof(eb)), 0);
+		n = kube_yaml_parse(rows[i].y, strlen(rows[i].y), "s.yaml",
+		    &docs, eb, sizeof(eb));
+		ck_assert_msg(n >= 1, "row %zu: %s", i, eb);
+		for (j = 0; j < n; j++)
+			ck_assert_int_ge(policy_db_add_object(db, docs[j],
+			    "s.yaml", eb, sizeof(eb)), 0);
+		kube_yaml_free_docs(docs, n);
+		if (rows[i].want == NULL) {
+			ck_assert_msg(policy_db_nwarnings(db) == 0, "row %zu: "
+			    "%s", i, policy_db_warning(db, 0));
+		} else {
+			ck_assert_msg(policy_db_nwarnings(db) == 1, "row %zu",
+			    i);
+			ck_assert_msg(strstr(policy_db_warning(db, 0),
+			    rows[i].want) != NULL, "row %zu: %s", i,
+			    policy_db_warning(db, 0));
+			ck_assert_ptr_nonnull(strstr(policy_db_warning(db, 0),
+			    "s.yaml"));
+		}
+		policy_db_free(db);
+	}
+}
+END_TEST
+
 /* Hundreds of policies: the policy array grows while rules point at it. */
 START_TEST(test_many_policies)
 {
@@ -822,6 +874,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_connset);
 	tcase_add_test(tc, test_parsers);
 	tcase_add_test(tc, test_workloads);
+	tcase_add_test(tc, test_skipped_warns);
 	tcase_add_test(tc, test_many_policies);
 	suite_add_tcase(s, tc);
 	return s;
