@@ -1669,6 +1669,8 @@ strip_prefixes(const char *line, int64_t *time_ns, int *indented)
 	int64_t t;
 	size_t n;
 
+	if (starts(line, "\xef\xbb\xbf"))
+		line += 3;	/* UTF-8 byte order mark of Windows editors */
 	line = strip_stamp(line, time_ns);
 	if (isdigit((unsigned char)line[0])) {
 		n = strcspn(line, " ");

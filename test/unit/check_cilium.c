@@ -572,6 +572,9 @@ static const struct mon_case {
 	{ "CRI log file", "2025-03-04T05:06:07.5+00:00 stdout F " DROP_LINE,
 	    1, 1, 0, -1, -1, -1, 133, -1, 443, -1, -1, NULL, NULL, NULL,
 	    1741064767 },
+	{ "UTF-8 byte order mark", "\xef\xbb\xbfListening for events on 2 "
+	    "CPUs with 64x4096 of shared memory\n" DROP_LINE,
+	    1, 1, 0, -1, -1, -1, 133, -1, -1, -1, -1, NULL, NULL, NULL, -1 },
 	{ "CRLF line ends", "xx drop (Policy denied) to endpoint 1, identity "
 	    "2->3: 1.1.1.1:1 -> 2.2.2.2:2 tcp SYN\r\n",
 	    1, 1, 0, -1, -1, FLOW_L4_TCP, 133, 1, 2, 2, 3, NULL, NULL,
