@@ -302,6 +302,13 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 		status = CILKIT_EXIT_USAGE;
 		goto out;
 	}
+	if (n >= 2 && ((prefix[0] == '\xff' && prefix[1] == '\xfe') ||
+	    (prefix[0] == '\xfe' && prefix[1] == '\xff'))) {
+		cli_warnx("%s: this is UTF-16 text (as PowerShell's > writes "
+		    "it); convert it first: iconv -f UTF-16 -t UTF-8", name);
+		status = CILKIT_EXIT_USAGE;
+		goto out;
+	}
 	if (cilium_monitor_sniff(prefix, n)) {
 		read_monitor(fp, name, prefix, n, d, &st);
 	} else if (flow_sniff_hubble_text(prefix, n)) {

@@ -249,6 +249,11 @@ expect 0 "$AD" -i "$tmp/kmon.txt" -n shop --json
 jq -e '.total_drops == 1' "$tmp/out" >/dev/null ||
 	fail "-n shop: want the denied proxy request"
 
+# --- a PowerShell redirect writes UTF-16: say so, not "not JSON"
+printf '\377\376x\000x\000\n\000' >"$tmp/u16.txt"
+expect 2 "$AD" -i "$tmp/u16.txt"
+grep -q 'UTF-16' "$tmp/err" || fail "UTF-16 input: $(cat "$tmp/err")"
+
 # --- a full disk is an I/O error, never silent
 if [ -w /dev/full ]; then
 	"$AD" -i "$MIXED" --detail >/dev/full 2>"$tmp/err"
