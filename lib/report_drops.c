@@ -164,13 +164,15 @@ void
 report_drops_src_label(const struct flow *f, char *buf, size_t len)
 {
 	size_t off;
+	/* A frame without IP (LLC, ARP) is named by its MAC address. */
+	const char *addr = f->src_ip != NULL ? f->src_ip : f->src_mac;
 
 	if (len == 0)
 		return;
-	off = endpoint_base(&f->src, f->src_names, f->n_src_names, f->src_ip,
+	off = endpoint_base(&f->src, f->src_names, f->n_src_names, addr,
 	    buf, len);
 	if (f->src.pod_name == NULL && f->src.n_workloads == 0 &&
-	    (f->src_ip != NULL || f->n_src_names > 0))
+	    (addr != NULL || f->n_src_names > 0))
 		identity_suffix(&f->src, buf, len, off);
 }
 
@@ -199,6 +201,8 @@ report_drops_dst_label(const struct flow *f, char *buf, size_t len)
 		off = append(buf, len, off, "%s", f->dst_svc.name);
 		bare = false;
 	} else {
+		const char *addr = f->dst_ip != NULL ? f->dst_ip : f->dst_mac;
+
 		bare = ep->pod_name == NULL && ep->n_workloads == 0 &&
 		    f->n_dst_names == 0 && f->dst_ip != NULL;
 		/* IPv6 with a port is bracketed, as Hubble prints it. */
@@ -206,9 +210,9 @@ report_drops_dst_label(const struct flow *f, char *buf, size_t len)
 			off = append(buf, len, off, "[%s]", f->dst_ip);
 		else
 			off = endpoint_base(ep, f->dst_names, f->n_dst_names,
-			    f->dst_ip, buf, len);
+			    addr, buf, len);
 		bare = ep->pod_name == NULL && ep->n_workloads == 0 &&
-		    (f->dst_ip != NULL || f->n_dst_names > 0);
+		    (addr != NULL || f->n_dst_names > 0);
 	}
 	if (has_port(f)) {
 		snprintf(num, sizeof(num), "%u", f->dport);

@@ -350,6 +350,19 @@ l_nothing(struct flow *f)
 	f->src.identity = 6;
 }
 
+/* An LLC or ARP frame: no IP, only MAC addresses (monitor and Hubble) */
+static void
+l_mac(struct flow *f)
+{
+	f->src_ip = NULL;
+	f->dst_ip = NULL;
+	f->src_mac = "0a:1b:2c:3d:4e:5f";
+	f->dst_mac = "01:80:c2:00:00:00";
+	f->l4 = FLOW_L4_NONE;
+	f->src.identity = 1;
+	f->dst.identity = 2;
+}
+
 static void
 l_evil(struct flow *f)
 {
@@ -366,6 +379,8 @@ static const struct label_case label_cases[] = {
 	  "api.example.com:80 (world)" },
 	{ "ipv6", l_v6, "fd00::b", "[fd00::c]:4240" },
 	{ "icmp", l_icmp, "fe80::1", "ff02::2 ICMPv6" },
+	{ "mac only", l_mac, "0a:1b:2c:3d:4e:5f (host)",
+	  "01:80:c2:00:00:00 (world)" },
 	/* bad input: nothing to name the endpoints by */
 	{ "nothing", l_nothing, "remote-node", "unknown" },
 	{ "control chars", l_evil, "a/p\x1b[2Jx", "b/q:80" },
