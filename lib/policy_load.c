@@ -1046,6 +1046,37 @@ struct pctxt {			/* parse context for messages */
 	size_t el;
 };
 
+/*
+ * A field the reader does not know is ignored, as the API server prunes
+ * it from a stored object; but kubectl refuses it, and a typo (say
+ * "matchLabel" or "fromEndpoint") changes what the policy selects, so
+ * say so.  known is NULL-terminated.
+ */
+static void
+warn_unknown(struct pctxt *c, struct json_object *o,
+    const char *const *known, const char *where)
+{
+	size_t i;
+
+	if (!jis(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (known[i] == NULL)
+			pdb_warn(c->db, "%s: %s %s%s%s: %s: unknown field "
+			    "\"%s\" ignored (kubectl refuses it)", c->origin,
+			    policy_kind_name(c->pol->kind), c->pol->ns,
+			    c->pol->ns[0] ? "/" : "", c->pol->name, where,
+			    key);
+	}
+}
+
+static const char *const known_sel[] = { "matchLabels", "matchExpressions",
+	NULL };
+
 static int
 port_value(struct json_object *p, int *num, const char **name,
     struct parena *a)
@@ -1085,6 +1116,9 @@ port_value(struct json_object *p, int *num, const char **name,
 	return -1;
 }
 
+static const char *const known_port[] = { "port", "endPort", "protocol",
+	NULL };
+
 /* NetworkPolicy "ports" list of one rule. */
 static int
 np_ports(struct pctxt *c, struct json_object *ports, struct pentry *e,
@@ -1114,6 +1148,7 @@ np_ports(struct pctxt *c, struct json_object *ports, struct pentry *e,
 		if (!jis(p, json_type_object))
 			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 			    "%s.ports[%zu]: not a map", where, i);
+		warn_unknown(c, p, known_port, where);
 		pp->protos = proto_bits(proto, POLICY_TCP);
 		if (pp->protos == 0 || (proto != NULL &&
 		    strcasecmp(proto, "ANY") == 0))
@@ -1182,6 +1217,9 @@ cidr_peer(struct pctxt *c, struct ppeer *p, const char *cidr,
 	return 0;
 }
 
+static const char *const known_peer[] = { "podSelector",
+	"namespaceSelector", "ipBlock", NULL };
+
 /* NetworkPolicy rule peers (from / to). */
 static int
 np_peers(struct pctxt *c, struct json_object *list, struct pentry *e,
@@ -1216,6 +1254,15 @@ np_peers(struct pctxt *c, struct json_object *list, struct pentry *e,
 		if (!jis(x, json_type_object))
 			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 			    "%s: not a map", w);
+		warn_unknown(c, x, known_peer, w);
+		if (jis(ps, json_type_object) || jis(ns, json_type_object)) {
+			char ws[300];
+
+			snprintf(ws, sizeof(ws), "%s.podSelector", w);
+			warn_unknown(c, ps, known_sel, ws);
+			snprintf(ws, sizeof(ws), "%s.namespaceSelector", w);
+			warn_unknown(c, ns, known_sel, ws);
+		}
 		if (ib != NULL && !jis(ib, json_type_null)) {
 			if (ps != NULL || ns != NULL)
 				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
@@ -1271,6 +1318,11 @@ has_type(struct json_object *types, const char *t)
 	return false;
 }
 
+static const char *const known_np_spec[] = { "podSelector", "policyTypes",
+	"ingress", "egress", NULL };
+static const char *const known_np_rule[2][3] = { { "from", "ports", NULL },
+	{ "to", "ports", NULL } };
+
 static int
 add_np(struct pctxt *c, struct json_object *o)
 {
@@ -1309,6 +1361,9 @@ add_np(struct pctxt *c, struct json_object *o)
 	if ((rc = psel_compile(a, jget(spec, "podSelector"), false, NULL,
 	    &r->subj, c->eb, c->el, "spec.podSelector")) < 0)
 		return rc;
+	warn_unknown(c, spec, known_np_spec, "spec");
+	warn_unknown(c, jget(spec, "podSelector"), known_sel,
+	    "spec.podSelector");
 	/* policyTypes defaulting, as the API server does (1.3) */
 	typed = jis(types, json_type_array) &&
 	    json_object_array_length(types) > 0;
@@ -1353,6 +1408,7 @@ add_np(struct pctxt *c, struct json_object *o)
 			if (x != NULL && !jis(x, json_type_object))
 				return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 				    "%s: not a map", w);
+			warn_unknown(c, x, known_np_rule[d], w);
 			e->sec = d ? SEC_EGRESS : SEC_INGRESS;
 			e->index = (int)i + 1;
 			snprintf(w, sizeof(w), "spec.%s[%zu].%s",
@@ -1518,6 +1574,9 @@ jlist_empty(struct json_object *o)
 	    (jis(o, json_type_array) && json_object_array_length(o) == 0);
 }
 
+static const char *const known_toports[] = { "ports", "rules",
+	"serverNames", "listener", "originatingTLS", "terminatingTLS", NULL };
+
 /* Cilium toPorts / icmps of one rule item. */
 static int
 cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
@@ -1566,6 +1625,7 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 		if (t != NULL && !jis(t, json_type_object))
 			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 			    "%s.toPorts[%zu]: not a map", where, i);
+		warn_unknown(c, t, known_toports, where);
 		l7 = port_l7(a, t);
 		if (l7 != NULL && deny)
 			/* PortDenyRule has only ports (2.8) */
@@ -1589,6 +1649,7 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 			struct pport *pp = &e->ports[k];
 			const char *proto = jstr(p, "protocol");
 
+			warn_unknown(c, p, known_port, where);
 			pp->protos = proto_bits(proto, POLICY_TCP | POLICY_UDP |
 			    POLICY_SCTP);
 			if (pp->protos == 0)
@@ -1708,6 +1769,13 @@ static const char *const cil_from[] = { "fromEndpoints", "fromCIDR",
 static const char *const cil_to[] = { "toEndpoints", "toCIDR", "toCIDRSet",
 	"toEntities", "toGroups", "toNodes", "toServices", "toFQDNs", NULL };
 
+static const char *const known_ingress[] = { "fromEndpoints", "fromCIDR",
+	"fromCIDRSet", "fromEntities", "fromGroups", "fromNodes",
+	"fromRequires", "toPorts", "icmps", "authentication", NULL };
+static const char *const known_egress[] = { "toEndpoints", "toCIDR",
+	"toCIDRSet", "toEntities", "toGroups", "toNodes", "toServices",
+	"toFQDNs", "toRequires", "toPorts", "icmps", "authentication", NULL };
+
 /* Endpoint selector peer with Cilium's namespace defaulting (2.4). */
 static int
 cil_ep_sel(struct pctxt *c, struct json_object *sel, struct psel *ps,
@@ -1719,6 +1787,7 @@ cil_ep_sel(struct pctxt *c, struct json_object *sel, struct psel *ps,
 	if ((rc = psel_compile(a, sel, true, NULL, ps, c->eb, c->el,
 	    where)) < 0)
 		return rc;
+	warn_unknown(c, sel, known_sel, where);
 	if (psel_mentions(ps, "reserved:", true) ||
 	    psel_mentions(ps, NS_LABEL, false) ||
 	    psel_mentions(ps, NSL_PREFIX, true))
@@ -1800,6 +1869,7 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 	if (x != NULL && !jis(x, json_type_object))
 		return cilkit_fail(c->eb, c->el, CILKIT_EINVAL, "%s: not a map",
 		    where);
+	warn_unknown(c, x, egress ? known_egress : known_ingress, where);
 	for (i = 0; fields[i] != NULL; i++) {
 		v = jget(x, fields[i]);
 		if (v != NULL && !jis(v, json_type_null)) {
@@ -1933,6 +2003,10 @@ cil_item(struct pctxt *c, struct json_object *x, struct pentry *e,
 	return 0;
 }
 
+static const char *const known_rule[] = { "endpointSelector", "nodeSelector",
+	"ingress", "ingressDeny", "egress", "egressDeny", "labels",
+	"description", "enableDefaultDeny", "log", NULL };
+
 static int
 cil_rule(struct pctxt *c, struct json_object *spec, struct prule *r,
     const char *where)
@@ -1980,6 +2054,8 @@ cil_rule(struct pctxt *c, struct json_object *spec, struct prule *r,
 	if ((rc = psel_compile(a, es, true, NULL, &r->subj, c->eb, c->el, w))
 	    < 0)
 		return rc;
+	warn_unknown(c, es, known_sel, w);
+	warn_unknown(c, spec, known_rule, where);
 	if (c->pol->kind == POLICY_KIND_CNP) {
 		/* a CNP only ever selects pods of its namespace (2.3) */
 		size_t j, m = 0;

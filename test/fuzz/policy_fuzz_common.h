@@ -63,6 +63,34 @@ fuzz_policy_objects(struct json_object **objs, int n, unsigned mode)
 			    sizeof(buf));
 		}
 	}
+	/* addresses too: outside, a node (seeds use 192.168.0.1), IPv6 */
+	for (i = 0; i < np; i++) {
+		static const char *const ips[] = { "8.8.8.8", "192.168.0.1",
+			"fd00::1" };
+		struct policy_query q;
+		struct policy_verdict v;
+		size_t k, d;
+
+		for (k = 0; k < 3; k++)
+			for (d = 0; d < 2; d++) {
+				struct policy_end *a = d ? &q.src : &q.dst;
+
+				memset(&q, 0, sizeof(q));
+				q.src.pod = q.dst.pod = (int)i;
+				a->pod = -1;
+				if (policy_parse_ip(ips[k], &a->family,
+				    a->ip) < 0)
+					abort();
+				q.proto = POLICY_TCP;
+				q.port = 443;
+				if (policy_evaluate(db, &q, &v, eb,
+				    sizeof(eb)) < 0)
+					abort();
+				policy_explain_dir(db, &q, d ? POLICY_INGRESS :
+				    POLICY_EGRESS, d ? &v.ingress : &v.egress,
+				    buf, sizeof(buf));
+			}
+	}
 	if (policy_db_npods(db) <= 32 &&
 	    policy_connlist(db, &lines, &nl, eb, sizeof(eb)) == 0)
 		policy_lines_free(lines, nl);

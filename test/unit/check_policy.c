@@ -791,6 +791,24 @@ START_TEST(test_skipped_warns)
 		{ "[{\"kind\": \"Namespace\", \"metadata\": {\"name\": \"z\"}}]",
 		  NULL },
 		{ "kind: ConfigMap\nmetadata: {name: c}\n", NULL },
+		{ "kind: NetworkPolicy\nmetadata: {name: t}\nspec:\n"
+		  "  podSelector: {matchLabel: {app: x}}\n",
+		  "spec.podSelector: unknown field \"matchLabel\"" },
+		{ "kind: NetworkPolicy\nmetadata: {name: t}\nspec:\n"
+		  "  podSelector: {}\n  ingress: [{from: [{podSelector: {}}],\n"
+		  "    port: [{port: 80}]}]\n",
+		  "spec.ingress[0]: unknown field \"port\"" },
+		{ "kind: CiliumNetworkPolicy\nmetadata: {name: t}\nspec:\n"
+		  "  endpointSelector: {}\n"
+		  "  ingress: [{fromEndpoint: [{}]}]\n",
+		  "unknown field \"fromEndpoint\"" },
+		{ "kind: CiliumNetworkPolicy\nmetadata: {name: t}\nspec:\n"
+		  "  endpointSelector: {}\n  ingres: [{}]\n  egress: [{}]\n",
+		  "spec: unknown field \"ingres\"" },
+		{ "kind: CiliumNetworkPolicy\nmetadata: {name: t}\nspec:\n"
+		  "  endpointSelector: {}\n  egress: [{toPorts: [{ports:\n"
+		  "    [{port: \"80\", proto: UDP}]}]}]\n",
+		  "unknown field \"proto\"" },
 	};
 	size_t i;
 
