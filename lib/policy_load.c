@@ -1474,6 +1474,14 @@ l7_text(struct parena *a, struct json_object *rules)
 			    i);
 
 			cilkit_strcatf(buf, sizeof(buf), "%s", i ? "," : "");
+			if (!jis(x, json_type_object)) {
+				/* not a rule map: show it as it is */
+				cilkit_strcatf(buf, sizeof(buf), " %s",
+				    x == NULL ? "null" :
+				    json_object_to_json_string_ext(x,
+				    JSON_C_TO_STRING_PLAIN));
+				continue;
+			}
 			json_object_object_foreach(x, k, v) {
 				const char *s = jscalar(v);
 

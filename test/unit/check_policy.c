@@ -322,6 +322,12 @@ static const struct vcase vcases[] = {
 	  "      rules: {http: [{method: GET}]}\n"
 	  "    - ports: [{port: \"9090\", protocol: TCP}]\n", 0, "a/web",
 	  "a/api", POLICY_TCP, 80, ALLOW, POLICY_R_ALLOWED_L7, NULL },
+	{ "L7 list items that are not maps are shown, not read",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: api}}\n"
+	  "  ingress:\n  - toPorts:\n"
+	  "    - ports: [{port: \"80\", protocol: TCP}]\n"
+	  "      rules: {http: [null, 5, {method: GET}]}\n", 0, "a/web",
+	  "a/api", POLICY_TCP, 80, ALLOW, POLICY_R_ALLOWED_L7, NULL },
 	{ "TLS serverNames: allowed at L4, then filtered",
 	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
 	  "  egress:\n  - toPorts:\n"
