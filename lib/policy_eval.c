@@ -272,7 +272,8 @@ service_match(const struct policy_db *db, const struct ppeer *p,
 			continue;
 		if (p->svc_name != NULL && strcmp(s->name, p->svc_name) != 0)
 			continue;
-		if (p->svc_sel != NULL && !psel_match(p->svc_sel, &s->selector))
+		/* k8sServiceSelector picks services by their own labels */
+		if (p->svc_sel != NULL && !psel_match(p->svc_sel, &s->labels))
 			continue;
 		if (!s->has_selector) {
 			/* endpoints unknown offline */

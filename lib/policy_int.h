@@ -200,7 +200,8 @@ struct psvc {
 	int family;
 	uint8_t ip[16];
 	bool has_selector;
-	struct lset selector;
+	struct lset selector;		/* spec.selector (backends) */
+	struct lset labels;		/* metadata.labels */
 	size_t nports;
 	struct psvcport *ports;
 	size_t nbackends;

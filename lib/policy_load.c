@@ -1003,7 +1003,8 @@ add_service(struct policy_db *db, struct json_object *o, const char *origin,
 	s->has_selector = jis(sel, json_type_object) &&
 	    json_object_object_length(sel) > 0;
 	if ((rc = lset_from_map(a, sel, &s->selector, eb, el,
-	    "spec.selector")) < 0)
+	    "spec.selector")) < 0 || (rc = lset_from_map(a, jget(md, "labels"),
+	    &s->labels, eb, el, "metadata.labels")) < 0)
 		return rc;
 	np = jis(ports, json_type_array) ? json_object_array_length(ports) : 0;
 	s->ports = parena_alloc(a, (np + 1) * sizeof(*s->ports));

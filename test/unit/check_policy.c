@@ -59,7 +59,7 @@ static const char fixture[] =
 "  status: {addresses: [{type: Hostname, address: n3},\n"
 "    {type: InternalIP, address: 192.168.0.3}]}\n"
 "- kind: Service\n"
-"  metadata: {name: api, namespace: a}\n"
+"  metadata: {name: api, namespace: a, labels: {exposed: \"yes\"}}\n"
 "  spec:\n"
 "    clusterIP: 10.96.0.10\n"
 "    selector: {app: api}\n"
@@ -443,6 +443,17 @@ static const struct vcase vcases[] = {
 	  "  egress: [{toServices: [{k8sService: {serviceName: api,\n"
 	  "      namespace: a}}]}]\n", 0, "a/web", "a/api", POLICY_TCP, 9090,
 	  ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "toServices k8sServiceSelector picks services by their labels",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toServices: [{k8sServiceSelector: {namespace: a,\n"
+	  "      selector: {matchLabels: {exposed: \"yes\"}}}}]}]\n", 0,
+	  "a/web", "a/api", POLICY_TCP, 9090, ALLOW, POLICY_R_ALLOWED, NULL },
+	{ "k8sServiceSelector does not read the service's pod selector",
+	  CNP("a", "c") "spec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+	  "  egress: [{toServices: [{k8sServiceSelector: {namespace: a,\n"
+	  "      selector: {matchLabels: {app: api}}}}]}]\n", 0,
+	  "a/web", "a/api", POLICY_TCP, 9090, DENY, POLICY_R_DEFAULT_DENY,
+	  NULL },
 	{ "icmp type 8 allowed",
 	  CNP("a", "c") "spec:\n  endpointSelector: {}\n"
 	  "  ingress: [{icmps: [{fields: [{family: IPv4, type: 8}]}]}]\n", 0,
