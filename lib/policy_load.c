@@ -1078,6 +1078,24 @@ warn_unknown(struct pctxt *c, struct json_object *o,
 static const char *const known_sel[] = { "matchLabels", "matchExpressions",
 	NULL };
 
+/* Protocols are upper case in the API ("tcp" is refused); read anyway. */
+static void
+warn_proto_case(struct pctxt *c, const char *proto, const char *where)
+{
+	const char *q;
+
+	if (proto == NULL)
+		return;
+	for (q = proto; *q != '\0'; q++)
+		if (islower((unsigned char)*q))
+			break;
+	if (*q != '\0')
+		pdb_warn(c->db, "%s: %s %s%s%s: %s: protocol \"%s\" read as "
+		    "upper case (the API server refuses it)", c->origin,
+		    policy_kind_name(c->pol->kind), c->pol->ns,
+		    c->pol->ns[0] ? "/" : "", c->pol->name, where, proto);
+}
+
 static int
 port_value(struct json_object *p, int *num, const char **name,
     struct parena *a)
@@ -1150,6 +1168,7 @@ np_ports(struct pctxt *c, struct json_object *ports, struct pentry *e,
 			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
 			    "%s.ports[%zu]: not a map", where, i);
 		warn_unknown(c, p, known_port, where);
+		warn_proto_case(c, proto, where);
 		pp->protos = proto_bits(proto, POLICY_TCP);
 		if (pp->protos == 0 || (proto != NULL &&
 		    strcasecmp(proto, "ANY") == 0))
@@ -1368,6 +1387,16 @@ add_np(struct pctxt *c, struct json_object *o)
 	/* policyTypes defaulting, as the API server does (1.3) */
 	typed = jis(types, json_type_array) &&
 	    json_object_array_length(types) > 0;
+	for (i = 0; typed && i < json_object_array_length(types); i++) {
+		const char *t = jscalar(json_object_array_get_idx(types, i));
+
+		/* the API server refuses "ingress" as much as "Foo" */
+		if (t == NULL || (strcmp(t, "Ingress") != 0 &&
+		    strcmp(t, "Egress") != 0))
+			return cilkit_fail(c->eb, c->el, CILKIT_EINVAL,
+			    "spec.policyTypes[%zu]: %s is not Ingress or "
+			    "Egress", i, t != NULL ? t : "(not a string)");
+	}
 	if (typed) {
 		r->dd[0] = has_type(types, "Ingress");
 		r->dd[1] = has_type(types, "Egress");
@@ -1659,6 +1688,7 @@ cil_ports(struct pctxt *c, struct json_object *x, struct pentry *e,
 			const char *proto = jstr(p, "protocol");
 
 			warn_unknown(c, p, known_port, where);
+			warn_proto_case(c, proto, where);
 			pp->protos = proto_bits(proto, POLICY_TCP | POLICY_UDP |
 			    POLICY_SCTP);
 			if (pp->protos == 0)

@@ -657,6 +657,10 @@ static const struct bad_case bad_cases[] = {
 	  CILKIT_EINVAL, "not IPv4 or IPv6" },
 	{ CCNP("h") "spec:\n  endpointSelector: {}\n  nodeSelector: {}\n"
 	  "  ingress: [{}]\n", CILKIT_EINVAL, "cannot be in one rule" },
+	{ NP("a", "p") "spec:\n  podSelector: {}\n  policyTypes: [egress]\n",
+	  CILKIT_EINVAL, "egress is not Ingress or Egress" },
+	{ NP("a", "p") "spec:\n  podSelector: {}\n  policyTypes: [[Egress]]\n",
+	  CILKIT_EINVAL, "not Ingress or Egress" },
 	{ CNP("a", "c") "metadata: {name: c}\n", CILKIT_EINVAL,
 	  "spec or specs" },
 	{ "---\nkind: Node\nmetadata: {labels: {a: b}}\n", CILKIT_EINVAL,
@@ -808,6 +812,9 @@ START_TEST(test_skipped_warns)
 		{ "[{\"kind\": \"Namespace\", \"metadata\": {\"name\": \"z\"}}]",
 		  NULL },
 		{ "kind: ConfigMap\nmetadata: {name: c}\n", NULL },
+		{ "kind: NetworkPolicy\nmetadata: {name: t}\nspec:\n"
+		  "  podSelector: {}\n  ingress: [{ports: [{port: 80,\n"
+		  "    protocol: tcp}]}]\n", "protocol \"tcp\" read as upper" },
 		{ "kind: NetworkPolicy\nmetadata: {name: t}\nspec:\n"
 		  "  podSelector: {matchLabel: {app: x}}\n",
 		  "spec.podSelector: unknown field \"matchLabel\"" },
