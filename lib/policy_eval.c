@@ -889,11 +889,11 @@ policy_explain_dir(const struct policy_db *db, const struct policy_query *q,
 		cilkit_strcatf(buf, len, " (toFQDNs/toServices) could allow %s", what);
 		break;
 	case POLICY_R_UNDECIDED:
-		cilkit_strcatf(buf, len, "undecided offline: %s of ",
-		    r->why != NULL ? r->why : "a rule");
+		cilkit_strcatf(buf, len, "undecided offline: %s %s of %s hinges "
+		    "on %s of ", dname, what, who, r->why != NULL ? r->why :
+		    "a rule");
 		refs_list(r->refs, r->nrefs, buf, len);
-		cilkit_strcatf(buf, len, " is not evaluated and decides %s %s",
-		    what, dname);
+		cilkit_strcatf(buf, len, ", which is not evaluated offline");
 		break;
 	case POLICY_R_ENFORCE_NEVER:
 		cilkit_strcatf(buf, len, "policy enforcement is never: allow");
