@@ -230,6 +230,10 @@ dir_set(const struct policy_db *db, int subj, enum policy_dir dir,
 				continue;
 			if (pentry_peer_match(db, r, e, c, NULL) != 1)
 				continue;
+			/* undecided counts as not allowed here, as above */
+			if (db->has_requires &&
+			    requires_hold(db, p, dir, e, c) != 1)
+				continue;
 			cset_init(&es);
 			entry_set(db, e, dstpod, &es);
 			cset_union(e->deny ? &deny : &allow, &es);

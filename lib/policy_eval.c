@@ -484,7 +484,7 @@ sel_selects(const struct policy_db *db, const struct psel *s,
  * other rules selecting the subject; the current one does not, so a
  * failing one there makes the verdict undecided (2).  1: all hold.
  */
-static int
+int
 requires_hold(const struct policy_db *db, const struct ppod *p,
     enum policy_dir dir, const struct pentry *e, const struct pctx *c)
 {

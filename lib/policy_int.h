@@ -258,4 +258,12 @@ int pentry_peer_match(const struct policy_db *db, const struct prule *r,
     const struct pentry *e, const struct pctx *c,
     const struct ppeer **unk);
 
+/*
+ * fromRequires/toRequires for a label-based match of entry e of a rule
+ * selecting pod p: 1 they hold, 0 e's own fail, 2 another rule's fail
+ * (release-dependent: undecided).
+ */
+int requires_hold(const struct policy_db *db, const struct ppod *p,
+    enum policy_dir dir, const struct pentry *e, const struct pctx *c);
+
 #endif /* CILKIT_POLICY_INT_H */

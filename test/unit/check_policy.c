@@ -705,6 +705,16 @@ START_TEST(test_connset)
 		  "  ingress: [{toPorts: [{ports: [{port: \"99\",\n"
 		  "      endPort: 101}]}]}]\n", "a/web", "a/api",
 		  "SCTP 99,101,TCP 99,101,UDP 99,101" },
+		{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+		  "  ingress: [{fromEndpoints: [{}], toPorts: [{ports:\n"
+		  "    [{port: \"80\", protocol: TCP}]}],\n"
+		  "    fromRequires: [{matchLabels: {tier: front}}]}]\n",
+		  "a/bare", "a/api", "" },
+		{ CNP("a", "c") "spec:\n  endpointSelector: {}\n"
+		  "  ingress: [{fromEndpoints: [{}], toPorts: [{ports:\n"
+		  "    [{port: \"80\", protocol: TCP}]}],\n"
+		  "    fromRequires: [{matchLabels: {tier: front}}]}]\n",
+		  "a/web", "a/api", "TCP 80" },
 	};
 	size_t i;
 
