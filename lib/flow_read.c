@@ -2124,8 +2124,16 @@ flow_sniff_multiline(const void *buf, size_t n)
 			b++;
 		if (b == end)
 			return false;
-		if (*b == '[')
-			return true;
+		if (*b == '[') {
+			/*
+			 * An array of objects ("[" alone, or "[{"), not a
+			 * log line's "[2018-10-17 06:34:51] ...".
+			 */
+			for (q = b + 1; q < end && (*q == ' ' || *q == '\t' ||
+			    *q == '\r' || *q == '\n'); q++)
+				;
+			return q == end || *q == '{' || *q == ']';
+		}
 		if (*b != '{')
 			return false;
 		/* "{" alone on its line */

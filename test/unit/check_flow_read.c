@@ -892,6 +892,11 @@ static const struct text_case text_cases[] = {
 	{ "\xef\xbb\xbf\n\n{ \r\n \"flow\"", true, false },
 	{ "[\n  {", true, false },
 	{ "[{\"flow\":{}}]", true, false },
+	{ "[ ]", true, false },
+	{ "[", true, false },		/* the rest on later lines */
+	/* a log line's bracketed prefix is no array */
+	{ "[2018-10-17 06:34:51] hello", false, false },
+	{ "[k8s1] {\"flow\":{}}", false, false },
 	{ "{\"flow\":{}}\n", false, false },
 	{ "{", false, false },		/* its line end not seen */
 	{ "{\"flow\"\n:{}}", false, false },
