@@ -294,18 +294,15 @@ read_stream(FILE *fp, const char *name, struct report_drops *d,
 		cli_warnx("%s: %s", name, FLOW_GZIP_ADVICE);
 		status = CILKIT_EXIT_USAGE;
 		goto out;
+	case FLOW_FMT_UTF16:
+		cli_warnx("%s: %s", name, FLOW_UTF16_ADVICE);
+		status = CILKIT_EXIT_USAGE;
+		goto out;
 	case FLOW_FMT_PCAP:
 	case FLOW_FMT_PCAPNG:
 		cli_warnx("%s: this is a packet capture; analyze-drops reads "
 		    "flow lines or cilium monitor output (flow-analyzer "
 		    "reads pcaps)", name);
-		status = CILKIT_EXIT_USAGE;
-		goto out;
-	}
-	if (n >= 2 && ((prefix[0] == '\xff' && prefix[1] == '\xfe') ||
-	    (prefix[0] == '\xfe' && prefix[1] == '\xff'))) {
-		cli_warnx("%s: this is UTF-16 text (as PowerShell's > writes "
-		    "it); convert it first: iconv -f UTF-16 -t UTF-8", name);
 		status = CILKIT_EXIT_USAGE;
 		goto out;
 	}

@@ -434,6 +434,9 @@ main(int argc, char **argv)
 		} else if (in[i].format == FLOW_FMT_GZIP) {
 			cli_warnx("%s: %s", in[i].name, FLOW_GZIP_ADVICE);
 			rc = CILKIT_EXIT_USAGE;
+		} else if (in[i].format == FLOW_FMT_UTF16) {
+			cli_warnx("%s: %s", in[i].name, FLOW_UTF16_ADVICE);
+			rc = CILKIT_EXIT_USAGE;
 		} else if (in[i].format == FLOW_FMT_PCAP ||
 		    in[i].format == FLOW_FMT_PCAPNG) {
 			rc = run_pcap(&o, &in[i], bpf, color);

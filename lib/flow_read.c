@@ -2164,6 +2164,9 @@ flow_sniff(const void *buf, size_t n)
 	}
 	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
 		return FLOW_FMT_GZIP;
+	if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) ||
+	    (b[0] == 0xfe && b[1] == 0xff)))
+		return FLOW_FMT_UTF16;
 	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
 		i = 3;
 	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||

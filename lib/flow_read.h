@@ -121,9 +121,12 @@ enum flow_format {
 	FLOW_FMT_JSON_LINES,	/* starts with '{' after whitespace/BOM */
 	FLOW_FMT_TEXT,		/* anything else printable: e.g. monitor text */
 	FLOW_FMT_GZIP,		/* gzip: e.g. a rotated, compressed exporter file */
+	FLOW_FMT_UTF16,		/* a UTF-16 byte order mark, either order */
 };
 #define FLOW_GZIP_ADVICE "gzip-compressed (a rotated Hubble exporter " \
     "file?): decompress it first, as in zcat FILE | ..."
+#define FLOW_UTF16_ADVICE "this is UTF-16 text (as PowerShell's > " \
+    "writes it); convert it first: iconv -f UTF-16 -t UTF-8"
 int flow_sniff(const void *buf, size_t n);
 
 /*

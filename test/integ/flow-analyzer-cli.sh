@@ -109,6 +109,12 @@ if command -v gzip >/dev/null; then
 	    [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
 		{ echo "FAIL gzip input"; cat "$tmp/err"; fail=1; }
 fi
+# UTF-16 (a PowerShell redirect): one message, exit 2
+printf '\377\376{\000}\000\n\000' >"$tmp/u16.json"
+"$FA" -i "$tmp/u16.json" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'UTF-16.*iconv' "$tmp/err" &&
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
+	{ echo "FAIL UTF-16 input"; cat "$tmp/err"; fail=1; }
 printf 'nothing here\n' >"$tmp/none.json"
 "$FA" -i "$tmp/none.json" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL input without a valid line should exit 2"; fail=1; }

@@ -868,6 +868,8 @@ static const struct sniff_case sniff_cases[] = {
 	{ "Listening for events on 2 CPUs", 30, FLOW_FMT_TEXT },
 	{ "\x1f\x8b\x08\x00", 4, FLOW_FMT_GZIP },
 	{ "\x1f\x8b", 2, FLOW_FMT_GZIP },
+	{ "\xff\xfe{\0", 4, FLOW_FMT_UTF16 },
+	{ "\xfe\xff\0{", 4, FLOW_FMT_UTF16 },
 	{ "\x1f", 1, FLOW_FMT_UNKNOWN },
 	{ "xx\0yy", 5, FLOW_FMT_UNKNOWN },
 	{ "\x01\x02\x03\x04\x05", 5, FLOW_FMT_UNKNOWN },
