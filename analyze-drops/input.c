@@ -181,6 +181,27 @@ read_flow_lines(FILE *fp, const char *name, const char *prefix, size_t n,
 }
 
 /*
+ * One result of a record reader (flow_reader, cilium_monitor) into d:
+ * a record is counted and added, an error reported.  false when the
+ * reader cannot go on (a read error).
+ */
+static bool
+take_record(int rc, const struct flow_record *rec, const char *eb,
+    struct report_drops *d, struct stream_stats *st)
+{
+	if (rc == CILKIT_ENOMEM)
+		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	if (rc < 0) {
+		bad_line(st, eb);
+		return rc != CILKIT_EIO;
+	}
+	st->records++;
+	if (report_drops_add(d, rec) == CILKIT_ENOMEM)
+		cli_errx(CILKIT_EXIT_IO, "out of memory");
+	return true;
+}
+
+/*
  * Pretty-printed flows (`hubble observe -o json | jq .`): the library
  * reader takes them object by object.  Few and small: no prefilter.
  */
@@ -197,19 +218,9 @@ read_flow_objects(FILE *fp, const char *name, const char *prefix,
 		cli_errx(CILKIT_EXIT_IO, "out of memory");
 	if (st->cancel != NULL)
 		flow_reader_set_cancel(r, st->cancel);
-	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0) {
-		if (rc == CILKIT_ENOMEM)
-			cli_errx(CILKIT_EXIT_IO, "out of memory");
-		if (rc < 0) {
-			bad_line(st, eb);
-			if (rc == CILKIT_EIO)
-				break;
-			continue;
-		}
-		st->records++;
-		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
-			cli_errx(CILKIT_EXIT_IO, "out of memory");
-	}
+	while ((rc = flow_reader_next(r, &rec, eb, sizeof(eb))) != 0 &&
+	    take_record(rc, &rec, eb, d, st))
+		;
 	st->cancelled = flow_reader_cancelled(r);
 	flow_reader_free(r);
 }
@@ -229,19 +240,9 @@ read_monitor(FILE *fp, const char *name, const char *prefix, size_t n,
 		cli_errx(CILKIT_EXIT_IO, "out of memory");
 	if (st->cancel != NULL)
 		cilium_monitor_reader_set_cancel(mr, st->cancel);
-	while ((rc = cilium_monitor_next(mr, &rec, eb, sizeof(eb))) != 0) {
-		if (rc == CILKIT_ENOMEM)
-			cli_errx(CILKIT_EXIT_IO, "out of memory");
-		if (rc < 0) {
-			bad_line(st, eb);
-			if (rc == CILKIT_EIO)
-				break;
-			continue;
-		}
-		st->records++;
-		if (report_drops_add(d, &rec) == CILKIT_ENOMEM)
-			cli_errx(CILKIT_EXIT_IO, "out of memory");
-	}
+	while ((rc = cilium_monitor_next(mr, &rec, eb, sizeof(eb))) != 0 &&
+	    take_record(rc, &rec, eb, d, st))
+		;
 	st->cancelled = cilium_monitor_reader_cancelled(mr);
 	cilium_monitor_reader_free(mr);
 }
