@@ -1763,39 +1763,42 @@ blank_line(const char *p, size_t len, bool first)
 }
 
 /*
- * Make room in the buffer and read more (object mode).  Returns 1 when
- * bytes came or the end was reached, 0 when cancelled, or a negative
- * error.  keep: the bytes from start on are still needed.
+ * A full buffer doubles, up to a line's cap and a read block: 1 when it
+ * grew, 0 when it is at the cap already, or CILKIT_ENOMEM.
  */
 static int
-objects_fill(struct flow_reader *r, char *eb, size_t el)
+grow_buf(struct flow_reader *r, char *eb, size_t el)
 {
-	size_t ncap;
-	ssize_t n;
+	size_t ncap = r->cap * 2;
 	char *nb;
 
-	if (r->start > 0) {
-		memmove(r->buf, r->buf + r->start, r->fill - r->start);
-		r->fill -= r->start;
-		r->start = 0;
-	}
-	if (r->fill == r->cap) {
-		ncap = r->cap * 2;
-		if (ncap > r->max_line + READ_BLOCK)
-			ncap = r->max_line + READ_BLOCK;
-		if (ncap > r->cap) {
-			if ((nb = realloc(r->buf, ncap)) == NULL)
-				return cilkit_fail(eb, el, CILKIT_ENOMEM,
-				    "%s: out of memory", r->name);
-			r->buf = nb;
-			r->cap = ncap;
-		}
-	}
-	n = fill_more(r);
+	if (ncap > r->max_line + READ_BLOCK)
+		ncap = r->max_line + READ_BLOCK;
+	if (ncap <= r->cap)
+		return 0;
+	if ((nb = realloc(r->buf, ncap)) == NULL)
+		return cilkit_fail(eb, el, CILKIT_ENOMEM, "%s: out of memory",
+		    r->name);
+	r->buf = nb;
+	r->cap = ncap;
+	return 1;
+}
+
+/*
+ * Read more into the buffer: 1 when bytes came or the end was reached
+ * (r->eof), 0 when the reader was cancelled (the end of the input: what
+ * is left is a record still being written, dropped, not an error), or
+ * CILKIT_EIO.
+ */
+static int
+read_more(struct flow_reader *r, char *eb, size_t el)
+{
+	ssize_t n = fill_more(r);
+
 	if (n == -2) {
 		r->cancelled = true;
 		r->eof = true;
-		r->start = r->fill = r->scan = 0;
+		r->start = r->fill = 0;
 		return 0;
 	}
 	if (n < 0)
@@ -1805,6 +1808,28 @@ objects_fill(struct flow_reader *r, char *eb, size_t el)
 		r->eof = true;
 	r->fill += (size_t)n;
 	return 1;
+}
+
+/*
+ * Make room in the buffer and read more (object mode).  Returns 1 when
+ * bytes came or the end was reached, 0 when cancelled, or a negative
+ * error.  keep: the bytes from start on are still needed.
+ */
+static int
+objects_fill(struct flow_reader *r, char *eb, size_t el)
+{
+	int rc;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->fill - r->start);
+		r->fill -= r->start;
+		r->start = 0;
+	}
+	if (r->fill == r->cap && (rc = grow_buf(r, eb, el)) < 0)
+		return rc;
+	if ((rc = read_more(r, eb, el)) == 0)
+		r->scan = 0;
+	return rc;
 }
 
 /*
@@ -1930,9 +1955,8 @@ int
 flow_reader_next(struct flow_reader *r, struct flow_record *rec,
     char *errbuf, size_t errlen)
 {
-	char *nl, *p, *nb;
-	size_t len, ncap;
-	ssize_t n;
+	char *nl, *p;
+	size_t len;
 	int rc;
 
 	for (;;) {
@@ -1999,40 +2023,20 @@ flow_reader_next(struct flow_reader *r, struct flow_record *rec,
 			r->start = 0;
 		}
 		if (r->fill == r->cap) {
-			ncap = r->cap * 2;
-			if (ncap > r->max_line + READ_BLOCK)
-				ncap = r->max_line + READ_BLOCK;
-			if (ncap <= r->cap) {
+			if ((rc = grow_buf(r, errbuf, errlen)) < 0)
+				return rc;
+			if (rc == 0) {
 				/* Full of one line that is over the cap. */
 				r->skipping = true;
 				r->start = r->fill = 0;
-			} else {
-				if ((nb = realloc(r->buf, ncap)) == NULL)
-					return cilkit_fail(errbuf, errlen,
-					    CILKIT_ENOMEM, "%s: out of memory",
-					    r->name);
-				r->buf = nb;
-				r->cap = ncap;
 			}
 		}
-		n = fill_more(r);
-		if (n == -2) {
-			/*
-			 * Cancelled: the end of the input.  What is left is
-			 * a line still being written: dropped, not an error.
-			 */
-			r->cancelled = true;
-			r->eof = true;
-			r->start = r->fill = 0;
+		if ((rc = read_more(r, errbuf, errlen)) < 0)
+			return rc;
+		if (rc == 0) {
 			r->skipping = false;
 			return 0;
 		}
-		if (n < 0)
-			return cilkit_fail(errbuf, errlen, CILKIT_EIO,
-			    "%s: read error", r->name);
-		if (n == 0)
-			r->eof = true;
-		r->fill += (size_t)n;
 	}
 }
 
