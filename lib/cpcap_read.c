@@ -71,6 +71,16 @@ struct cpcap_reader {
 	size_t		 nprogs;
 };
 
+/* Give the journal up: the stream cannot be read again. */
+static void
+journal_drop(struct prefix_cookie *pc)
+{
+	free(pc->jbuf);
+	pc->jbuf = NULL;
+	pc->jlen = pc->jcap = 0;
+	pc->journal = false;
+}
+
 /* Keep n bytes handed out in the journal, or give the journal up. */
 static void
 journal_add(struct prefix_cookie *pc, const void *p, size_t n)
@@ -79,10 +89,7 @@ journal_add(struct prefix_cookie *pc, const void *p, size_t n)
 	size_t ncap;
 
 	if (pc->jlen + n > JOURNAL_MAX) {
-		free(pc->jbuf);
-		pc->jbuf = NULL;
-		pc->jlen = pc->jcap = 0;
-		pc->journal = false;
+		journal_drop(pc);
 		return;
 	}
 	if (pc->jlen + n > pc->jcap) {
@@ -90,10 +97,7 @@ journal_add(struct prefix_cookie *pc, const void *p, size_t n)
 		while (ncap < pc->jlen + n)
 			ncap *= 2;
 		if ((nb = realloc(pc->jbuf, ncap)) == NULL) {
-			free(pc->jbuf);
-			pc->jbuf = NULL;
-			pc->jlen = pc->jcap = 0;
-			pc->journal = false;
+			journal_drop(pc);
 			return;
 		}
 		pc->jbuf = nb;
@@ -310,18 +314,28 @@ cpcap_reader_open_path(const char *path, char *errbuf, size_t errlen)
 	    errlen);
 }
 
-void
-cpcap_reader_free(struct cpcap_reader *r)
+/* Free the compiled filter, for every link type. */
+static void
+free_filters(struct cpcap_reader *r)
 {
 	size_t i;
 
-	if (r == NULL)
-		return;
-	if (r->have_prog)
+	if (r->have_prog) {
 		pcap_freecode(&r->prog);
+		r->have_prog = false;
+	}
 	for (i = 0; i < r->nprogs; i++)
 		if (r->progs[i].ok)
 			pcap_freecode(&r->progs[i].prog);
+	r->nprogs = 0;
+}
+
+void
+cpcap_reader_free(struct cpcap_reader *r)
+{
+	if (r == NULL)
+		return;
+	free_filters(r);
 	if (r->pc != NULL)
 		pcap_close(r->pc);	/* closes r->fp */
 	cpcap_pcapng_free(r->own);	/* closes its stream */
@@ -393,17 +407,9 @@ int
 cpcap_reader_set_filter(struct cpcap_reader *r, const char *expr,
     char *errbuf, size_t errlen)
 {
-	size_t i;
 	int rc;
 
-	if (r->have_prog) {
-		pcap_freecode(&r->prog);
-		r->have_prog = false;
-	}
-	for (i = 0; i < r->nprogs; i++)
-		if (r->progs[i].ok)
-			pcap_freecode(&r->progs[i].prog);
-	r->nprogs = 0;
+	free_filters(r);
 	free(r->filter);
 	if ((r->filter = strdup(expr)) == NULL)
 		return cilkit_fail(errbuf, errlen, CILKIT_ENOMEM,
