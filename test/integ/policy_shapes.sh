@@ -6,22 +6,7 @@
 # must not guess on (undecided offline), warn about, or refuse.
 set -u
 PT="$BIN/policy-tester"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-t() { # NAME WANT-RC PATTERN -- ARGS...
-	name=$1 want=$2 pat=$3; shift 4
-	out=$("$PT" "$@" 2>&1); rc=$?
-	if [ "$rc" != "$want" ]; then
-		echo "FAIL $name: exit $rc, want $want"; echo "$out"
-		fails=$((fails + 1))
-	elif [ -n "$pat" ] && ! printf '%s\n' "$out" | grep -qF -- "$pat"; then
-		echo "FAIL $name: no \"$pat\""; echo "$out"
-		fails=$((fails + 1))
-	else
-		echo "ok   $name"
-	fi
-}
+. "$ROOT/test/integ/policy_t.inc"
 
 cat >"$tmp/cluster.yaml" <<'Y'
 apiVersion: v1
