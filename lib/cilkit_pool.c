@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "cilkit_huge.h"
 #include "cilkit_pool.h"
 #include "cilkit_prefault.h"
 
@@ -30,7 +31,7 @@
 
 #define POOL_LINE	((size_t)64)
 #define POOL_FIRST	((size_t)64 << 10)	/* the first chunk */
-#define POOL_HUGE	((size_t)2 << 20)	/* an x86-64 huge page */
+#define POOL_HUGE	CILKIT_HUGE_PAGE
 
 /* At the start of each chunk, rounded to a line. */
 struct cilkit_pool_chunk {
@@ -61,30 +62,6 @@ cilkit_pool_set_prefault(struct cilkit_pool *p, int on)
 	p->prefault = on;
 }
 
-/*
- * Map len bytes aligned to align (a power of two): map more, then give
- * the ends back.
- */
-static void *
-map_aligned(size_t len, size_t align)
-{
-	uintptr_t base, start;
-	char *m;
-
-	m = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	base = (uintptr_t)m;
-	start = (base + align - 1) & ~(uintptr_t)(align - 1);
-	if (start > base)
-		munmap(m, start - base);
-	if (base + len + align > start + len)
-		munmap((char *)(start + len), base + len + align -
-		    (start + len));
-	return (void *)start;
-}
-
 static int
 add_chunk(struct cilkit_pool *p)
 {
@@ -95,13 +72,8 @@ add_chunk(struct cilkit_pool *p)
 	if (len < POOL_HDR + p->size)
 		len = (POOL_HDR + p->size + POOL_HUGE - 1) & ~(POOL_HUGE - 1);
 	if (len >= POOL_HUGE) {
-		len = (len + POOL_HUGE - 1) & ~(POOL_HUGE - 1);
-		if ((c = map_aligned(len, POOL_HUGE)) == NULL)
+		if ((c = cilkit_huge_alloc(&len)) == NULL)
 			return -1;
-#ifdef MADV_HUGEPAGE
-		/* Only advice: without huge pages the pool still works. */
-		(void)madvise(c, len, MADV_HUGEPAGE);
-#endif
 		/* Without a thread the caller faults the pages itself. */
 		if (p->prefault && p->pf == NULL)
 			p->pf = cilkit_prefault_new();
