@@ -3,7 +3,8 @@
  *
  * libpcap checks the file header and each record's caplen against the
  * snaplen and a per-link maximum before allocating (sf-pcap.c,
- * sf-pcapng.c), so the record sizes we see are already bounded.
+ * sf-pcapng.c), so the record sizes we see are already bounded;
+ * cpcap_inplace.c makes the same checks.
  */
 #include <errno.h>
 #include <stdio_ext.h>
@@ -16,6 +17,8 @@
 #include <pcap/pcap.h>
 
 #include "cilkit.h"
+#include "cpcap_decode.h"
+#include "cpcap_inplace.h"
 #include "cpcap_pcapng.h"
 #include "cpcap_read.h"
 
@@ -63,6 +66,8 @@ struct cpcap_reader {
 	uint32_t	 snaplen;
 	off_t		 start;		/* of the capture in a file, or -1 */
 	struct prefix_cookie *ck;	/* the stitching stream's */
+	/* A plain pcap file, read in place once libpcap opened it: */
+	struct cpcap_inplace *inplace;
 	/* After libpcap refused the file's mixed link types: */
 	struct cpcap_pcapng *own;
 	uint64_t	 skip;		/* records libpcap gave: read again */
@@ -211,6 +216,28 @@ reopen_before_prefix(FILE *fp, size_t n, off_t *start)
 	return nf;
 }
 
+/*
+ * A regular pcap file that cpcap_inplace.c reads as libpcap would: its
+ * header (read again from the file) is version 2.4 in the host's byte
+ * order, and its link type one we decode, whose biggest record libpcap
+ * takes is 256 KiB (only D-Bus, USBPcap and EBHSCR allow more).  NULL
+ * for anything else: libpcap reads it.
+ */
+static struct cpcap_inplace *
+open_inplace(struct cpcap_reader *r)
+{
+	unsigned char hdr[CPCAP_PCAP_FILEHDR];
+	bool nano;
+
+	if (r->start < 0 || getenv("CILKIT_PCAP_LIBPCAP") != NULL ||
+	    pcap_is_swapped(r->pc) || !cpcap_dlt_supported(r->dlt) ||
+	    pread(fileno(r->fp), hdr, sizeof(hdr), r->start) !=
+	    (ssize_t)sizeof(hdr) || !cpcap_inplace_header_ok(hdr, &nano))
+		return NULL;
+	return cpcap_inplace_new(fileno(r->fp), r->start +
+	    CPCAP_PCAP_FILEHDR, nano, r->snaplen, 262144);
+}
+
 struct cpcap_reader *
 cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
     char *errbuf, size_t errlen)
@@ -282,6 +309,8 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		/* No prefix: ask libpcap (pcapng reports version 1.0). */
 		r->ng = pcap_major_version(r->pc) == 1;
 	}
+	if (!r->ng)
+		r->inplace = open_inplace(r);
 	return r;
 fail:
 	free(r->name);
@@ -339,6 +368,7 @@ cpcap_reader_free(struct cpcap_reader *r)
 	if (r->pc != NULL)
 		pcap_close(r->pc);	/* closes r->fp */
 	cpcap_pcapng_free(r->own);	/* closes its stream */
+	cpcap_inplace_free(r->inplace);
 	if (r->under != NULL)
 		fclose(r->under);
 	free(r->filter);
@@ -516,6 +546,37 @@ own_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
 	}
 }
 
+/* The next record read in place, as from pcap_next_ex(). */
+static int
+inplace_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
+    size_t errlen)
+{
+	struct pcap_pkthdr h;
+	char why[PCAP_ERRBUF_SIZE];
+	int rc;
+
+	for (;;) {
+		if ((rc = cpcap_inplace_next(r->inplace, f, why,
+		    sizeof(why))) == 0)
+			return 0;
+		if (rc < 0)
+			return cilkit_fail(errbuf, errlen, CILKIT_ETRUNC,
+			    "%s: after packet %llu: %s", r->name,
+			    (unsigned long long)r->count, why);
+		r->count++;
+		f->dlt = r->dlt;
+		if (r->have_prog) {
+			h.caplen = f->caplen;
+			h.len = f->wirelen;
+			if (pcap_offline_filter(&r->prog, &h, f->data) == 0) {
+				r->filtered++;
+				continue;
+			}
+		}
+		return 1;
+	}
+}
+
 int
 cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
     char *errbuf, size_t errlen)
@@ -525,6 +586,8 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 	int rc;
 
 	for (;;) {
+		if (r->inplace != NULL)
+			return inplace_next(r, f, errbuf, errlen);
 		if (r->own != NULL)
 			return own_next(r, f, errbuf, errlen);
 		rc = pcap_next_ex(r->pc, &h, &data);
@@ -566,6 +629,19 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 		return 1;
 	}
 }
+
+bool
+cpcap_reader_in_place(const struct cpcap_reader *r)
+{
+	return r->inplace != NULL;
+}
+
+int
+cpcap_reader_prefetch(struct cpcap_reader *r)
+{
+	return r->inplace != NULL ? cpcap_inplace_thread(r->inplace) : -1;
+}
+
 
 uint64_t
 cpcap_reader_count(const struct cpcap_reader *r)

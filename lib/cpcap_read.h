@@ -2,6 +2,9 @@
  * cpcap_read.h - read pcap and pcapng captures through libpcap, from a
  * file or a stream (stdin, a pipe), with nanosecond timestamps either
  * way, and an optional BPF filter compiled for the capture's link type.
+ * A plain pcap file, once libpcap has opened it, is read in place by
+ * cpcap_inplace.c instead, with the same result at a fraction of the
+ * cost.
  *
  * A stream whose first bytes were already consumed by a format sniffer
  * (flow_sniff()) is read by passing those bytes as a prefix, so that
@@ -12,6 +15,7 @@
 #ifndef CILKIT_CPCAP_READ_H
 #define CILKIT_CPCAP_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +82,19 @@ int cpcap_reader_set_filter(struct cpcap_reader *r, const char *expr,
  */
 int cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
     char *errbuf, size_t errlen);
+
+/*
+ * Whether the records are read in place from a regular pcap file
+ * (cpcap_inplace.h) rather than by libpcap: then reading is cheap and
+ * needs no thread of its own.  CILKIT_PCAP_LIBPCAP in the environment
+ * makes libpcap read every file.
+ */
+bool cpcap_reader_in_place(const struct cpcap_reader *r);
+/*
+ * Read such a file's blocks in a thread ahead of the records.  Before
+ * the first record only: 0, or -1 (not read in place, or too late).
+ */
+int cpcap_reader_prefetch(struct cpcap_reader *r);
 
 /* Records read so far, and records the filter rejected. */
 uint64_t cpcap_reader_count(const struct cpcap_reader *r);

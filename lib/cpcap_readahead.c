@@ -51,6 +51,10 @@ struct cpcap_readahead {
 	bool		 done;		/* the thread published the end */
 	uint8_t		*hbuf;		/* thread: copy of a held record */
 	struct ra_batch	*cur;		/* consumer's batch, or NULL */
+	/* A reader that reads in place: records straight from it. */
+	bool		 direct;
+	int		 direct_end;	/* 1, or the end or error returned */
+	char		 direct_err[CILKIT_ERRBUF_SIZE];
 };
 
 /* Copy one record into b; false when b is full. */
@@ -181,6 +185,16 @@ cpcap_readahead_start(struct cpcap_reader *r)
 	if ((ra = calloc(1, sizeof(*ra))) == NULL)
 		return NULL;
 	ra->r = r;
+	if (cpcap_reader_in_place(r)) {
+		/*
+		 * A record read in place costs less than handing a copy
+		 * over: the reader's blocks are read in a thread instead.
+		 */
+		ra->direct = true;
+		ra->direct_end = 1;
+		(void)cpcap_reader_prefetch(r);
+		return ra;
+	}
 	for (i = 0; i < RA_BATCHES; i++) {
 		if ((ra->b[i].data = malloc(RA_BYTES)) == NULL)
 			goto fail;
@@ -208,7 +222,22 @@ cpcap_readahead_next(struct cpcap_readahead *ra, struct cpcap_frame *f,
     char *errbuf, size_t errlen)
 {
 	struct ra_batch *b;
+	int rc;
 
+	if (ra->direct) {
+		if (ra->direct_end == 1) {
+			rc = cpcap_reader_next(ra->r, f, ra->direct_err,
+			    sizeof(ra->direct_err));
+			if (rc == 1)
+				return 1;
+			ra->direct_end = rc;
+		}
+		/* The end, or the error, again. */
+		if (ra->direct_end < 0)
+			cilkit_fail(errbuf, errlen, ra->direct_end, "%s",
+			    ra->direct_err);
+		return ra->direct_end;
+	}
 	for (;;) {
 		if ((b = ra->cur) != NULL) {
 			if (b->pos < b->n) {
@@ -248,6 +277,11 @@ cpcap_readahead_stop(struct cpcap_readahead *ra)
 
 	if (ra == NULL)
 		return;
+	if (ra->direct) {
+		/* The reader's own thread stops when it is freed. */
+		free(ra);
+		return;
+	}
 	pthread_mutex_lock(&ra->mu);
 	ra->stop = true;
 	done = ra->done;

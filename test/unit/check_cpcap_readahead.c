@@ -5,9 +5,16 @@
  * with a filter, and on generated captures that cross its batch limits
  * by record count and by bytes, whole and cut inside a record.  And a
  * stop while the thread waits on an empty pipe returns at once.
+ *
+ * Each file is compared twice: read by libpcap directly against read in
+ * place (cpcap_inplace.h) through the read-ahead, whose blocks are then
+ * read in a thread; and read in place directly against read by libpcap
+ * through the read-ahead's copying thread.  So libpcap and the in-place
+ * reader agree too, with and without their threads.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +43,27 @@ __asan_default_options(void)
 	return "use_sigaltstack=0";
 }
 
-/* Read path both ways and compare; returns the number of records. */
+/* Open path, read by libpcap (lib) or, where it can be, in place. */
+static struct cpcap_reader *
+open_as(const char *path, bool lib, char *eb, size_t ebl)
+{
+	struct cpcap_reader *r;
+
+	if (lib)
+		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
+	r = cpcap_reader_open_path(path, eb, ebl);
+	unsetenv("CILKIT_PCAP_LIBPCAP");
+	if (r != NULL && lib)
+		ck_assert(!cpcap_reader_in_place(r));
+	return r;
+}
+
+/*
+ * Read path directly (libpcap's reading if lib1) and through the
+ * read-ahead (the other); compare.  Returns the number of records.
+ */
 static uint64_t
-compare(const char *path, const char *filter)
+compare_as(const char *path, const char *filter, bool lib1)
 {
 	char eb1[CILKIT_ERRBUF_SIZE] = "", eb2[CILKIT_ERRBUF_SIZE] = "";
 	struct cpcap_reader *r1, *r2;
@@ -47,8 +72,8 @@ compare(const char *path, const char *filter)
 	uint64_t n = 0;
 	int rc1, rc2;
 
-	r1 = cpcap_reader_open_path(path, eb1, sizeof(eb1));
-	r2 = cpcap_reader_open_path(path, eb2, sizeof(eb2));
+	r1 = open_as(path, lib1, eb1, sizeof(eb1));
+	r2 = open_as(path, !lib1, eb2, sizeof(eb2));
 	if (r1 == NULL) {
 		ck_assert_ptr_null(r2);
 		return 0;
@@ -86,6 +111,16 @@ compare(const char *path, const char *filter)
 	    cpcap_reader_filtered(r2));
 	cpcap_reader_free(r1);
 	cpcap_reader_free(r2);
+	return n;
+}
+
+/* Both ways round (see the top); the number of records. */
+static uint64_t
+compare(const char *path, const char *filter)
+{
+	uint64_t n = compare_as(path, filter, true);
+
+	ck_assert_uint_eq(compare_as(path, filter, false), n);
 	return n;
 }
 
@@ -155,11 +190,18 @@ START_TEST(test_batches)
 	char path[] = "/tmp/check_cpcap_readahead.XXXXXX";
 	int fd = mkstemp(path);
 	off_t size;
+	char eb[CILKIT_ERRBUF_SIZE];
+	struct cpcap_reader *r;
 
-	ck_assert_int_ge(fd, 0);
-	close(fd);
 	/* over the record limit of a batch (4096), small records */
 	write_capture(path, 20000, 100);
+	/* (what libpcap writes is read in place) */
+	r = open_as(path, false, eb, sizeof(eb));
+	ck_assert_msg(r != NULL, "%s", eb);
+	ck_assert(cpcap_reader_in_place(r));
+	cpcap_reader_free(r);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
 	ck_assert_uint_eq(compare(path, NULL), 20000);
 	/* over the byte limit (1 MiB): records up to 256 KiB */
 	write_capture(path, 300, 262144);
