@@ -48,7 +48,7 @@ run() {
 }
 
 # flow-analyzer three times (the median counts), and with one thread
-# (no read-ahead): CPU time is the sum of both threads.
+# (no read-ahead): CPU time is the sum of all threads.
 for i in 1 2 3; do
 	run fa$i "$FA" -i "$CAP" -e json
 done
@@ -56,6 +56,8 @@ eval "$(printf '%s\n' "$fa1_s $fa1_wall $fa1_kb" "$fa2_s $fa2_wall $fa2_kb" \
     "$fa3_s $fa3_wall $fa3_kb" | sort -n | sed -n 2p |
     awk '{ printf "fa_s=%s fa_wall=%s fa_kb=%s", $1, $2, $3 }')"
 FLOW_ANALYZER_THREADS=1 run fa_1thread "$FA" -i "$CAP" -e json
+# And reading through libpcap (as for pcapng and pipes) instead of in place.
+CILKIT_PCAP_LIBPCAP=1 run fa_libpcap "$FA" -i "$CAP" -e json
 run tshark tshark -r "$CAP" -q -z conv,tcp
 run tcpdump tcpdump -nn -r "$CAP"
 
@@ -73,6 +75,7 @@ run fa_2000 "$FA" -i "$CAP2" -e json
 echo "max RSS: $((fa_kb / 1024)) MB with $CONNS connections, $((fa_2000_kb / 1024)) MB with 2000 (same packet count)"
 
 awk -v fa="$fa_s" -v fw="$fa_wall" -v f1="$fa_1thread_s" -v ts="$tshark_s" \
+    -v fl="$fa_libpcap_s" \
     -v tw="$tshark_wall" -v td="$tcpdump_s" -v tdw="$tcpdump_wall" \
     -v n="${npk:-0}" 'BEGIN {
 	if (fa <= 0) fa = 0.01
@@ -82,4 +85,6 @@ awk -v fa="$fa_s" -v fw="$fa_wall" -v f1="$fa_1thread_s" -v ts="$tshark_s" \
 	printf "vs tshark conv,tcp (goal 50x): %.0fx CPU, %.0fx wall, %.0fx CPU with one thread\n",
 	    ts / fa, tw / fw, ts / f1
 	printf "vs tcpdump -nn (goal 10x): %.0fx CPU, %.0fx wall\n", td / fa, tdw / fw
+	if (fl > 0)
+		printf "read through libpcap: %.0fx tshark CPU\n", ts / fl
 }'
