@@ -130,6 +130,11 @@ struct cpcap_analyzer {
 	struct cpcap_conv *head[LRU_N], *tail[LRU_N];
 	struct cilkit_pool convs;	/* conversations' memory */
 	uint64_t	 now;		/* latest timestamp seen */
+	/*
+	 * No list head is due before this: expire() has nothing to do
+	 * until now passes it (lowered whenever a list's head changes).
+	 */
+	uint64_t	 expire_at;
 	struct cpcap_stats st;
 	struct report_quantile *q_hs, *q_dns, *q_rtt;
 	struct cpcap_frags *frags;
@@ -218,6 +223,23 @@ key_eq(const struct key *k, const struct cpcap_conv *c)
 
 /* ---- activity lists ---- */
 
+static uint64_t lru_timeout(const struct cpcap_analyzer *, uint8_t);
+
+/* List l has a new head: it may be due before a->expire_at. */
+static void
+note_head(struct cpcap_analyzer *a, uint8_t l)
+{
+	const struct cpcap_conv *h = a->head[l];
+	uint64_t to, due;
+
+	if (h == NULL)
+		return;
+	to = lru_timeout(a, l);
+	due = h->lru_ns + to < h->lru_ns ? UINT64_MAX : h->lru_ns + to;
+	if (due < a->expire_at)
+		a->expire_at = due;
+}
+
 static void
 lru_unlink(struct cpcap_analyzer *a, struct cpcap_conv *c)
 {
@@ -229,6 +251,8 @@ lru_unlink(struct cpcap_analyzer *a, struct cpcap_conv *c)
 		c->lnext->lprev = c->lprev;
 	else
 		a->tail[c->lru] = c->lprev;
+	if (c->lprev == NULL)
+		note_head(a, c->lru);
 	c->lprev = c->lnext = NULL;
 }
 
@@ -244,6 +268,8 @@ lru_append(struct cpcap_analyzer *a, struct cpcap_conv *c, uint8_t list)
 	else
 		a->head[list] = c;
 	a->tail[list] = c;
+	if (c->lprev == NULL)
+		note_head(a, list);
 }
 
 static uint8_t
@@ -342,6 +368,9 @@ expire(struct cpcap_analyzer *a)
 	uint64_t to;
 	struct cpcap_conv *c;
 
+	/* Per packet: most of the time no head is due. */
+	if (a->now <= a->expire_at)
+		return;
 	for (l = 0; l < LRU_N; l++) {
 		to = lru_timeout(a, l);
 		while ((c = a->head[l]) != NULL && a->now > c->lru_ns &&
@@ -356,6 +385,9 @@ expire(struct cpcap_analyzer *a)
 			conv_finish(a, c);
 		}
 	}
+	a->expire_at = UINT64_MAX;
+	for (l = 0; l < LRU_N; l++)
+		note_head(a, l);
 }
 
 /* Finish the least recently active conversation (table full). */
