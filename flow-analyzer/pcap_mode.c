@@ -32,6 +32,8 @@ want_readahead(void)
 	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
+#define BATCH	64
+
 int
 pcap_mode_run(FILE *fp, const void *prefix, size_t n,
     const struct pcap_mode_opts *o)
@@ -42,7 +44,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	struct cpcap_analyzer *an = NULL;
 	struct cpcap_report *rep = NULL;
 	struct cpcap_report_input in;
-	struct cpcap_frame f;
+	struct cpcap_frame f[BATCH];
 	enum cpcap_report_format fmt = CPCAP_REPORT_TEXT;
 	struct cpcap_conv_config cfg;
 	int rc, dlt, status = CILKIT_EXIT_OK;
@@ -85,16 +87,19 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 		ra = cpcap_readahead_start(rd);
 		cpcap_report_write_behind(rep);
 	}
-	while ((rc = ra != NULL ? cpcap_readahead_next(ra, &f, readerr,
-	    sizeof(readerr)) : cpcap_reader_next(rd, &f, readerr,
-	    sizeof(readerr))) == 1) {
-		cpcap_decode(f.dlt, f.data, f.caplen, f.wirelen,
-		    cpcap_analyzer_slot(an));
-		if (cpcap_analyzer_commit(an, f.ts_ns, f.wirelen) != 0 &&
-		    !enomem) {
-			cli_warnx("out of memory: some conversations are "
-			    "counted in the totals only");
-			enomem = true;
+	/* Records come in batches where they are read in place. */
+	while ((rc = ra != NULL ? cpcap_readahead_batch(ra, f, BATCH,
+	    readerr, sizeof(readerr)) : cpcap_reader_batch(rd, f, BATCH,
+	    readerr, sizeof(readerr))) > 0) {
+		for (i = 0; i < (size_t)rc; i++) {
+			cpcap_decode(f[i].dlt, f[i].data, f[i].caplen,
+			    f[i].wirelen, cpcap_analyzer_slot(an));
+			if (cpcap_analyzer_commit(an, f[i].ts_ns,
+			    f[i].wirelen) != 0 && !enomem) {
+				cli_warnx("out of memory: some conversations "
+				    "are counted in the totals only");
+				enomem = true;
+			}
 		}
 	}
 	if (rc < 0) {

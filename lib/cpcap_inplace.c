@@ -157,32 +157,14 @@ refill(struct cpcap_inplace *ip, char *why, size_t whylen)
 	    h[2], avail);
 }
 
-int
-cpcap_inplace_next(struct cpcap_inplace *ip, struct cpcap_frame *f,
-    char *why, size_t whylen)
+/* The record at ip->p, whole in view, with header h, into *f. */
+static inline void
+take(struct cpcap_inplace *ip, const uint32_t h[4], struct cpcap_frame *f)
 {
-	size_t avail;
-	uint32_t h[4];
-	int64_t sec, frac;
-	int rc;
+	int64_t sec = (int32_t)h[0], frac = (int32_t)h[1];
 
-	for (;;) {
-		avail = (size_t)(ip->end - ip->p);
-		if (avail >= CPCAP_PCAP_RECHDR) {
-			memcpy(h, ip->p, sizeof(h));
-			if (h[2] <= ip->maxcap &&
-			    avail - CPCAP_PCAP_RECHDR >= h[2])
-				break;
-		}
-		if (ip->dead)
-			return 0;
-		if ((rc = refill(ip, why, whylen)) != 1)
-			return rc;
-	}
 	/* libpcap's header fields are signed 32-bit; microseconds are
 	   scaled up to the nanoseconds it is asked for. */
-	sec = (int32_t)h[0];
-	frac = (int32_t)h[1];
 	if (!ip->nano)
 		frac *= 1000;
 	f->ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac;
@@ -191,5 +173,41 @@ cpcap_inplace_next(struct cpcap_inplace *ip, struct cpcap_frame *f,
 	f->wirelen = h[3];
 	f->data = ip->p + CPCAP_PCAP_RECHDR;
 	ip->p += CPCAP_PCAP_RECHDR + (size_t)h[2];
-	return 1;
+}
+
+int
+cpcap_inplace_next(struct cpcap_inplace *ip, struct cpcap_frame *f,
+    char *why, size_t whylen)
+{
+	return cpcap_inplace_batch(ip, f, 1, why, whylen);
+}
+
+int
+cpcap_inplace_batch(struct cpcap_inplace *ip, struct cpcap_frame *f,
+    int max, char *why, size_t whylen)
+{
+	size_t avail;
+	uint32_t h[4];
+	int n = 0, rc;
+
+	for (;;) {
+		/* Every record whole in view, without a call per record. */
+		while (n < max) {
+			avail = (size_t)(ip->end - ip->p);
+			if (avail < CPCAP_PCAP_RECHDR)
+				break;
+			memcpy(h, ip->p, sizeof(h));
+			if (h[2] > ip->maxcap ||
+			    avail - CPCAP_PCAP_RECHDR < h[2])
+				break;
+			take(ip, h, &f[n++]);
+		}
+		/* The records given point into this view: refill later. */
+		if (n > 0)
+			return n;
+		if (ip->dead)
+			return 0;
+		if ((rc = refill(ip, why, whylen)) != 1)
+			return rc;
+	}
 }

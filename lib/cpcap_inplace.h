@@ -55,6 +55,12 @@ void cpcap_inplace_free(struct cpcap_inplace *ip);
  */
 int cpcap_inplace_next(struct cpcap_inplace *ip, struct cpcap_frame *f,
     char *why, size_t whylen);
+/*
+ * Up to max records into f[] (max >= 1), all valid until the next call:
+ * their number, or 0 or -1 as cpcap_inplace_next().
+ */
+int cpcap_inplace_batch(struct cpcap_inplace *ip, struct cpcap_frame *f,
+    int max, char *why, size_t whylen);
 
 /*
  * Whether a file header (CPCAP_PCAP_FILEHDR bytes) is one this reader

@@ -546,35 +546,51 @@ own_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
 	}
 }
 
-/* The next record read in place, as from pcap_next_ex(). */
+/*
+ * Records read in place, as from pcap_next_ex(): up to max, those the
+ * filter passes, packed to the front of f.
+ */
 static int
-inplace_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
-    size_t errlen)
+inplace_batch(struct cpcap_reader *r, struct cpcap_frame *f, int max,
+    char *errbuf, size_t errlen)
 {
 	struct pcap_pkthdr h;
 	char why[PCAP_ERRBUF_SIZE];
-	int rc;
+	int n, i, kept;
 
 	for (;;) {
-		if ((rc = cpcap_inplace_next(r->inplace, f, why,
-		    sizeof(why))) == 0)
+		n = cpcap_inplace_batch(r->inplace, f, max, why, sizeof(why));
+		if (n == 0)
 			return 0;
-		if (rc < 0)
+		if (n < 0)
 			return cilkit_fail(errbuf, errlen, CILKIT_ETRUNC,
 			    "%s: after packet %llu: %s", r->name,
 			    (unsigned long long)r->count, why);
-		r->count++;
-		f->dlt = r->dlt;
-		if (r->have_prog) {
-			h.caplen = f->caplen;
-			h.len = f->wirelen;
-			if (pcap_offline_filter(&r->prog, &h, f->data) == 0) {
+		r->count += (uint64_t)n;
+		for (i = 0; i < n; i++)
+			f[i].dlt = r->dlt;
+		if (!r->have_prog)
+			return n;
+		for (i = kept = 0; i < n; i++) {
+			h.caplen = f[i].caplen;
+			h.len = f[i].wirelen;
+			if (pcap_offline_filter(&r->prog, &h, f[i].data) == 0)
 				r->filtered++;
-				continue;
-			}
+			else
+				f[kept++] = f[i];
 		}
-		return 1;
+		if (kept > 0)
+			return kept;
 	}
+}
+
+int
+cpcap_reader_batch(struct cpcap_reader *r, struct cpcap_frame *f, int max,
+    char *errbuf, size_t errlen)
+{
+	if (r->inplace != NULL && max > 0)
+		return inplace_batch(r, f, max, errbuf, errlen);
+	return cpcap_reader_next(r, f, errbuf, errlen);
 }
 
 int
@@ -587,7 +603,7 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 
 	for (;;) {
 		if (r->inplace != NULL)
-			return inplace_next(r, f, errbuf, errlen);
+			return inplace_batch(r, f, 1, errbuf, errlen);
 		if (r->own != NULL)
 			return own_next(r, f, errbuf, errlen);
 		rc = pcap_next_ex(r->pc, &h, &data);

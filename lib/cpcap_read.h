@@ -96,6 +96,14 @@ bool cpcap_reader_in_place(const struct cpcap_reader *r);
  */
 int cpcap_reader_prefetch(struct cpcap_reader *r);
 
+/*
+ * As cpcap_reader_next(), but up to max records into f[] (max >= 1), all
+ * valid until the next call: their number, 0 at the end, or the error.
+ * A file read in place gives many at a time; anything else one.
+ */
+int cpcap_reader_batch(struct cpcap_reader *r, struct cpcap_frame *f,
+    int max, char *errbuf, size_t errlen);
+
 /* Records read so far, and records the filter rejected. */
 uint64_t cpcap_reader_count(const struct cpcap_reader *r);
 uint64_t cpcap_reader_filtered(const struct cpcap_reader *r);

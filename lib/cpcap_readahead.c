@@ -217,27 +217,43 @@ fail:
 	return NULL;
 }
 
+/* From a reader that reads in place, with its end said again. */
+static int
+direct_batch(struct cpcap_readahead *ra, struct cpcap_frame *f, int max,
+    char *errbuf, size_t errlen)
+{
+	int rc;
+
+	if (ra->direct_end == 1) {
+		rc = cpcap_reader_batch(ra->r, f, max, ra->direct_err,
+		    sizeof(ra->direct_err));
+		if (rc > 0)
+			return rc;
+		ra->direct_end = rc;
+	}
+	if (ra->direct_end < 0)
+		cilkit_fail(errbuf, errlen, ra->direct_end, "%s",
+		    ra->direct_err);
+	return ra->direct_end;
+}
+
+int
+cpcap_readahead_batch(struct cpcap_readahead *ra, struct cpcap_frame *f,
+    int max, char *errbuf, size_t errlen)
+{
+	if (ra->direct && max > 0)
+		return direct_batch(ra, f, max, errbuf, errlen);
+	return cpcap_readahead_next(ra, f, errbuf, errlen);
+}
+
 int
 cpcap_readahead_next(struct cpcap_readahead *ra, struct cpcap_frame *f,
     char *errbuf, size_t errlen)
 {
 	struct ra_batch *b;
-	int rc;
 
-	if (ra->direct) {
-		if (ra->direct_end == 1) {
-			rc = cpcap_reader_next(ra->r, f, ra->direct_err,
-			    sizeof(ra->direct_err));
-			if (rc == 1)
-				return 1;
-			ra->direct_end = rc;
-		}
-		/* The end, or the error, again. */
-		if (ra->direct_end < 0)
-			cilkit_fail(errbuf, errlen, ra->direct_end, "%s",
-			    ra->direct_err);
-		return ra->direct_end;
-	}
+	if (ra->direct)
+		return direct_batch(ra, f, 1, errbuf, errlen);
 	for (;;) {
 		if ((b = ra->cur) != NULL) {
 			if (b->pos < b->n) {

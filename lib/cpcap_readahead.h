@@ -35,6 +35,13 @@ int cpcap_readahead_next(struct cpcap_readahead *ra, struct cpcap_frame *f,
     char *errbuf, size_t errlen);
 
 /*
+ * As cpcap_readahead_next(), up to max records (cpcap_reader_batch()):
+ * their number, 0 or the error.
+ */
+int cpcap_readahead_batch(struct cpcap_readahead *ra, struct cpcap_frame *f,
+    int max, char *errbuf, size_t errlen);
+
+/*
  * Stop the thread (at once when it is waiting for input on a pipe) and
  * free ra.  After the end was returned, r is the caller's again and its
  * counts are final; stopped before, r can only be freed.  NULL is

@@ -124,6 +124,46 @@ open_as(const char *path, bool lib, char *eb, size_t ebl)
 }
 
 /*
+ * The records of path read in place in batches of max, each checked
+ * against the same record read by libpcap one at a time; their number,
+ * plus 1000 if it ended with the error libpcap gives.
+ */
+static int
+count_batches(const char *path, const char *filter, int max, char *eb,
+    size_t ebl)
+{
+	char ebl1[CILKIT_ERRBUF_SIZE];
+	struct cpcap_reader *lib = open_as(path, true, ebl1, sizeof(ebl1));
+	struct cpcap_reader *own = open_as(path, false, eb, ebl);
+	struct cpcap_frame fb[5], f;
+	int rc, rc1, i, n = 0;
+
+	if (filter != NULL) {
+		ck_assert_int_eq(cpcap_reader_set_filter(lib, filter, ebl1,
+		    sizeof(ebl1)), 0);
+		ck_assert_int_eq(cpcap_reader_set_filter(own, filter, eb, ebl),
+		    0);
+	}
+	while ((rc = cpcap_reader_batch(own, fb, max, eb, ebl)) > 0) {
+		ck_assert_int_le(rc, max);
+		for (i = 0; i < rc; i++, n++) {
+			ck_assert_int_eq(cpcap_reader_next(lib, &f, ebl1,
+			    sizeof(ebl1)), 1);
+			ck_assert_uint_eq(f.ts_ns, fb[i].ts_ns);
+			ck_assert_uint_eq(f.caplen, fb[i].caplen);
+			ck_assert(memcmp(f.data, fb[i].data, f.caplen) == 0);
+		}
+	}
+	rc1 = cpcap_reader_next(lib, &f, ebl1, sizeof(ebl1));
+	ck_assert_int_eq(rc, rc1);
+	if (rc < 0)
+		ck_assert_str_eq(eb, ebl1);
+	cpcap_reader_free(lib);
+	cpcap_reader_free(own);
+	return n + (rc < 0 ? 1000 : 0);
+}
+
+/*
  * Read the first n bytes of c by libpcap and in place (which must be
  * used: in_place) and compare everything; the number of records, and
  * the error message (if any) in err.
@@ -136,7 +176,7 @@ compare(const struct cap *c, size_t n, const char *filter, bool in_place,
 	const char *path = write_file(c, n);
 	struct cpcap_reader *lib, *own;
 	struct cpcap_frame f1, f2;
-	int rc1, rc2, recs = 0;
+	int rc1, rc2, recs = 0, max;
 
 	lib = open_as(path, true, eb1, sizeof(eb1));
 	own = open_as(path, false, eb2, sizeof(eb2));
@@ -171,6 +211,10 @@ compare(const struct cap *c, size_t n, const char *filter, bool in_place,
 	    cpcap_reader_filtered(own));
 	cpcap_reader_free(lib);
 	cpcap_reader_free(own);
+	/* In batches of every size up to 5: the same records again. */
+	for (max = 1; max <= 5; max++)
+		ck_assert_int_eq(count_batches(path, filter, max, eb2,
+		    sizeof(eb2)), recs + (rc1 < 0 ? 1000 : 0));
 	unlink(path);
 	return recs;
 }
