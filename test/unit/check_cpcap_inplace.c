@@ -23,6 +23,7 @@
 
 #include "cilkit.h"
 #include "cpcap_read.h"
+#include "test_pcap_open.h"
 
 /* A capture being built, in the host's byte order. */
 struct cap {
@@ -110,19 +111,6 @@ write_file(const struct cap *c, size_t n)
 	return tmp_path;
 }
 
-static struct cpcap_reader *
-open_as(const char *path, bool lib, char *eb, size_t ebl)
-{
-	struct cpcap_reader *r;
-
-	if (lib)
-		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
-	r = cpcap_reader_open_path(path, eb, ebl);
-	unsetenv("CILKIT_PCAP_LIBPCAP");
-	ck_assert_msg(r != NULL, "%s", eb);
-	return r;
-}
-
 /*
  * The records of path read in place in batches of max, each checked
  * against the same record read by libpcap one at a time; their number,
@@ -138,6 +126,7 @@ count_batches(const char *path, const char *filter, int max, char *eb,
 	struct cpcap_frame fb[5], f;
 	int rc, rc1, i, n = 0;
 
+	ck_assert_msg(lib != NULL && own != NULL, "%s", eb);
 	if (filter != NULL) {
 		ck_assert_int_eq(cpcap_reader_set_filter(lib, filter, ebl1,
 		    sizeof(ebl1)), 0);
@@ -180,6 +169,7 @@ compare(const struct cap *c, size_t n, const char *filter, bool in_place,
 
 	lib = open_as(path, true, eb1, sizeof(eb1));
 	own = open_as(path, false, eb2, sizeof(eb2));
+	ck_assert_msg(lib != NULL && own != NULL, "%s / %s", eb1, eb2);
 	ck_assert_int_eq(cpcap_reader_in_place(own), in_place);
 	if (filter != NULL) {
 		ck_assert_int_eq(cpcap_reader_set_filter(lib, filter, eb1,

@@ -27,6 +27,7 @@
 
 #include "cilkit.h"
 #include "cpcap_read.h"
+#include "test_pcap_open.h"
 #include "cpcap_readahead.h"
 
 /*
@@ -42,21 +43,6 @@ __attribute__((used)) const char *
 __asan_default_options(void)
 {
 	return "use_sigaltstack=0";
-}
-
-/* Open path, read by libpcap (lib) or, where it can be, in place. */
-static struct cpcap_reader *
-open_as(const char *path, bool lib, char *eb, size_t ebl)
-{
-	struct cpcap_reader *r;
-
-	if (lib)
-		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
-	r = cpcap_reader_open_path(path, eb, ebl);
-	unsetenv("CILKIT_PCAP_LIBPCAP");
-	if (r != NULL && lib)
-		ck_assert(!cpcap_reader_in_place(r));
-	return r;
 }
 
 /*
