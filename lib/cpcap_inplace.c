@@ -176,13 +176,6 @@ take(struct cpcap_inplace *ip, const uint32_t h[4], struct cpcap_frame *f)
 }
 
 int
-cpcap_inplace_next(struct cpcap_inplace *ip, struct cpcap_frame *f,
-    char *why, size_t whylen)
-{
-	return cpcap_inplace_batch(ip, f, 1, why, whylen);
-}
-
-int
 cpcap_inplace_batch(struct cpcap_inplace *ip, struct cpcap_frame *f,
     int max, char *why, size_t whylen)
 {

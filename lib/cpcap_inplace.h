@@ -5,16 +5,17 @@
  * buffer: over a 5-million-packet capture that is a third of
  * flow-analyzer's CPU time, and a thread copying the records for the
  * analysis costs as much again.  For a regular file this reader reads
- * the file in blocks of a MiB (cilkit_blocks.h) and hands out each
- * record where it lies in its block, with no copy per packet.
+ * the file in blocks of a MiB or two (cilkit_blocks.h) and hands out
+ * each record where it lies in its block, with no copy per packet.
  *
  * It does what libpcap 1.10's sf-pcap.c does for a version 2.4 file in
  * the host's byte order: the same records, timestamps (micro- or
  * nanoseconds, seconds signed), a captured length above the snapshot
  * length cut to it, a captured length above the maximum refused, and
- * the same error texts.  A file still being written is read to its
- * end at the time, as by libpcap.  cpcap_read.c uses it only for such files, after
- * libpcap has opened them; every other file is read by libpcap.
+ * the same error texts.  A file still being written is read to its end
+ * at the time, as by libpcap.  cpcap_read.c uses it only for such
+ * files, after libpcap has opened them; every other file is read by
+ * libpcap.
  */
 #ifndef CILKIT_CPCAP_INPLACE_H
 #define CILKIT_CPCAP_INPLACE_H
@@ -49,15 +50,10 @@ int cpcap_inplace_thread(struct cpcap_inplace *ip);
 void cpcap_inplace_free(struct cpcap_inplace *ip);
 
 /*
- * Next record: 1 with *f filled but for f->dlt (f->data valid until the
- * next call), 0 at the end of the file, or -1 with libpcap's reason in
- * why ("truncated dump file; ..."); after -1 every call returns 0.
- */
-int cpcap_inplace_next(struct cpcap_inplace *ip, struct cpcap_frame *f,
-    char *why, size_t whylen);
-/*
- * Up to max records into f[] (max >= 1), all valid until the next call:
- * their number, or 0 or -1 as cpcap_inplace_next().
+ * The next records, up to max (>= 1), into f[] filled but for f->dlt,
+ * their data valid until the next call: their number, 0 at the end of
+ * the file, or -1 with libpcap's reason in why ("truncated dump file;
+ * ..."); after -1 every call returns 0.
  */
 int cpcap_inplace_batch(struct cpcap_inplace *ip, struct cpcap_frame *f,
     int max, char *why, size_t whylen);
