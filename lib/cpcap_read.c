@@ -29,6 +29,12 @@
  * description, which capture tools write before the packets.
  */
 #define JOURNAL_MAX	((size_t)4 << 20)
+/*
+ * libpcap's biggest snapshot length (MAXIMUM_SNAPLEN): the biggest
+ * record it takes of every link type we decode, and the snaplen a
+ * filter is compiled with when the file's is 0 or more.
+ */
+#define PCAP_SNAPLEN_MAX	262144
 /* Link types of one capture that get a compiled filter of their own. */
 #define FILTER_DLTS	16
 
@@ -220,8 +226,8 @@ reopen_before_prefix(FILE *fp, size_t n, off_t *start)
  * A regular pcap file that cpcap_inplace.c reads as libpcap would: its
  * header (read again from the file) is version 2.4 in the host's byte
  * order, and its link type one we decode, whose biggest record libpcap
- * takes is 256 KiB (only D-Bus, USBPcap and EBHSCR allow more).  NULL
- * for anything else: libpcap reads it.
+ * takes is PCAP_SNAPLEN_MAX (only D-Bus, USBPcap and EBHSCR allow
+ * more).  NULL for anything else: libpcap reads it.
  */
 static struct cpcap_inplace *
 open_inplace(struct cpcap_reader *r)
@@ -235,7 +241,7 @@ open_inplace(struct cpcap_reader *r)
 	    (ssize_t)sizeof(hdr) || !cpcap_inplace_header_ok(hdr, &nano))
 		return NULL;
 	return cpcap_inplace_new(fileno(r->fp), r->start +
-	    CPCAP_PCAP_FILEHDR, nano, r->snaplen, 262144);
+	    CPCAP_PCAP_FILEHDR, nano, r->snaplen, PCAP_SNAPLEN_MAX);
 }
 
 struct cpcap_reader *
@@ -415,8 +421,8 @@ compile_for(struct cpcap_reader *r, int dlt, struct bpf_program *prog,
     char *errbuf, size_t errlen)
 {
 	pcap_t *dead;
-	int snap = r->snaplen > 0 && r->snaplen <= 262144 ?
-	    (int)r->snaplen : 262144;
+	int snap = r->snaplen > 0 && r->snaplen <= PCAP_SNAPLEN_MAX ?
+	    (int)r->snaplen : PCAP_SNAPLEN_MAX;
 
 	/* A dead handle of the link type: no device needed. */
 	if ((dead = pcap_open_dead(dlt, snap)) == NULL)
@@ -657,7 +663,6 @@ cpcap_reader_prefetch(struct cpcap_reader *r)
 {
 	return r->inplace != NULL ? cpcap_inplace_thread(r->inplace) : -1;
 }
-
 
 uint64_t
 cpcap_reader_count(const struct cpcap_reader *r)
