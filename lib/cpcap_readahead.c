@@ -10,7 +10,9 @@
  * analysis: when it finds the ring full it sleeps until half the ring
  * is free and then fills that half, so that it is woken once per
  * RA_BATCHES / 2 batches (a wake-up costs a system call on each side,
- * and in a virtual machine an interrupt between the CPUs).
+ * and in a virtual machine an interrupt between the CPUs).  A reader
+ * that reads in place needs none of this ("direct"): a copy would cost
+ * more than its reading.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -7,6 +7,9 @@
  * in batches of copies, so that on a machine with two or more CPUs the
  * reading overlaps the decoding and analysis.  Records come out in the
  * same order, with the same end and error as from the reader itself.
+ * A reader that reads in place (cpcap_reader_in_place()) is not copied:
+ * its records are handed out straight from it, and its own thread reads
+ * its file's blocks ahead (cpcap_reader_prefetch()).
  */
 #ifndef CILKIT_CPCAP_READAHEAD_H
 #define CILKIT_CPCAP_READAHEAD_H
