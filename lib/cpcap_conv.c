@@ -223,7 +223,18 @@ key_eq(const struct key *k, const struct cpcap_conv *c)
 
 /* ---- activity lists ---- */
 
-static uint64_t lru_timeout(const struct cpcap_analyzer *, uint8_t);
+static uint64_t
+lru_timeout(const struct cpcap_analyzer *a, uint8_t list)
+{
+	switch (list) {
+	case LRU_TCP:
+		return a->cfg.tcp_idle_ns;
+	case LRU_CLOSED:
+		return a->cfg.tcp_closed_idle_ns;
+	default:
+		return a->cfg.dgram_idle_ns;
+	}
+}
 
 /* List l has a new head: it may be due before a->expire_at. */
 static void
@@ -280,19 +291,6 @@ lru_class(const struct cpcap_conv *c)
 	if (c->rst_from >= 0 || c->fin_mask == 3)
 		return LRU_CLOSED;
 	return LRU_TCP;
-}
-
-static uint64_t
-lru_timeout(const struct cpcap_analyzer *a, uint8_t list)
-{
-	switch (list) {
-	case LRU_TCP:
-		return a->cfg.tcp_idle_ns;
-	case LRU_CLOSED:
-		return a->cfg.tcp_closed_idle_ns;
-	default:
-		return a->cfg.dgram_idle_ns;
-	}
 }
 
 /* ---- state ---- */
