@@ -1012,6 +1012,25 @@ read_all(const char *buf, size_t len, size_t max_line, struct yield *y)
 
 #define GOOD "{\"flow\":{\"verdict\":\"DROPPED\"}}"
 
+/*
+ * What y holds for an object over the cap of cap bytes and then a good
+ * one (a dropped flow), read over lines lines.
+ */
+static void
+expect_too_long_then_good(const struct yield *y, size_t cap, size_t lines)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "in:1: object longer than %zu bytes",
+	    cap);
+	ck_assert_int_eq(y->n, 2);
+	ck_assert_int_eq(y->rc[0], CILKIT_ETOOBIG);
+	ck_assert_msg(strstr(y->msg[0], want) != NULL, "%s", y->msg[0]);
+	ck_assert_int_eq(y->rc[1], 1);
+	ck_assert_int_eq(y->verdict[1], FLOW_DROPPED);
+	ck_assert_uint_eq(y->lines, lines);
+}
+
 /* A 10 MB line between good ones: skipped with a message, bounded. */
 START_TEST(test_huge_line)
 {
@@ -1233,13 +1252,7 @@ START_TEST(test_pretty_big)
 	n += 300;
 	n += (size_t)sprintf(buf + n, "\"}\n}\n%s", obj);
 	read_all(buf, n, 200, &y);
-	ck_assert_int_eq(y.n, 2);
-	ck_assert_int_eq(y.rc[0], CILKIT_ETOOBIG);
-	ck_assert_msg(strstr(y.msg[0], "in:1: object longer than 200 bytes")
-	    != NULL, "%s", y.msg[0]);
-	ck_assert_int_eq(y.rc[1], 1);
-	ck_assert_int_eq(y.verdict[1], FLOW_DROPPED);
-	ck_assert_uint_eq(y.lines, 10);
+	expect_too_long_then_good(&y, 200, 10);
 	free(buf);
 	/* over the cap and over the read block: dropped while read */
 	buf = malloc(300000);
@@ -1249,13 +1262,7 @@ START_TEST(test_pretty_big)
 	n += 250000;
 	n += (size_t)sprintf(buf + n, "\"}\n},\n%s]\n", obj);
 	read_all(buf, n, 1000, &y);
-	ck_assert_int_eq(y.n, 2);
-	ck_assert_int_eq(y.rc[0], CILKIT_ETOOBIG);
-	ck_assert_msg(strstr(y.msg[0], "in:1: object longer than 1000 bytes")
-	    != NULL, "%s", y.msg[0]);
-	ck_assert_int_eq(y.rc[1], 1);
-	ck_assert_int_eq(y.verdict[1], FLOW_DROPPED);
-	ck_assert_uint_eq(y.lines, 11);
+	expect_too_long_then_good(&y, 1000, 11);
 	free(buf);
 }
 END_TEST
