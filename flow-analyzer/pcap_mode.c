@@ -97,7 +97,8 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 			if (cpcap_analyzer_commit(an, f[i].ts_ns,
 			    f[i].wirelen) != 0 && !enomem) {
 				cli_warnx("out of memory: some conversations "
-				    "are counted in the totals only");
+				    "(or their ICMP and DNS details) are "
+				    "counted in the totals only");
 				enomem = true;
 			}
 		}

@@ -129,6 +129,8 @@ struct cpcap_analyzer {
 	size_t		 live;
 	struct cpcap_conv *head[LRU_N], *tail[LRU_N];
 	struct cilkit_pool convs;	/* conversations' memory */
+	struct cilkit_pool mores;	/* their ICMP and DNS details */
+	bool		 more_lost;	/* details dropped: no memory */
 	uint64_t	 now;		/* latest timestamp seen */
 	/*
 	 * No list head is due before this: expire() has nothing to do
@@ -305,7 +307,7 @@ tcp_state(const struct cpcap_conv *c)
 			return CPCAP_ST_REFUSED;
 		if (c->d[c->client].resets > 0)
 			return CPCAP_ST_RESET;
-		if (c->icmp_errors > 0)
+		if (cpcap_conv_more(c)->icmp_errors > 0)
 			return CPCAP_ST_UNREACHABLE;
 		return CPCAP_ST_SYN_SENT;
 	}
@@ -337,9 +339,19 @@ conv_report(struct cpcap_analyzer *a, struct cpcap_conv *c)
 {
 	if (c->proto == 6)
 		c->state = tcp_state(c);
-	a->st.dns_unanswered += c->dns_npending;
+	a->st.dns_unanswered += cpcap_conv_more(c)->dns_npending;
 	if (a->done != NULL)
 		a->done(c, a->arg);
+}
+
+/* Give a finished conversation's memory back to the pools. */
+static void
+conv_free(struct cpcap_analyzer *a, struct cpcap_conv *c)
+{
+	/* more is const for the readers; the analyzer made it writable */
+	if (c->more != NULL)
+		cilkit_pool_put(&a->mores, (void *)(uintptr_t)c->more);
+	cilkit_pool_put(&a->convs, c);
 }
 
 /* Hand a conversation to the callback, unlink and recycle it. */
@@ -356,7 +368,7 @@ conv_finish(struct cpcap_analyzer *a, struct cpcap_conv *c)
 		*pp = c->hnext;
 	lru_unlink(a, c);
 	a->live--;
-	cilkit_pool_put(&a->convs, c);
+	conv_free(a, c);
 }
 
 static void
@@ -817,8 +829,8 @@ dns_qname(const uint8_t *p, size_t n, char *out, size_t outlen)
 }
 
 static void
-dns_account(struct cpcap_analyzer *a, struct cpcap_conv *c, uint64_t now,
-    const uint8_t *p, size_t n)
+dns_account(struct cpcap_analyzer *a, struct cpcap_conv_more *more,
+    uint64_t now, const uint8_t *p, size_t n)
 {
 	uint16_t id, flags;
 	unsigned i;
@@ -828,49 +840,49 @@ dns_account(struct cpcap_analyzer *a, struct cpcap_conv *c, uint64_t now,
 	id = (uint16_t)(p[0] << 8 | p[1]);
 	flags = (uint16_t)(p[2] << 8 | p[3]);
 	if (!(flags & 0x8000)) {		/* query */
-		c->dns_queries++;
+		more->dns_queries++;
 		a->st.dns_queries++;
-		if (c->dns_npending == CPCAP_DNS_PENDING) {
+		if (more->dns_npending == CPCAP_DNS_PENDING) {
 			/* oldest one is given up as unanswered */
 			a->st.dns_unanswered++;
-			memmove(c->dns_pending_id, c->dns_pending_id + 1,
-			    sizeof(c->dns_pending_id[0]) *
+			memmove(more->dns_pending_id, more->dns_pending_id + 1,
+			    sizeof(more->dns_pending_id[0]) *
 			    (CPCAP_DNS_PENDING - 1));
-			memmove(c->dns_pending_ns, c->dns_pending_ns + 1,
-			    sizeof(c->dns_pending_ns[0]) *
+			memmove(more->dns_pending_ns, more->dns_pending_ns + 1,
+			    sizeof(more->dns_pending_ns[0]) *
 			    (CPCAP_DNS_PENDING - 1));
-			c->dns_npending--;
+			more->dns_npending--;
 		}
-		for (i = 0; i < c->dns_npending; i++)
-			if (c->dns_pending_id[i] == id)
+		for (i = 0; i < more->dns_npending; i++)
+			if (more->dns_pending_id[i] == id)
 				return;		/* a retry: keep the first */
-		c->dns_pending_id[c->dns_npending] = id;
-		c->dns_pending_ns[c->dns_npending] = now;
-		c->dns_npending++;
+		more->dns_pending_id[more->dns_npending] = id;
+		more->dns_pending_ns[more->dns_npending] = now;
+		more->dns_npending++;
 		return;
 	}
-	c->dns_responses++;
+	more->dns_responses++;
 	a->st.dns_responses++;
 	if ((flags & 0x000f) != 0) {
-		c->dns_errors++;
-		c->dns_rcode = flags & 0x0f;
-		dns_qname(p, n, c->dns_qname, sizeof(c->dns_qname));
+		more->dns_errors++;
+		more->dns_rcode = flags & 0x0f;
+		dns_qname(p, n, more->dns_qname, sizeof(more->dns_qname));
 	}
-	for (i = 0; i < c->dns_npending; i++) {
-		if (c->dns_pending_id[i] != id)
+	for (i = 0; i < more->dns_npending; i++) {
+		if (more->dns_pending_id[i] != id)
 			continue;
-		if (now >= c->dns_pending_ns[i]) {
-			uint64_t lat = now - c->dns_pending_ns[i];
+		if (now >= more->dns_pending_ns[i]) {
+			uint64_t lat = now - more->dns_pending_ns[i];
 
 			report_quantile_add(a->q_dns, (double)lat / NS_PER_MS);
-			if (lat > c->dns_latency_max_ns)
-				c->dns_latency_max_ns = lat;
+			if (lat > more->dns_latency_max_ns)
+				more->dns_latency_max_ns = lat;
 		}
-		c->dns_npending--;
-		memmove(c->dns_pending_id + i, c->dns_pending_id + i + 1,
-		    sizeof(c->dns_pending_id[0]) * (c->dns_npending - i));
-		memmove(c->dns_pending_ns + i, c->dns_pending_ns + i + 1,
-		    sizeof(c->dns_pending_ns[0]) * (c->dns_npending - i));
+		more->dns_npending--;
+		memmove(more->dns_pending_id + i, more->dns_pending_id + i + 1,
+		    sizeof(more->dns_pending_id[0]) * (more->dns_npending - i));
+		memmove(more->dns_pending_ns + i, more->dns_pending_ns + i + 1,
+		    sizeof(more->dns_pending_ns[0]) * (more->dns_npending - i));
 		return;
 	}
 }
@@ -901,8 +913,9 @@ dns_tcp_plausible(const uint8_t *m, size_t n)
  * again at a later segment that starts a message.
  */
 static void
-dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
-    uint64_t now, const struct cpcap_pkt *p)
+dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c,
+    struct cpcap_conv_more *more, int dir, uint64_t now,
+    const struct cpcap_pkt *p)
 {
 	const uint8_t *m = p->payload;
 	size_t n = p->payload != NULL ? p->payload_caplen : 0;
@@ -911,14 +924,15 @@ dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
 	bool from_syn = dir == c->client ? c->syn_count > 0 :
 	    c->synack_count > 0;
 
-	if ((c->dns_tcp_sync & bit) && LT_SEQ(seq, c->dns_tcp_next[dir])) {
+	if ((more->dns_tcp_sync & bit) &&
+	    LT_SEQ(seq, more->dns_tcp_next[dir])) {
 		/* Inside a message, or resent: go to the next one. */
-		uint32_t skip = c->dns_tcp_next[dir] - seq;
+		uint32_t skip = more->dns_tcp_next[dir] - seq;
 
 		if (skip >= left)
 			return;
 		if (skip >= n) {
-			c->dns_tcp_sync &= (uint8_t)~bit;  /* not captured */
+			more->dns_tcp_sync &= (uint8_t)~bit;  /* not captured */
 			return;
 		}
 		seq += skip;
@@ -926,23 +940,23 @@ dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
 		m += skip;
 		n -= skip;
 	}
-	if ((c->dns_tcp_sync & bit) && seq != c->dns_tcp_next[dir])
-		c->dns_tcp_sync &= (uint8_t)~bit;	/* data missed */
-	if (!(c->dns_tcp_sync & bit)) {
+	if ((more->dns_tcp_sync & bit) && seq != more->dns_tcp_next[dir])
+		more->dns_tcp_sync &= (uint8_t)~bit;	/* data missed */
+	if (!(more->dns_tcp_sync & bit)) {
 		/* The first data after the handshake starts a message. */
 		if (!(from_syn && c->seq[dir].base_set &&
 		    seq == c->seq[dir].base_seq + 1) &&
 		    !dns_tcp_plausible(m, n))
 			return;
-		c->dns_tcp_sync |= bit;
-		c->dns_tcp_body &= (uint8_t)~bit;
+		more->dns_tcp_sync |= bit;
+		more->dns_tcp_body &= (uint8_t)~bit;
 	}
-	if (c->dns_tcp_body & bit) {
+	if (more->dns_tcp_body & bit) {
 		/* The length came alone: this is the message. */
-		c->dns_tcp_body &= (uint8_t)~bit;
-		len = c->dns_tcp_len[dir];
-		dns_account(a, c, now, m, n < len ? n : len);
-		c->dns_tcp_next[dir] = seq + len;
+		more->dns_tcp_body &= (uint8_t)~bit;
+		len = more->dns_tcp_len[dir];
+		dns_account(a, more, now, m, n < len ? n : len);
+		more->dns_tcp_next[dir] = seq + len;
 		if (len >= left)
 			return;
 		seq += len;
@@ -953,26 +967,26 @@ dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
 	for (;;) {
 		if (left < 2 || n < 2) {
 			/* A length cut by the segment or by the snaplen. */
-			c->dns_tcp_sync &= (uint8_t)~bit;
+			more->dns_tcp_sync &= (uint8_t)~bit;
 			return;
 		}
 		len = (uint32_t)(m[0] << 8 | m[1]);
 		if (left == 2) {
 			/* The length alone; the message follows. */
-			c->dns_tcp_next[dir] = seq + 2;
-			c->dns_tcp_len[dir] = (uint16_t)len;
-			c->dns_tcp_body |= bit;
+			more->dns_tcp_next[dir] = seq + 2;
+			more->dns_tcp_len[dir] = (uint16_t)len;
+			more->dns_tcp_body |= bit;
 			return;
 		}
-		c->dns_tcp_next[dir] = seq + 2 + len;
-		dns_account(a, c, now, m + 2, n - 2 < len ? n - 2 : len);
+		more->dns_tcp_next[dir] = seq + 2 + len;
+		dns_account(a, more, now, m + 2, n - 2 < len ? n - 2 : len);
 		if (2 + len >= left)
 			return;		/* the next one starts later */
 		seq += 2 + len;
 		left -= 2 + len;
 		if (n <= 2 + len) {
 			/* Its start was not captured: find it again. */
-			c->dns_tcp_sync &= (uint8_t)~bit;
+			more->dns_tcp_sync &= (uint8_t)~bit;
 			return;
 		}
 		m += 2 + len;
@@ -980,18 +994,60 @@ dns_tcp(struct cpcap_analyzer *a, struct cpcap_conv *c, int dir,
 	}
 }
 
+/* ---- ICMP and DNS details ---- */
+
+static const struct cpcap_conv_more no_more;
+
+const struct cpcap_conv_more *
+cpcap_conv_more(const struct cpcap_conv *c)
+{
+	return c->more != NULL ? c->more : &no_more;
+}
+
+void
+cpcap_conv_copy(struct cpcap_conv *dst, struct cpcap_conv_more *more,
+    const struct cpcap_conv *src)
+{
+	*dst = *src;
+	if (src->more != NULL) {
+		*more = *src->more;
+		dst->more = more;
+	}
+}
+
+/*
+ * c's details, writable, made on first use; NULL without memory (the
+ * packet is still counted, and the caller told: more_lost).
+ */
+static struct cpcap_conv_more *
+more_of(struct cpcap_analyzer *a, struct cpcap_conv *c)
+{
+	struct cpcap_conv_more *m;
+
+	if (c->more != NULL)
+		return (struct cpcap_conv_more *)(uintptr_t)c->more;
+	if ((m = cilkit_pool_get(&a->mores)) == NULL) {
+		a->more_lost = true;
+		return NULL;
+	}
+	memset(m, 0, sizeof(*m));
+	c->more = m;
+	return m;
+}
+
 /* ---- ICMP errors ---- */
 
 static void
-icmp_note(struct cpcap_conv *c, uint64_t now, const struct cpcap_pkt *p)
+icmp_note(struct cpcap_conv_more *more, uint64_t now,
+    const struct cpcap_pkt *p)
 {
-	c->icmp_errors++;
-	c->icmp_af = p->t.af;
-	c->icmp_type = p->icmp_type;
-	c->icmp_code = p->icmp_code;
-	c->icmp_mtu = p->icmp_mtu;
-	memcpy(c->icmp_from, p->t.src, sizeof(c->icmp_from));
-	c->icmp_ns = now;
+	more->icmp_errors++;
+	more->icmp_af = p->t.af;
+	more->icmp_type = p->icmp_type;
+	more->icmp_code = p->icmp_code;
+	more->icmp_mtu = p->icmp_mtu;
+	memcpy(more->icmp_from, p->t.src, sizeof(more->icmp_from));
+	more->icmp_ns = now;
 }
 
 /*
@@ -1003,6 +1059,7 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 {
 	const struct cpcap_tuple *q = &p->quote;
 	struct cpcap_conv *c;
+	struct cpcap_conv_more *more;
 	struct key k;
 
 	a->st.icmp_errors++;
@@ -1012,7 +1069,8 @@ icmp_link(struct cpcap_analyzer *a, uint64_t now, const struct cpcap_pkt *p)
 	if ((c = lookup(a, &k, key_hash(&k))) == NULL)
 		return false;
 	a->st.icmp_errors_linked++;
-	icmp_note(c, now, p);
+	if ((more = more_of(a, c)) != NULL)
+		icmp_note(more, now, p);
 	return true;
 }
 /* ---- the packet path ---- */
@@ -1045,6 +1103,7 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	uint64_t ts = e->ts;
 	uint32_t wirelen = e->wirelen;
 	struct cpcap_conv *c;
+	struct cpcap_conv_more *more;
 	const struct key *k;
 	uint32_t h;
 	int dir;
@@ -1150,10 +1209,10 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		c->tunnel = p->tunnel;
 		c->vni = p->vni;
 	}
-	if (orphan) {
-		icmp_note(c, ts, p);
-		c->icmp_orphan = true;
-		c->icmp_quote = p->quote;
+	if (orphan && (more = more_of(a, c)) != NULL) {
+		icmp_note(more, ts, p);
+		more->icmp_orphan = true;
+		more->icmp_quote = p->quote;
 	}
 	if (seen_before(c, dir, ts, p)) {
 		/* Counted like tshark, not analysed twice. */
@@ -1161,14 +1220,17 @@ process(struct cpcap_analyzer *a, struct pending *e)
 		a->st.duplicates++;
 	} else if (p->t.proto == 6) {
 		tcp_analyze(a, c, dir, ts, p);
-		if (is_dns(p) && p->seglen > 0)
-			dns_tcp(a, c, dir, ts, p);
+		if (is_dns(p) && p->seglen > 0 &&
+		    (more = more_of(a, c)) != NULL)
+			dns_tcp(a, c, more, dir, ts, p);
 	} else if (p->t.proto == 17) {
 		c->d[dir].payload += p->seglen;
 		if (p->seglen > 0)
 			c->data_mask |= (uint8_t)(1u << dir);
-		if (is_dns(p) && p->payload != NULL)
-			dns_account(a, c, ts, p->payload, p->payload_caplen);
+		if (is_dns(p) && p->payload != NULL &&
+		    (more = more_of(a, c)) != NULL)
+			dns_account(a, more, ts, p->payload,
+			    p->payload_caplen);
 	}
 	/*
 	 * Keep the activity lists in order lazily: a conversation moves to
@@ -1180,6 +1242,10 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	if (list != c->lru || c->last_ns - c->lru_ns > LRU_GRAIN_NS) {
 		lru_unlink(a, c);
 		lru_append(a, c, list);
+	}
+	if (a->more_lost) {
+		a->more_lost = false;
+		return CILKIT_ENOMEM;
 	}
 	return 0;
 }
@@ -1338,6 +1404,7 @@ cpcap_analyzer_new(const struct cpcap_conv_config *cfg, cpcap_done_fn done,
 	a->arg = arg;
 	cilkit_pool_init(&a->convs, sizeof(struct cpcap_conv));
 	cilkit_pool_set_prefault(&a->convs, a->cfg.prefault);
+	cilkit_pool_init(&a->mores, sizeof(struct cpcap_conv_more));
 	a->nbuckets = 1024;
 	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
 	a->q_hs = report_quantile_new(0.01);
@@ -1442,7 +1509,7 @@ cpcap_analyzer_finish(struct cpcap_analyzer *a)
 	for (l = 0; l < LRU_N; l++)
 		a->head[l] = a->tail[l] = NULL;
 	for (i = 0; i < n; i++)
-		cilkit_pool_put(&a->convs, v[i]);
+		conv_free(a, v[i]);
 	a->live = 0;
 	free(v);
 }
@@ -1455,6 +1522,7 @@ cpcap_analyzer_free(struct cpcap_analyzer *a)
 	if (a == NULL)
 		return;
 	cilkit_pool_destroy(&a->convs);
+	cilkit_pool_destroy(&a->mores);
 	for (i = 0; i < PIPE_SLOTS; i++)
 		free(a->pipe[i].big);
 	free(a->buckets);

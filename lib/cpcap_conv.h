@@ -82,7 +82,11 @@ struct cpcap_seen {
 };
 #define CPCAP_SEEN	2	/* remembered per direction */
 
-/* Wireshark's per-direction sequence state (tcp-analysis.md 1). */
+/*
+ * Wireshark's per-direction sequence state (tcp-analysis.md 1), in 56
+ * bytes: both directions' state and the conversation's activity times
+ * fill two cache lines.
+ */
 struct cpcap_tcpseq {
 	uint32_t	 base_seq;
 	uint32_t	 nextseq;
@@ -90,73 +94,28 @@ struct cpcap_tcpseq {
 	uint32_t	 lastack;
 	uint32_t	 window;		/* scaled when the scale is known */
 	uint32_t	 dupacknum;
-	uint64_t	 nextseq_ns;
-	uint64_t	 lastack_ns;
+	/* one data RTT sample in flight (Karn: dropped on retransmit) */
+	uint32_t	 rtt_end;
 	uint16_t	 lastsegflags;
 	int8_t		 win_scale;		/* -1 unknown, -2 none agreed */
-	bool		 base_set;
-	/* one data RTT sample in flight (Karn: dropped on retransmit) */
-	bool		 rtt_pending;
-	uint32_t	 rtt_end;
+	bool		 base_set : 1;
+	bool		 rtt_pending : 1;
+	uint64_t	 nextseq_ns;
+	uint64_t	 lastack_ns;
 	uint64_t	 rtt_ns;
 };
 
 #define CPCAP_DNS_PENDING	8	/* outstanding DNS ids kept */
 #define CPCAP_QNAME_MAX		96
 
-struct cpcap_conv {
-	/*
-	 * Ordered by use: what every packet touches comes first (the
-	 * lookup key, then the TCP state and counters), so that a packet
-	 * costs few cache lines; ICMP and DNS details come last.  Aligned
-	 * to the cache line (the counters): memory for copies comes from
-	 * aligned_alloc(), not malloc().
-	 */
-	struct cpcap_conv *hnext;	/* internal: hash chain */
-	uint32_t	 hash;
-	uint8_t		 lru;		/* internal: which activity list */
-	uint8_t		 af;		/* 4 or 6 */
-	uint8_t		 proto;		/* IP protocol */
-	uint8_t		 fin_mask;	/* bit i: endpoint i sent FIN */
-	uint16_t	 port[2];	/* ports; ICMP echo id in both */
-	uint8_t		 data_mask;	/* bit i: endpoint i sent data */
-	bool		 client_guessed;	/* no SYN seen: a best guess */
-	bool		 established;
-	uint8_t		 addr[2][16];	/* endpoint addresses */
-	uint64_t	 last_ns;
-	uint64_t	 lru_ns;	/* internal: last move to a list tail */
-	struct cpcap_conv *lprev, *lnext;	/* internal: activity list */
-	int		 client;	/* index of the client endpoint */
-	int		 rst_from;	/* endpoint of the first RST, -1 */
-	/* internal: Wireshark's ts_first_rtt (out-of-order threshold) */
-	uint64_t	 first_rtt_ns;
-	uint64_t	 mru_syn_ns;
-	struct cpcap_tcpseq seq[2];
-	struct cpcap_seen seen[2][CPCAP_SEEN];	/* internal */
-	uint8_t		 seen_next[2];		/* internal */
-	/*
-	 * A packet updates the first line of its sender's counters only
-	 * (the rest count rare events): each starts a line of its own.
-	 */
-	_Alignas(64) struct cpcap_dirstats d[2];
-
-	/* TCP handshake and ending */
-	int64_t		 handshake_rtt_ns;	/* -1: no complete handshake */
-	uint64_t	 syn_ns;		/* last client SYN */
-	uint64_t	 first_syn_ns;
-	uint64_t	 synack_ns;
-	uint32_t	 syn_count;		/* SYNs from the client */
-	uint32_t	 synack_count;
-	uint64_t	 rst_ns;
-
-	/* outermost tunnel of the packets (last seen) */
-	enum cpcap_tunnel tunnel;
-	uint32_t	 vni;
-
-	uint64_t	 id;		/* creation order, from 0 */
-	uint64_t	 first_ns;
-	enum cpcap_state state;
-
+/*
+ * What few conversations have: ICMP errors that quoted their packets,
+ * and DNS.  Kept out of line, made on first use, so that a conversation
+ * without them (most, and the memory of a capture is mostly its live
+ * conversations) costs 640 bytes instead of 960.  Read it through
+ * cpcap_conv_more().
+ */
+struct cpcap_conv_more {
 	/* ICMP errors that quoted this conversation's packets */
 	uint32_t	 icmp_errors;
 	uint8_t		 icmp_af, icmp_type, icmp_code;
@@ -187,6 +146,66 @@ struct cpcap_conv {
 	uint16_t	 dns_tcp_len[2];
 	uint8_t		 dns_tcp_sync;		/* bit per direction */
 	uint8_t		 dns_tcp_body;		/* bit per direction */
+};
+
+struct cpcap_conv {
+	/*
+	 * Ordered by use: what every packet touches is in the first four
+	 * cache lines (the lookup key, both directions' TCP state, the
+	 * frames last seen) and in the first line of its sender's
+	 * counters.  Aligned to the cache line (the counters): memory for
+	 * copies comes from aligned_alloc(), not malloc().
+	 */
+	struct cpcap_conv *hnext;	/* internal: hash chain */
+	uint32_t	 hash;
+	uint8_t		 lru;		/* internal: which activity list */
+	uint8_t		 af;		/* 4 or 6 */
+	uint8_t		 proto;		/* IP protocol */
+	uint8_t		 fin_mask : 2;	/* bit i: endpoint i sent FIN */
+	uint8_t		 data_mask : 2;	/* bit i: endpoint i sent data */
+	bool		 client_guessed : 1;	/* no SYN seen: a best guess */
+	bool		 established : 1;
+	uint16_t	 port[2];	/* ports; ICMP echo id in both */
+	int8_t		 client;	/* index of the client endpoint */
+	int8_t		 rst_from;	/* endpoint of the first RST, -1 */
+	uint8_t		 seen_next[2];	/* internal */
+	uint8_t		 addr[2][16];	/* endpoint addresses */
+	uint64_t	 last_ns;
+
+	_Alignas(64) struct cpcap_tcpseq seq[2];
+	uint64_t	 lru_ns;	/* internal: last move to a list tail */
+	/* internal: Wireshark's ts_first_rtt (out-of-order threshold) */
+	uint64_t	 first_rtt_ns;
+	struct cpcap_seen seen[2][CPCAP_SEEN];	/* internal */
+
+	/*
+	 * A packet updates the first line of its sender's counters only
+	 * (the rest count rare events): each starts a line of its own.
+	 */
+	struct cpcap_dirstats d[2];
+
+	struct cpcap_conv *lprev, *lnext;	/* internal: activity list */
+	uint64_t	 mru_syn_ns;	/* internal: last SYN either way */
+
+	/* TCP handshake and ending */
+	int64_t		 handshake_rtt_ns;	/* -1: no complete handshake */
+	uint64_t	 syn_ns;		/* last client SYN */
+	uint64_t	 first_syn_ns;
+	uint64_t	 synack_ns;
+	uint32_t	 syn_count;		/* SYNs from the client */
+	uint32_t	 synack_count;
+	uint64_t	 rst_ns;
+
+	/* outermost tunnel of the packets (last seen) */
+	enum cpcap_tunnel tunnel;
+	uint32_t	 vni;
+
+	uint64_t	 id;		/* creation order, from 0 */
+	uint64_t	 first_ns;
+	enum cpcap_state state;
+
+	/* ICMP and DNS details; NULL when there are none */
+	const struct cpcap_conv_more *more;
 };
 
 /* Totals over the whole capture. */
@@ -238,7 +257,8 @@ void cpcap_analyzer_free(struct cpcap_analyzer *a);
  * Packets are analysed in order but a couple of packets late, so that
  * their conversations can be prefetched: cpcap_analyzer_flush() (or
  * _finish()) analyses the waiting ones.  Returns 0, or CILKIT_ENOMEM
- * when an earlier packet could only be counted.
+ * when an earlier packet could only be counted, or lost its ICMP or DNS
+ * details.
  */
 int cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts_ns,
     uint32_t wirelen, const struct cpcap_pkt *pkt);
@@ -294,6 +314,18 @@ const struct report_quantile *cpcap_analyzer_dns_latency(
     const struct cpcap_analyzer *a);
 const struct report_quantile *cpcap_analyzer_data_rtt(
     const struct cpcap_analyzer *a);
+
+/*
+ * conv's ICMP and DNS details (conv->more), all zero when it has none;
+ * valid as long as conv is.
+ */
+const struct cpcap_conv_more *cpcap_conv_more(const struct cpcap_conv *conv);
+/*
+ * Copy src into dst so that the copy outlives src: its details go to
+ * *more, and dst->more points there (or is NULL).
+ */
+void cpcap_conv_copy(struct cpcap_conv *dst, struct cpcap_conv_more *more,
+    const struct cpcap_conv *src);
 
 /* "syn-sent", "refused", ...; "" for CPCAP_ST_NONE. */
 const char *cpcap_state_name(enum cpcap_state s);

@@ -31,6 +31,12 @@ struct diag {
 	char		*text;
 };
 
+/* A conversation kept for the text report, with its own details. */
+struct top_conv {
+	struct cpcap_conv c;
+	struct cpcap_conv_more more;
+};
+
 struct cpcap_report {
 	FILE		*out;
 	enum cpcap_report_format fmt;
@@ -40,7 +46,7 @@ struct cpcap_report {
 	uint64_t	 nconv;		/* conversations written/seen */
 	int		 werr;		/* first write error (errno) */
 	/* text: top N by bytes, kept as copies */
-	struct cpcap_conv *top;
+	struct top_conv *top;
 	size_t		 ntop;
 	/* diagnosis, bounded */
 	struct diag	 diag[CPCAP_REPORT_MAX_DIAG];
@@ -98,8 +104,9 @@ clock_str(uint64_t ns, char *buf, size_t len)
 static const char *
 icmp_meaning(const struct cpcap_conv *c, char *buf, size_t len)
 {
-	bool v6 = c->icmp_af == 6;
-	uint8_t t = c->icmp_type, code = c->icmp_code;
+	const struct cpcap_conv_more *more = cpcap_conv_more(c);
+	bool v6 = more->icmp_af == 6;
+	uint8_t t = more->icmp_type, code = more->icmp_code;
 
 	if (!v6 && t == 3) {
 		switch (code) {
@@ -109,7 +116,7 @@ icmp_meaning(const struct cpcap_conv *c, char *buf, size_t len)
 		case 3: return "port unreachable";
 		case 4:
 			snprintf(buf, len, "fragmentation needed (MTU %u)",
-			    c->icmp_mtu);
+			    more->icmp_mtu);
 			return buf;
 		case 9: case 10: case 13:
 			return "administratively prohibited";
@@ -132,7 +139,7 @@ icmp_meaning(const struct cpcap_conv *c, char *buf, size_t len)
 		return buf;
 	}
 	if (v6 && t == 2) {
-		snprintf(buf, len, "packet too big (MTU %u)", c->icmp_mtu);
+		snprintf(buf, len, "packet too big (MTU %u)", more->icmp_mtu);
 		return buf;
 	}
 	if ((!v6 && t == 11) || (v6 && t == 3))
@@ -144,8 +151,11 @@ icmp_meaning(const struct cpcap_conv *c, char *buf, size_t len)
 static bool
 icmp_is_mtu(const struct cpcap_conv *c)
 {
-	return (c->icmp_af == 4 && c->icmp_type == 3 && c->icmp_code == 4) ||
-	    (c->icmp_af == 6 && c->icmp_type == 2);
+	const struct cpcap_conv_more *more = cpcap_conv_more(c);
+
+	return (more->icmp_af == 4 && more->icmp_type == 3 &&
+	    more->icmp_code == 4) ||
+	    (more->icmp_af == 6 && more->icmp_type == 2);
 }
 
 /* Append to buf at *o with "; " between clauses. */
@@ -189,6 +199,7 @@ times(uint32_t n, char *buf, size_t len)
 int
 cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 {
+	const struct cpcap_conv_more *more = cpcap_conv_more(c);
 	char cl[80], sv[80], from[64], tb[32], mb[64], nb[16], pn0[24];
 	char pre[200];
 	size_t o, pl, bl;
@@ -205,8 +216,9 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 	 */
 	buf[0] = '\0';
 	o = 0;
-	if (c->icmp_errors > 0)
-		cpcap_addr_str(c->icmp_af, c->icmp_from, from, sizeof(from));
+	if (more->icmp_errors > 0)
+		cpcap_addr_str(more->icmp_af, more->icmp_from, from,
+		    sizeof(from));
 
 	switch (c->state) {
 	case CPCAP_ST_SYN_SENT:
@@ -261,8 +273,8 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 		    (double)(c->syn_ns - c->first_syn_ns) / 1e9);
 		sev = sev > 55 ? sev : 55;
 	}
-	if (c->icmp_errors > 0 && c->state != CPCAP_ST_UNREACHABLE &&
-	    !c->icmp_orphan) {
+	if (more->icmp_errors > 0 && c->state != CPCAP_ST_UNREACHABLE &&
+	    !more->icmp_orphan) {
 		clause(buf, len, &o, "ICMP %s from %s", icmp_meaning(c, mb,
 		    sizeof(mb)), from);
 		if (icmp_is_mtu(c))
@@ -296,30 +308,30 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 		    CPCAP_BOTH(c, dup_acks));
 		sev = sev > 30 ? sev : 30;
 	}
-	if (c->dns_errors > 0) {
+	if (more->dns_errors > 0) {
 		char rb[16];
 
 		clause(buf, len, &o, "DNS %s for %s (%u of %u responses)",
-		    cpcap_dns_rcode_name(c->dns_rcode, rb, sizeof(rb)),
-		    c->dns_qname[0] != '\0' ? c->dns_qname : "?",
-		    c->dns_errors, c->dns_responses);
+		    cpcap_dns_rcode_name(more->dns_rcode, rb, sizeof(rb)),
+		    more->dns_qname[0] != '\0' ? more->dns_qname : "?",
+		    more->dns_errors, more->dns_responses);
 		sev = sev > 50 ? sev : 50;
 	}
-	if (c->dns_npending > 0) {
-		clause(buf, len, &o, "%u DNS %s unanswered", c->dns_npending,
-		    c->dns_npending == 1 ? "query" : "queries");
+	if (more->dns_npending > 0) {
+		clause(buf, len, &o, "%u DNS %s unanswered", more->dns_npending,
+		    more->dns_npending == 1 ? "query" : "queries");
 		sev = sev > 50 ? sev : 50;
 	}
 	if (c->proto == 17 && c->d[srv].packets == 0 &&
-	    c->d[cli].packets >= 3 && c->dns_queries == 0 &&
-	    c->icmp_errors == 0) {
+	    c->d[cli].packets >= 3 && more->dns_queries == 0 &&
+	    more->icmp_errors == 0) {
 		clause(buf, len, &o, "%" PRIu64 " datagrams, no reply",
 		    c->d[cli].packets);
 		sev = sev > 20 ? sev : 20;
 	}
-	if (c->icmp_orphan) {
+	if (more->icmp_orphan) {
 		char qs[64], qd[64], pn[24];
-		const struct cpcap_tuple *q = &c->icmp_quote;
+		const struct cpcap_tuple *q = &more->icmp_quote;
 
 		cpcap_addr_str(q->af, q->src, qs, sizeof(qs));
 		cpcap_addr_str(q->af, q->dst, qd, sizeof(qd));
@@ -499,6 +511,7 @@ json_key_ms_(struct report_wbuf *w, const char *kq, size_t kqlen,
 static void
 conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 {
+	const struct cpcap_conv_more *more = cpcap_conv_more(c);
 	char a[64], pb[24], rb[16], mb[64];
 	int cli = c->client, srv = 1 - c->client;
 	bool ports = c->proto == 6 || c->proto == 17 || c->proto == 132;
@@ -564,19 +577,19 @@ conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 		report_wbuf_c(w, '}');
 	} else
 		REPORT_WBUF_LIT(w, ",\"tunnel\":null");
-	if (c->icmp_errors > 0) {
+	if (more->icmp_errors > 0) {
 		REPORT_WBUF_LIT(w, ",\"icmp_error\":{\"count\":");
-		report_wbuf_u64(w, c->icmp_errors);
-		json_key_u(w, "type", c->icmp_type);
-		json_key_u(w, "code", c->icmp_code);
+		report_wbuf_u64(w, more->icmp_errors);
+		json_key_u(w, "type", more->icmp_type);
+		json_key_u(w, "code", more->icmp_code);
 		json_key_str(w, "meaning", icmp_meaning(c, mb, sizeof(mb)));
 		if (icmp_is_mtu(c))
-			json_key_u(w, "mtu", c->icmp_mtu);
-		json_key_str(w, "from", cpcap_addr_str(c->icmp_af,
-		    c->icmp_from, a, sizeof(a)));
-		json_key_time(w, "time", c->icmp_ns);
-		if (c->icmp_orphan) {
-			const struct cpcap_tuple *q = &c->icmp_quote;
+			json_key_u(w, "mtu", more->icmp_mtu);
+		json_key_str(w, "from", cpcap_addr_str(more->icmp_af,
+		    more->icmp_from, a, sizeof(a)));
+		json_key_time(w, "time", more->icmp_ns);
+		if (more->icmp_orphan) {
+			const struct cpcap_tuple *q = &more->icmp_quote;
 
 			REPORT_WBUF_LIT(w, ",\"quoted\":{\"protocol\":");
 			report_wbuf_json_str(w, cpcap_proto_name(q->proto, pb,
@@ -594,18 +607,18 @@ conv_json_write(struct report_wbuf *w, const struct cpcap_conv *c)
 			REPORT_WBUF_LIT(w, ",\"quoted\":null}");
 	} else
 		REPORT_WBUF_LIT(w, ",\"icmp_error\":null");
-	if (c->dns_queries > 0 || c->dns_responses > 0) {
+	if (more->dns_queries > 0 || more->dns_responses > 0) {
 		REPORT_WBUF_LIT(w, ",\"dns\":{\"queries\":");
-		report_wbuf_u64(w, c->dns_queries);
-		json_key_u(w, "responses", c->dns_responses);
-		json_key_u(w, "errors", c->dns_errors);
-		json_key_u(w, "unanswered", c->dns_npending);
-		if (c->dns_errors > 0) {
+		report_wbuf_u64(w, more->dns_queries);
+		json_key_u(w, "responses", more->dns_responses);
+		json_key_u(w, "errors", more->dns_errors);
+		json_key_u(w, "unanswered", more->dns_npending);
+		if (more->dns_errors > 0) {
 			json_key_str(w, "rcode", cpcap_dns_rcode_name(
-			    c->dns_rcode, rb, sizeof(rb)));
-			json_key_str(w, "qname", c->dns_qname);
+			    more->dns_rcode, rb, sizeof(rb)));
+			json_key_str(w, "qname", more->dns_qname);
 		}
-		json_key_ms(w, "latency_max_ms", c->dns_latency_max_ns);
+		json_key_ms(w, "latency_max_ms", more->dns_latency_max_ns);
 		report_wbuf_c(w, '}');
 	} else
 		REPORT_WBUF_LIT(w, ",\"dns\":null");
@@ -627,6 +640,7 @@ static const char *const csv_cols[] = {
 static void
 conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
 {
+	const struct cpcap_conv_more *more = cpcap_conv_more(c);
 	char f[NCSV][64], a[64];
 	const char *v[NCSV];
 	int cli = c->client, srv = 1 - c->client, i = 0;
@@ -669,10 +683,10 @@ conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
 	S("%s", c->tunnel != CPCAP_TUN_NONE ? cpcap_tunnel_name(c->tunnel) :
 	    "");
 	if (c->tunnel != CPCAP_TUN_NONE) { S("%u", c->vni); } else { S("%s", ""); }
-	S("%s", c->icmp_errors > 0 ? icmp_meaning(c, mb, sizeof(mb)) : "");
-	S("%u", c->dns_queries);
-	S("%u", c->dns_errors);
-	S("%u", c->dns_npending);
+	S("%s", more->icmp_errors > 0 ? icmp_meaning(c, mb, sizeof(mb)) : "");
+	S("%u", more->dns_queries);
+	S("%u", more->dns_errors);
+	S("%u", more->dns_npending);
 	S("%u", CPCAP_BOTH(c, fragmented));
 #undef S
 	if (report_csv_row(r->out, v, NCSV) != 0 && r->werr == 0)
@@ -687,15 +701,16 @@ keep_top(struct cpcap_report *r, const struct cpcap_conv *c)
 	uint64_t b = CPCAP_BOTH(c, bytes);
 
 	if (r->ntop < r->top_n) {
-		r->top[r->ntop++] = *c;
+		i = r->ntop++;
+		cpcap_conv_copy(&r->top[i].c, &r->top[i].more, c);
 		return;
 	}
 	for (i = 1; i < r->ntop; i++)
-		if (CPCAP_BOTH(&r->top[i], bytes) <
-		    CPCAP_BOTH(&r->top[min], bytes))
+		if (CPCAP_BOTH(&r->top[i].c, bytes) <
+		    CPCAP_BOTH(&r->top[min].c, bytes))
 			min = i;
-	if (r->ntop > 0 && b > CPCAP_BOTH(&r->top[min], bytes))
-		r->top[min] = *c;
+	if (r->ntop > 0 && b > CPCAP_BOTH(&r->top[min].c, bytes))
+		cpcap_conv_copy(&r->top[min].c, &r->top[min].more, c);
 }
 
 void
@@ -788,7 +803,7 @@ cpcap_report_new(FILE *out, enum cpcap_report_format fmt, size_t top_n,
 	report_wbuf_init(&r->wb, out);
 	if (fmt == CPCAP_REPORT_TEXT) {
 		/* A conversation is aligned to the cache line: not calloc. */
-		r->top = aligned_alloc(_Alignof(struct cpcap_conv),
+		r->top = aligned_alloc(_Alignof(struct top_conv),
 		    r->top_n * sizeof(*r->top));
 		if (r->top == NULL) {
 			free(r);
@@ -870,7 +885,8 @@ cpcap_report_failures(const struct cpcap_report *r)
 static int
 cmp_bytes(const void *x, const void *y)
 {
-	const struct cpcap_conv *a = x, *b = y;
+	const struct cpcap_conv *a = &((const struct top_conv *)x)->c;
+	const struct cpcap_conv *b = &((const struct top_conv *)y)->c;
 	uint64_t ba = CPCAP_BOTH(a, bytes), bb = CPCAP_BOTH(b, bytes);
 
 	if (ba != bb)
@@ -1015,6 +1031,10 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		    in->read_error);
 
 	qsort(r->top, r->ntop, sizeof(*r->top), cmp_bytes);
+	/* The sort moved them: each points at its own details again. */
+	for (k = 0; k < r->ntop; k++)
+		if (r->top[k].c.more != NULL)
+			r->top[k].c.more = &r->top[k].more;
 	fprintf(out, "\n%sCONVERSATIONS%s (top %zu of %" PRIu64
 	    " by bytes)\n", bold, off, r->ntop, r->nconv);
 	if ((t = report_table_new(8)) == NULL)
@@ -1028,7 +1048,8 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_table_column(t, 6, "RTT", REPORT_ALIGN_RIGHT, 0);
 	report_table_column(t, 7, "PROBLEMS", REPORT_ALIGN_LEFT, 60);
 	for (k = 0; k < r->ntop; k++) {
-		const struct cpcap_conv *c = &r->top[k];
+		const struct cpcap_conv *c = &r->top[k].c;
+		const struct cpcap_conv_more *more = cpcap_conv_more(c);
 		size_t o = 0;
 		char pk[24];
 
@@ -1059,14 +1080,14 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		if (c->syn_count > 1)
 			clause(prob, sizeof(prob), &o, "syn x%u",
 			    c->syn_count);
-		if (c->icmp_errors > 0)
+		if (more->icmp_errors > 0)
 			clause(prob, sizeof(prob), &o, "icmp error");
-		if (c->dns_errors > 0)
+		if (more->dns_errors > 0)
 			clause(prob, sizeof(prob), &o, "dns errors %u",
-			    c->dns_errors);
-		if (c->dns_npending > 0)
+			    more->dns_errors);
+		if (more->dns_npending > 0)
 			clause(prob, sizeof(prob), &o, "dns unanswered %u",
-			    c->dns_npending);
+			    more->dns_npending);
 		if (CPCAP_BOTH(c, fragmented) > 0)
 			clause(prob, sizeof(prob), &o, "fragmented %u",
 			    CPCAP_BOTH(c, fragmented));

@@ -132,6 +132,7 @@ static const struct tcase_row rows[] = {
 
 struct collect {
 	struct cpcap_conv last;
+	struct cpcap_conv_more last_more;	/* last's details */
 	int n;
 	uint64_t ids[64];
 };
@@ -144,7 +145,7 @@ collect(const struct cpcap_conv *c, void *arg)
 	if (col->n < 64)
 		col->ids[col->n] = c->id;
 	col->n++;
-	col->last = *c;
+	cpcap_conv_copy(&col->last, &col->last_more, c);
 }
 
 static void
@@ -321,6 +322,9 @@ START_TEST(test_icmp_and_dns)
 	ck_assert_uint_eq(col.ids[0], 0);
 	/* collect keeps the last one finished: the ICMP conversation */
 	ck_assert_uint_eq(col.last.proto, 1);
+	/* Its error went to the UDP one: it has no details of its own. */
+	ck_assert_ptr_null(col.last.more);
+	ck_assert_uint_eq(cpcap_conv_more(&col.last)->icmp_errors, 0);
 	cpcap_analyzer_free(a);
 
 	/* and the UDP conversation's diagnosis mentions both */
@@ -344,7 +348,8 @@ START_TEST(test_icmp_and_dns)
 	p.payload = r;
 	cpcap_analyzer_add(a, t0 + 7 * MS, 63, &p);
 	cpcap_analyzer_finish(a);
-	ck_assert_uint_eq(col.last.dns_errors, 1);
+	ck_assert_ptr_eq(col.last.more, &col.last_more);
+	ck_assert_uint_eq(cpcap_conv_more(&col.last)->dns_errors, 1);
 	ck_assert_int_gt(cpcap_report_diagnose(&col.last, text,
 	    sizeof(text)), 0);
 	ck_assert_ptr_nonnull(strstr(text, "DNS NXDOMAIN for foo"));
@@ -581,6 +586,7 @@ static void
 dns_tcp_row(const struct dnsrow *r, int cut_seg, uint32_t cut_len)
 {
 	static uint8_t cs[2 * DQ], ss[DR1 + DR2];
+	const struct cpcap_conv_more *more;
 	struct collect col;
 	struct cpcap_analyzer *a;
 	struct cpcap_pkt p;
@@ -626,13 +632,14 @@ dns_tcp_row(const struct dnsrow *r, int cut_seg, uint32_t cut_len)
 	}
 	cpcap_analyzer_finish(a);
 	ck_assert_int_eq(col.n, 1);
-	ck_assert_msg(col.last.dns_queries == r->queries &&
-	    col.last.dns_responses == r->responses &&
-	    col.last.dns_errors == r->errors &&
-	    col.last.dns_npending == r->pending,
+	more = cpcap_conv_more(&col.last);
+	ck_assert_msg(more->dns_queries == r->queries &&
+	    more->dns_responses == r->responses &&
+	    more->dns_errors == r->errors &&
+	    more->dns_npending == r->pending,
 	    "%s: queries %u responses %u errors %u pending %u", r->name,
-	    col.last.dns_queries, col.last.dns_responses,
-	    col.last.dns_errors, col.last.dns_npending);
+	    more->dns_queries, more->dns_responses,
+	    more->dns_errors, more->dns_npending);
 	cpcap_analyzer_free(a);
 }
 
