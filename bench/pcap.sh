@@ -19,6 +19,7 @@ FA="$ROOT/$BUILD/bin/flow-analyzer"
 GEN="$ROOT/$BUILD/tools/gen-pcap"
 CAP="$OUT/pcap-bench-$PKTS-$CONNS.pcap"
 mkdir -p "$OUT"
+: >"$OUT/runs"
 [ -x "$FA" ] && [ -x "$GEN" ] || { echo "pcap bench: build first"; exit 1; }
 if [ ! -s "$CAP" ]; then
 	"$GEN" -n "$PKTS" -c "$CONNS" -p 2000 -o "$CAP.tmp" && mv "$CAP.tmp" "$CAP" || exit 1
@@ -44,21 +45,43 @@ run() {
 	set -- $(tail -1 "$OUT/time.$name")
 	cpu=$(echo "$2 $3" | awk '{ printf "%.2f", $1 + $2 }')
 	eval "${name}_s=$cpu ${name}_wall=$1 ${name}_kb=$4"
+	echo "$name $cpu $1 $4" >>"$OUT/runs"
 	printf '%-12s %8.2f s CPU  %8.2f s wall  %6d MB max RSS  (exit %d)\n' "$name" "$cpu" "$1" $(($4 / 1024)) $rc
 }
 
-# flow-analyzer three times (the median counts), and with one thread
-# (no read-ahead): CPU time is the sum of all threads.
-for i in 1 2 3; do
+# median NAME: the median over the runs NAME1, NAME2, ... of CPU time,
+# wall time and max RSS (each on its own) into $NAME_s / $NAME_wall /
+# $NAME_kb.
+median() {
+	for m_col in 2 3 4; do
+		m_v=$(awk -v n="$1" -v c="$m_col" \
+		    'substr($1, 1, length(n)) == n && substr($1, length(n) + 1) ~ /^[0-9]+$/ { print $c }' \
+		    "$OUT/runs" | sort -n |
+		    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		case $m_col in
+		2) eval "${1}_s=$m_v" ;;
+		3) eval "${1}_wall=$m_v" ;;
+		4) eval "${1}_kb=$m_v" ;;
+		esac
+	done
+}
+
+# Ratios compare medians: this VM moves one run's CPU time by up to a
+# half (the host backing fresh memory, other guests), for tshark as for
+# flow-analyzer.  flow-analyzer five times, and once with one thread (no
+# read-ahead): CPU time is the sum of all threads.
+for i in 1 2 3 4 5; do
 	run fa$i "$FA" -i "$CAP" -e json
 done
-eval "$(printf '%s\n' "$fa1_s $fa1_wall $fa1_kb" "$fa2_s $fa2_wall $fa2_kb" \
-    "$fa3_s $fa3_wall $fa3_kb" | sort -n | sed -n 2p |
-    awk '{ printf "fa_s=%s fa_wall=%s fa_kb=%s", $1, $2, $3 }')"
+median fa
 FLOW_ANALYZER_THREADS=1 run fa_1thread "$FA" -i "$CAP" -e json
 # And reading through libpcap (as for pcapng and pipes) instead of in place.
 CILKIT_PCAP_LIBPCAP=1 run fa_libpcap "$FA" -i "$CAP" -e json
-run tshark tshark -r "$CAP" -q -z conv,tcp
+for i in 1 2 3; do
+	run tshark$i tshark -r "$CAP" -q -z conv,tcp
+done
+median tshark
+cp "$OUT/out.tshark1" "$OUT/out.tshark"
 run tcpdump tcpdump -nn -r "$CAP"
 
 # Same conversations as tshark, as a sanity check of the timed run.
@@ -82,6 +105,8 @@ awk -v fa="$fa_s" -v fw="$fa_wall" -v f1="$fa_1thread_s" -v ts="$tshark_s" \
 	if (fw <= 0) fw = 0.01
 	if (f1 <= 0) f1 = 0.01
 	printf "flow-analyzer: %.1f Mpackets per CPU second\n", n / fa / 1e6
+	printf "medians: flow-analyzer %.2f s CPU, %.2f s wall (5 runs); tshark %.2f s CPU, %.2f s wall (3 runs)\n",
+	    fa, fw, ts, tw
 	printf "vs tshark conv,tcp (goal 50x): %.0fx CPU, %.0fx wall, %.0fx CPU with one thread\n",
 	    ts / fa, tw / fw, ts / f1
 	printf "vs tcpdump -nn (goal 10x): %.0fx CPU, %.0fx wall\n", td / fa, tdw / fw
