@@ -357,6 +357,91 @@ START_TEST(test_icmp_and_dns)
 }
 END_TEST
 
+/*
+ * The text report keeps its top conversations as copies, each with its
+ * own ICMP and DNS details: they outlive the conversation they were
+ * copied from and stay with their own through the sort by bytes.
+ */
+START_TEST(test_top_keeps_details)
+{
+	static const struct {
+		uint8_t host;
+		uint64_t bytes;
+		uint32_t errors;
+		uint8_t pending;
+	} in[] = { { 1, 100, 1, 0 }, { 2, 300, 0, 0 }, { 3, 200, 0, 2 } };
+	static const char *const want[] = { "dns errors 1", "",
+	    "dns unanswered 2" };
+	struct cpcap_conv c;
+	struct cpcap_conv_more m;
+	struct cpcap_analyzer *a;
+	struct cpcap_report *rep;
+	struct cpcap_report_input ri;
+	char *text = NULL, eb[256], ep[32], *table, *row, *end;
+	const char *prev = NULL;
+	size_t len = 0, i;
+	FILE *out;
+	int k;
+
+	out = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(out);
+	rep = cpcap_report_new(out, CPCAP_REPORT_TEXT, 10, false);
+	a = cpcap_analyzer_new(NULL, NULL, NULL);
+	ck_assert(rep != NULL && a != NULL);
+	for (i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		memset(&m, 0, sizeof(m));
+		c.id = i;
+		c.af = 4;
+		c.proto = 17;
+		c.addr[0][0] = 10;
+		c.addr[0][3] = in[i].host;
+		c.addr[1][0] = 10;
+		c.addr[1][3] = 53;
+		c.port[0] = 40000;
+		c.port[1] = 53;
+		c.rst_from = -1;
+		c.handshake_rtt_ns = -1;
+		c.d[0].packets = 1;
+		c.d[0].bytes = in[i].bytes;
+		m.dns_queries = 1;
+		m.dns_errors = in[i].errors;
+		m.dns_npending = in[i].pending;
+		c.more = in[i].errors > 0 || in[i].pending > 0 ? &m : NULL;
+		cpcap_report_conv(&c, rep);
+		/* The analyzer reuses the memory once done returns. */
+		memset(&m, 0xa5, sizeof(m));
+	}
+	memset(&ri, 0, sizeof(ri));
+	ri.name = "test";
+	ri.format = "pcap";
+	ri.dlt = 1;
+	ck_assert_int_eq(cpcap_report_end(rep, a, &ri, eb, sizeof(eb)), 0);
+	ck_assert_int_eq(fclose(out), 0);
+	table = strstr(text, "CONVERSATIONS");
+	ck_assert_ptr_nonnull(table);
+	/* By bytes: 10.0.0.2, then .3, then .1, each with its details. */
+	for (k = 0; k < 3; k++) {
+		i = (size_t)(k == 0 ? 1 : k == 1 ? 2 : 0);
+		snprintf(ep, sizeof(ep), "10.0.0.%u:40000", in[i].host);
+		row = strstr(table, ep);
+		ck_assert_msg(row != NULL, "%s missing: %s", ep, table);
+		ck_assert_msg(prev == NULL || row > prev, "%s out of order", ep);
+		prev = row;
+		end = strchr(row, '\n');
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		ck_assert_msg(want[i][0] != '\0' ? strstr(row, want[i]) != NULL :
+		    strstr(row, "dns") == NULL, "%s: row \"%s\"", ep, row);
+		ck_assert_msg(strstr(row, "icmp") == NULL, "row \"%s\"", row);
+		*end = '\n';
+	}
+	cpcap_report_free(rep);
+	cpcap_analyzer_free(a);
+	free(text);
+}
+END_TEST
+
 /* Diagnosis sentences for the failure states. */
 START_TEST(test_diagnose)
 {
@@ -680,6 +765,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_dns_tcp, 0,
 	    (int)(sizeof(dnsrows) / sizeof(dnsrows[0])));
 	tcase_add_test(tc, test_diagnose);
+	tcase_add_test(tc, test_top_keeps_details);
 	suite_add_tcase(s, tc);
 	return s;
 }
