@@ -92,8 +92,13 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
  */
 #define PIPE_PAYLOAD	2048
 #define PIPE_PAYLOAD_MAX	((uint32_t)1 << 20)
-#define CONV_HOT	(offsetof(struct cpcap_conv, seen_next) + \
-			    sizeof(((struct cpcap_conv *)0)->seen_next))
+#define CONV_HOT	(offsetof(struct cpcap_conv, seen) + \
+			    sizeof(((struct cpcap_conv *)0)->seen))
+/* The layout cpcap_conv.h describes: a packet's part in four lines. */
+_Static_assert(offsetof(struct cpcap_conv, seq) == 64 && CONV_HOT <= 256,
+    "a conversation's per-packet fields are its first four cache lines");
+_Static_assert(sizeof(struct cpcap_conv) <= 640,
+    "a conversation is 640 bytes: the memory of a capture is mostly them");
 
 /* A lookup key: the tuple in canonical order (lower endpoint first). */
 struct key {

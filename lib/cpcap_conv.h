@@ -94,11 +94,14 @@ struct cpcap_tcpseq {
 	uint32_t	 lastack;
 	uint32_t	 window;		/* scaled when the scale is known */
 	uint32_t	 dupacknum;
-	/* one data RTT sample in flight (Karn: dropped on retransmit) */
-	uint32_t	 rtt_end;
+	uint32_t	 rtt_end;		/* see rtt_pending */
 	uint16_t	 lastsegflags;
 	int8_t		 win_scale;		/* -1 unknown, -2 none agreed */
 	bool		 base_set : 1;
+	/*
+	 * One data RTT sample in flight, of the segment ending at rtt_end
+	 * sent at rtt_ns (Karn: dropped on retransmit).
+	 */
 	bool		 rtt_pending : 1;
 	uint64_t	 nextseq_ns;
 	uint64_t	 lastack_ns;
@@ -112,7 +115,7 @@ struct cpcap_tcpseq {
  * What few conversations have: ICMP errors that quoted their packets,
  * and DNS.  Kept out of line, made on first use, so that a conversation
  * without them (most, and the memory of a capture is mostly its live
- * conversations) costs 640 bytes instead of 960.  Read it through
+ * conversations) stays at 640 bytes, not 960.  Read it through
  * cpcap_conv_more().
  */
 struct cpcap_conv_more {
