@@ -719,10 +719,14 @@ finished_rt:
 		}
 		if (dir != c->client && c->synack_count++ == 0)
 			c->synack_ns = now;
-	} else if ((flags & TH_ACK) && c->mru_syn_ns != 0 &&
-	    c->first_rtt_ns == 0 && ack == rev->nextseq &&
+	} else if ((flags & TH_ACK) && c->first_rtt_ns == 0 &&
+	    c->mru_syn_ns != 0 && ack == rev->nextseq &&
 	    now > c->mru_syn_ns) {
-		/* Wireshark's initial RTT: first ACK after the SYN(s). */
+		/*
+		 * Wireshark's initial RTT: first ACK after the SYN(s).
+		 * first_rtt_ns is tested first: it is in the lines every
+		 * packet touches, mru_syn_ns is not.
+		 */
 		c->first_rtt_ns = now - c->mru_syn_ns;
 	}
 	srv = 1 - c->client;
