@@ -237,17 +237,38 @@ report_wbuf_key(struct report_wbuf *w, bool *first, const char *key)
 	REPORT_WBUF_LIT(w, "\":");
 }
 
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/*
+ * Numbers are most of a report (a conversation's JSON has ~30, most of
+ * them 0 or short): one digit is one store, and longer ones take a
+ * division per pair of digits instead of one per digit.
+ */
 void
 report_wbuf_u64(struct report_wbuf *w, uint64_t v)
 {
 	char tmp[24];
-	int i = (int)sizeof(tmp);
+	size_t i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	report_wbuf_put(w, tmp + i, sizeof(tmp) - (size_t)i);
+	if (v < 10) {
+		report_wbuf_c(w, (char)('0' + v));
+		return;
+	}
+	while (v >= 100) {
+		i -= 2;
+		memcpy(tmp + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(tmp + i, digit_pairs + 2 * v, 2);
+	} else
+		tmp[--i] = (char)('0' + v);
+	report_wbuf_put(w, tmp + i, sizeof(tmp) - i);
 }
 
 void

@@ -8,6 +8,7 @@
  * parser.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,6 +111,67 @@ START_TEST(test_ints)
 
 	ck_assert_str_eq(out, "0 18446744073709551615 -9223372036854775808 "
 	    "-1 9223372036854775807 end");
+	free(out);
+}
+END_TEST
+
+/*
+ * Every number printf writes the same: all of 0..100,000, each power of
+ * ten and its neighbours, and pseudo-random ones of every length.
+ */
+static void
+put_many_ints(struct report_wbuf *w, const void *arg)
+{
+	uint64_t v, p = 1, x = 0x9E3779B97F4A7C15u;
+	int i;
+
+	(void)arg;
+	for (v = 0; v <= 100000; v++) {
+		report_wbuf_u64(w, v);
+		report_wbuf_c(w, ' ');
+	}
+	for (i = 0; i < 20; i++, p *= 10)
+		for (v = p - 1; v <= p + 1; v++) {
+			report_wbuf_u64(w, v);
+			report_wbuf_c(w, ' ');
+		}
+	for (i = 0; i < 10000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		report_wbuf_u64(w, x >> (i % 64));
+		report_wbuf_c(w, ' ');
+	}
+}
+
+START_TEST(test_many_ints)
+{
+	char *out = capture(put_many_ints, NULL), *want;
+	uint64_t v, p = 1, x = 0x9E3779B97F4A7C15u;
+	size_t cap = (size_t)2 << 20, n = 0;
+	int i;
+
+	want = malloc(cap);
+	ck_assert_ptr_nonnull(want);
+	for (v = 0; v <= 100000; v++)
+		n += (size_t)snprintf(want + n, cap - n, "%" PRIu64 " ", v);
+	for (i = 0; i < 20; i++, p *= 10)
+		for (v = p - 1; v <= p + 1; v++)
+			n += (size_t)snprintf(want + n, cap - n, "%" PRIu64 " ",
+			    v);
+	for (i = 0; i < 10000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n += (size_t)snprintf(want + n, cap - n, "%" PRIu64 " ",
+		    x >> (i % 64));
+	}
+	ck_assert_uint_lt(n, cap);
+	for (n = 0; out[n] != '\0' && out[n] == want[n]; n++)
+		;
+	ck_assert_msg(out[n] == want[n], "differ at byte %zu: \"%.24s\" "
+	    "where printf wrote \"%.24s\"", n, out + n, want + n);
+	free(want);
 	free(out);
 }
 END_TEST
@@ -489,6 +551,7 @@ wbuf_suite(void)
 	tcase_add_loop_test(tc, test_str, 0,
 	    sizeof(str_cases) / sizeof(str_cases[0]));
 	tcase_add_test(tc, test_ints);
+	tcase_add_test(tc, test_many_ints);
 	tcase_add_test(tc, test_members);
 	tcase_add_test(tc, test_long);
 	tcase_add_test(tc, test_write_error);
