@@ -170,6 +170,7 @@ END_TEST
 
 struct collect {
 	struct cpcap_conv last;
+	struct cpcap_conv_more last_more;	/* last's details */
 	int n;
 };
 
@@ -179,7 +180,7 @@ collect(const struct cpcap_conv *c, void *arg)
 	struct collect *col = arg;
 
 	col->n++;
-	col->last = *c;
+	cpcap_conv_copy(&col->last, &col->last_more, c);
 }
 
 /*
