@@ -55,7 +55,7 @@ run() {
 median() {
 	for m_col in 2 3 4; do
 		m_v=$(awk -v n="$1" -v c="$m_col" \
-		    'substr($1, 1, length(n)) == n && substr($1, length(n) + 1) ~ /^[0-9]+$/ { print $c }' \
+		    '$1 ~ "^" n "[0-9]+$" { print $c }' \
 		    "$OUT/runs" | sort -n |
 		    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 		case $m_col in
