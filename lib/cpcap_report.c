@@ -637,60 +637,98 @@ static const char *const csv_cols[] = {
 };
 #define NCSV	(sizeof(csv_cols) / sizeof(csv_cols[0]))
 
+/* A CSV row's fields in turn: numbers, or text quoted when needed. */
 static void
-conv_csv(struct cpcap_report *r, const struct cpcap_conv *c)
+csv_u(struct report_wbuf *w, uint64_t v)
+{
+	report_wbuf_u64(w, v);
+	report_wbuf_c(w, ',');
+}
+
+static void
+csv_s(struct report_wbuf *w, const char *s)
+{
+	report_wbuf_csv_field(w, s);
+	report_wbuf_c(w, ',');
+}
+
+/*
+ * One conversation as a CSV row (csv_cols), into the report's write
+ * buffer: an export has one per conversation, so no printf per field.
+ */
+static void
+conv_csv(struct report_wbuf *w, const struct cpcap_conv *c)
 {
 	const struct cpcap_conv_more *more = cpcap_conv_more(c);
-	char f[NCSV][64], a[64];
-	const char *v[NCSV];
-	int cli = c->client, srv = 1 - c->client, i = 0;
+	int cli = c->client, srv = 1 - c->client;
 	bool ports = c->proto == 6 || c->proto == 17 || c->proto == 132;
-	char mb[64];
+	char a[64];
 
-#define S(...)	snprintf(f[i], sizeof(f[i]), __VA_ARGS__), v[i] = f[i], i++
-	S("%" PRIu64, c->id);
-	S("%s", proto_str(c, a, sizeof(a)));
-	S("%s", cpcap_addr_str(c->af, c->addr[cli], a, sizeof(a)));
-	if (ports) { S("%u", c->port[cli]); } else { S("%s", ""); }
-	S("%s", cpcap_addr_str(c->af, c->addr[srv], a, sizeof(a)));
-	if (ports) { S("%u", c->port[srv]); } else { S("%s", ""); }
-	S("%s", c->client_guessed ? "true" : "false");
-	S("%" PRIu64, CPCAP_BOTH(c, packets));
-	S("%" PRIu64, CPCAP_BOTH(c, bytes));
-	S("%" PRIu64, c->d[cli].packets);
-	S("%" PRIu64, c->d[cli].bytes);
-	S("%" PRIu64, c->d[srv].packets);
-	S("%" PRIu64, c->d[srv].bytes);
-	report_format_time((int64_t)c->first_ns, 9, f[i], sizeof(f[i]));
-	v[i] = f[i]; i++;
-	report_format_time((int64_t)c->last_ns, 9, f[i], sizeof(f[i]));
-	v[i] = f[i]; i++;
-	S("%s", conv_state(c));
+	csv_u(w, c->id);
+	csv_s(w, proto_str(c, a, sizeof(a)));
+	csv_s(w, cpcap_addr_str(c->af, c->addr[cli], a, sizeof(a)));
+	if (ports)
+		csv_u(w, c->port[cli]);
+	else
+		report_wbuf_c(w, ',');
+	csv_s(w, cpcap_addr_str(c->af, c->addr[srv], a, sizeof(a)));
+	if (ports)
+		csv_u(w, c->port[srv]);
+	else
+		report_wbuf_c(w, ',');
+	csv_s(w, c->client_guessed ? "true" : "false");
+	csv_u(w, CPCAP_BOTH(c, packets));
+	csv_u(w, CPCAP_BOTH(c, bytes));
+	csv_u(w, c->d[cli].packets);
+	csv_u(w, c->d[cli].bytes);
+	csv_u(w, c->d[srv].packets);
+	csv_u(w, c->d[srv].bytes);
+	report_format_time((int64_t)c->first_ns, 9, a, sizeof(a));
+	csv_s(w, a);
+	report_format_time((int64_t)c->last_ns, 9, a, sizeof(a));
+	csv_s(w, a);
+	csv_s(w, conv_state(c));
 	if (c->handshake_rtt_ns >= 0) {
-		S("%.3f", (double)c->handshake_rtt_ns / 1e6);
-	} else {
-		S("%s", "");
+		/* printf's rounding of the double, as before. */
+		snprintf(a, sizeof(a), "%.3f",
+		    (double)c->handshake_rtt_ns / 1e6);
+		csv_s(w, a);
+	} else
+		report_wbuf_c(w, ',');
+	csv_u(w, CPCAP_BOTH(c, retransmissions));
+	csv_u(w, CPCAP_BOTH(c, fast_retransmissions));
+	csv_u(w, CPCAP_BOTH(c, spurious_retransmissions));
+	csv_u(w, CPCAP_BOTH(c, dup_acks));
+	csv_u(w, CPCAP_BOTH(c, zero_windows));
+	csv_u(w, CPCAP_BOTH(c, resets));
+	csv_s(w, c->rst_from >= 0 ? side_name(c, c->rst_from) : "");
+	csv_u(w, CPCAP_BOTH(c, out_of_order));
+	csv_u(w, CPCAP_BOTH(c, lost_segments));
+	if (c->tunnel != CPCAP_TUN_NONE) {
+		csv_s(w, cpcap_tunnel_name(c->tunnel));
+		csv_u(w, c->vni);
+	} else
+		REPORT_WBUF_LIT(w, ",,");
+	csv_s(w, more->icmp_errors > 0 ? icmp_meaning(c, a, sizeof(a)) : "");
+	csv_u(w, more->dns_queries);
+	csv_u(w, more->dns_errors);
+	csv_u(w, more->dns_npending);
+	report_wbuf_u64(w, CPCAP_BOTH(c, fragmented));
+	report_wbuf_c(w, '\n');
+}
+
+/* The CSV header row, csv_cols. */
+static void
+csv_header(struct report_wbuf *w)
+{
+	size_t i;
+
+	for (i = 0; i < NCSV; i++) {
+		if (i > 0)
+			report_wbuf_c(w, ',');
+		report_wbuf_csv_field(w, csv_cols[i]);
 	}
-	S("%u", CPCAP_BOTH(c, retransmissions));
-	S("%u", CPCAP_BOTH(c, fast_retransmissions));
-	S("%u", CPCAP_BOTH(c, spurious_retransmissions));
-	S("%u", CPCAP_BOTH(c, dup_acks));
-	S("%u", CPCAP_BOTH(c, zero_windows));
-	S("%u", CPCAP_BOTH(c, resets));
-	S("%s", c->rst_from >= 0 ? side_name(c, c->rst_from) : "");
-	S("%u", CPCAP_BOTH(c, out_of_order));
-	S("%u", CPCAP_BOTH(c, lost_segments));
-	S("%s", c->tunnel != CPCAP_TUN_NONE ? cpcap_tunnel_name(c->tunnel) :
-	    "");
-	if (c->tunnel != CPCAP_TUN_NONE) { S("%u", c->vni); } else { S("%s", ""); }
-	S("%s", more->icmp_errors > 0 ? icmp_meaning(c, mb, sizeof(mb)) : "");
-	S("%u", more->dns_queries);
-	S("%u", more->dns_errors);
-	S("%u", more->dns_npending);
-	S("%u", CPCAP_BOTH(c, fragmented));
-#undef S
-	if (report_csv_row(r->out, v, NCSV) != 0 && r->werr == 0)
-		r->werr = errno != 0 ? errno : EIO;
+	report_wbuf_c(w, '\n');
 }
 
 /* Keep the top N by bytes: a small array, replacing the smallest. */
@@ -772,13 +810,12 @@ cpcap_report_conv(const struct cpcap_conv *c, void *arg)
 			r->werr = errno != 0 ? errno : EIO;
 		break;
 	case CPCAP_REPORT_CSV:
-		if (!r->started) {
-			if (report_csv_row(r->out, csv_cols, NCSV) != 0 &&
-			    r->werr == 0)
-				r->werr = errno;
-			r->started = true;
-		}
-		conv_csv(r, c);
+		if (!r->started)
+			csv_header(&r->wb);
+		r->started = true;
+		conv_csv(&r->wb, c);
+		if (r->wb.err && r->werr == 0)
+			r->werr = errno != 0 ? errno : EIO;
 		break;
 	default:
 		keep_top(r, c);
@@ -831,7 +868,7 @@ cpcap_report_free(struct cpcap_report *r)
 void
 cpcap_report_write_behind(struct cpcap_report *r)
 {
-	if (r->fmt == CPCAP_REPORT_JSON) {
+	if (r->fmt == CPCAP_REPORT_JSON || r->fmt == CPCAP_REPORT_CSV) {
 		(void)report_wbuf_background(&r->wb);
 		r->threads = true;
 	}
@@ -1329,9 +1366,11 @@ cpcap_report_end(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		rc = end_json(r, a, in, eb, el);
 		break;
 	case CPCAP_REPORT_CSV:
-		if (!r->started && report_csv_row(r->out, csv_cols, NCSV) != 0)
-			rc = cilkit_fail(eb, el, CILKIT_EIO, "writing: %s",
-			    strerror(errno));
+		if (!r->started)
+			csv_header(&r->wb);
+		report_wbuf_finish(&r->wb);
+		if (r->wb.err && r->werr == 0)
+			r->werr = errno != 0 ? errno : EIO;
 		break;
 	default:
 		rc = end_text(r, a, in, eb, el);

@@ -12,6 +12,7 @@
 
 #include "cilkit.h"
 #include "report.h"
+#include "report_wbuf.h"
 
 #define NS_US	INT64_C(1000)
 #define NS_MS	INT64_C(1000000)
@@ -810,19 +811,21 @@ report_table_print(const struct report_table *t, FILE *fp,
 /*
  * CSV
  */
+/* Whether the field s of len bytes must be quoted (RFC 4180). */
+static bool
+csv_needs_quotes(const char *s, size_t len)
+{
+	return strpbrk(s, ",\"\r\n") != NULL ||
+	    (len > 0 && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
+	    s[len - 1] == '\t'));
+}
+
 int
 report_csv_field(FILE *fp, const char *s)
 {
-	size_t len;
-	bool quote;
-
 	if (s == NULL)
 		s = "";
-	len = strlen(s);
-	quote = strpbrk(s, ",\"\r\n") != NULL ||
-	    (len > 0 && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
-	    s[len - 1] == '\t'));
-	if (!quote)
+	if (!csv_needs_quotes(s, strlen(s)))
 		return fputs(s, fp) == EOF ? CILKIT_EIO : 0;
 	if (fputc('"', fp) == EOF)
 		return CILKIT_EIO;
@@ -833,6 +836,27 @@ report_csv_field(FILE *fp, const char *s)
 			return CILKIT_EIO;
 	}
 	return fputc('"', fp) == EOF ? CILKIT_EIO : 0;
+}
+
+void
+report_wbuf_csv_field(struct report_wbuf *w, const char *s)
+{
+	size_t len;
+
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	if (!csv_needs_quotes(s, len)) {
+		report_wbuf_put(w, s, len);
+		return;
+	}
+	report_wbuf_c(w, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			report_wbuf_c(w, '"');
+		report_wbuf_c(w, *s);
+	}
+	report_wbuf_c(w, '"');
 }
 
 int

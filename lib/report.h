@@ -166,6 +166,13 @@ int report_csv_row(FILE *fp, const char *const *fields, size_t n);
 int report_csv_field(FILE *fp, const char *s);
 
 /*
+ * The same into a write buffer (report_wbuf.h), for exports of many
+ * rows: a write error shows in w->err.
+ */
+struct report_wbuf;
+void report_wbuf_csv_field(struct report_wbuf *w, const char *s);
+
+/*
  * HTML escaping of text and attribute values: & < > " ' become
  * entities, control characters other than tab/newline and invalid UTF-8
  * become U+FFFD.  report_html_escape returns a new string (caller

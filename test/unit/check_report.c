@@ -16,6 +16,7 @@
 #include "cilkit.h"
 #include "report.h"
 #include "report_quantile.h"
+#include "report_wbuf.h"
 
 #define S	INT64_C(1000000000)
 #define NOW	(INT64_C(1714557600) * S)	/* 2024-05-01T10:00:00Z */
@@ -511,6 +512,23 @@ START_TEST(test_csv)
 }
 END_TEST
 
+/* The write-buffer form quotes the same fields the same way. */
+START_TEST(test_csv_wbuf)
+{
+	const struct csv_case *tc = &csv_cases[_i];
+	struct report_wbuf *w = malloc(sizeof(*w));
+
+	ck_assert_ptr_nonnull(w);
+	report_wbuf_init_mem(w);
+	report_wbuf_csv_field(w, tc->in);
+	ck_assert(!w->err);
+	ck_assert_uint_eq(w->n, strlen(tc->out));
+	ck_assert(memcmp(w->b, tc->out, w->n) == 0);
+	report_wbuf_free_mem(w);
+	free(w);
+}
+END_TEST
+
 START_TEST(test_csv_row)
 {
 	const char *f[] = { "ns/pod", "a,b", NULL, "8080" };
@@ -899,6 +917,8 @@ report_suite(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_table_truncate);
 	tcase_add_loop_test(tc, test_csv, 0,
+	    sizeof(csv_cases) / sizeof(csv_cases[0]));
+	tcase_add_loop_test(tc, test_csv_wbuf, 0,
 	    sizeof(csv_cases) / sizeof(csv_cases[0]));
 	tcase_add_test(tc, test_csv_row);
 	tcase_add_loop_test(tc, test_html, 0,
