@@ -309,7 +309,9 @@ size_t cpcap_analyzer_live(const struct cpcap_analyzer *a);
 /*
  * Pooled latency samples in milliseconds: TCP handshake RTT (SYN ->
  * SYN-ACK -> ACK, from the last SYN), DNS query -> response, and data
- * RTT (segment -> ACK of its end, Karn-filtered).  Borrowed.
+ * RTT (segment -> ACK of its end, Karn-filtered).  Borrowed.  Data RTT
+ * samples are added in batches: the last ones are in once
+ * cpcap_analyzer_flush() (or _finish()) ran.
  */
 const struct report_quantile *cpcap_analyzer_handshake_rtt(
     const struct cpcap_analyzer *a);

@@ -216,6 +216,16 @@ report_quantile_add_n(struct report_quantile *qs, double v, uint64_t n)
 }
 
 void
+report_quantile_add_many(struct report_quantile *qs, const double *v,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		report_quantile_add_n(qs, v[i], 1);
+}
+
+void
 report_quantile_add(struct report_quantile *qs, double v)
 {
 	report_quantile_add_n(qs, v, 1);

@@ -787,6 +787,53 @@ START_TEST(test_quantile_merge)
 }
 END_TEST
 
+/*
+ * Values added in batches of every size give the same sketch as added
+ * one by one: counts, extremes, the sum (the same order of additions)
+ * and every quantile, with zeros, negatives, NaN and out-of-range values
+ * among them.
+ */
+START_TEST(test_quantile_add_many)
+{
+	struct report_quantile *one = report_quantile_new(0.01);
+	struct report_quantile *many = report_quantile_new(0.01);
+	double v[997], q;
+	size_t i, at, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		switch (i % 50) {
+		case 0: v[i] = 0; break;
+		case 1: v[i] = -draw(D_LOGNORMAL); break;
+		case 2: v[i] = NAN; break;
+		case 3: v[i] = 1e300; break;
+		case 4: v[i] = 1e-300; break;
+		default: v[i] = draw(D_LOGNORMAL); break;
+		}
+		report_quantile_add(one, v[i]);
+	}
+	/* Batches of 0, 1, 2, ... values: every size up to 44. */
+	for (at = 0, n = 0; at < sizeof(v) / sizeof(v[0]); n++) {
+		if (n > sizeof(v) / sizeof(v[0]) - at)
+			n = sizeof(v) / sizeof(v[0]) - at;
+		report_quantile_add_many(many, v + at, n);
+		at += n;
+	}
+	ck_assert_uint_eq(report_quantile_count(many),
+	    report_quantile_count(one));
+	ck_assert(report_quantile_min(many) == report_quantile_min(one));
+	ck_assert(report_quantile_max(many) == report_quantile_max(one));
+	ck_assert(report_quantile_sum(many) == report_quantile_sum(one));
+	for (q = 0; q <= 1; q += 0.01)
+		ck_assert(report_quantile_get(many, q) ==
+		    report_quantile_get(one, q));
+	report_quantile_add_many(many, NULL, 0);	/* nothing */
+	ck_assert_uint_eq(report_quantile_count(many),
+	    report_quantile_count(one));
+	report_quantile_free(one);
+	report_quantile_free(many);
+}
+END_TEST
+
 /* Edge values: empty, zero, negative, NaN, out of range, bad rel_err. */
 /*
  * The bucket of a value, against the definition: the smallest i with
@@ -929,6 +976,7 @@ report_suite(void)
 	tcase_add_loop_test(tc, test_quantile_bound, 0,
 	    D_NDIST * (int)(sizeof(errs) / sizeof(errs[0])));
 	tcase_add_test(tc, test_quantile_merge);
+	tcase_add_test(tc, test_quantile_add_many);
 	tcase_add_test(tc, test_quantile_edges);
 	tcase_add_loop_test(tc, test_quantile_bucket, 0,
 	    sizeof(bucket_errs) / sizeof(bucket_errs[0]));
