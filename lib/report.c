@@ -371,7 +371,7 @@ put_digits(char *p, unsigned long v, int n)
 	}
 }
 
-void
+size_t
 report_format_time(int64_t ns, int digits, char *buf, size_t len)
 {
 	int64_t secs, frac, days, y;
@@ -379,7 +379,7 @@ report_format_time(int64_t ns, int digits, char *buf, size_t len)
 	int64_t sod;
 
 	if (len == 0)
-		return;
+		return 0;
 	secs = ns / NS_S;
 	frac = ns % NS_S;
 	if (frac < 0) {
@@ -413,7 +413,9 @@ report_format_time(int64_t ns, int digits, char *buf, size_t len)
 		put_digits(buf + 20, (unsigned long)frac, 9);
 		buf[29] = 'Z';
 		buf[30] = '\0';
-	} else if (digits >= 9)
+		return 30;
+	}
+	if (digits >= 9)
 		snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02d.%09lldZ",
 		    (long long)y, m, d, (int)(sod / 3600),
 		    (int)(sod / 60 % 60), (int)(sod % 60), (long long)frac);
@@ -431,6 +433,7 @@ report_format_time(int64_t ns, int digits, char *buf, size_t len)
 		snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02dZ",
 		    (long long)y, m, d, (int)(sod / 3600),
 		    (int)(sod / 60 % 60), (int)(sod % 60));
+	return strlen(buf);
 }
 
 void

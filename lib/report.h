@@ -83,9 +83,10 @@ void report_format_duration_words(int64_t ns, char *buf, size_t len);
 /*
  * RFC 3339 UTC, "2024-05-01T10:00:00Z"; digits is the number of
  * fraction digits (0, 3, 6 or 9; others are rounded down to one of
- * these).  buf needs 40 bytes.
+ * these).  buf needs 40 bytes.  Returns the length written (the NUL
+ * not counted).
  */
-void report_format_time(int64_t ns, int digits, char *buf, size_t len);
+size_t report_format_time(int64_t ns, int digits, char *buf, size_t len);
 
 /*
  * Integer percentages of counts[0..n) that add up to exactly 100 (or

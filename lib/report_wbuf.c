@@ -14,6 +14,10 @@
 #define BG_CHUNK	((size_t)1 << 20)
 #define BG_CHUNKS	4
 
+_Static_assert(BG_CHUNK >= REPORT_WBUF_RESERVE_MAX &&
+    sizeof(((struct report_wbuf *)0)->inl) >= REPORT_WBUF_RESERVE_MAX,
+    "an empty buffer holds what report_wbuf_reserve() promises");
+
 void
 report_wbuf_init(struct report_wbuf *w, FILE *fp)
 {
@@ -120,6 +124,18 @@ report_wbuf_finish(struct report_wbuf *w)
 	w->b = w->inl;
 	w->cap = sizeof(w->inl);
 	w->n = 0;
+}
+
+void
+report_wbuf_make_room(struct report_wbuf *w, size_t need)
+{
+	if (w->mem) {
+		if (!mem_grow(w, need))
+			w->n = 0;	/* dropped, as report_wbuf_flush() */
+		return;
+	}
+	/* Every buffer (inl, a write-behind chunk) holds the maximum. */
+	report_wbuf_flush(w);
 }
 
 void
@@ -248,15 +264,15 @@ static const char digit_pairs[] =
  * them 0 or short): one digit is one store, and longer ones take a
  * division per pair of digits instead of one per digit.
  */
-void
-report_wbuf_u64(struct report_wbuf *w, uint64_t v)
+char *
+report_put_u64(char *o, uint64_t v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
 
 	if (v < 10) {
-		report_wbuf_c(w, (char)('0' + v));
-		return;
+		*o = (char)('0' + v);
+		return o + 1;
 	}
 	while (v >= 100) {
 		i -= 2;
@@ -268,7 +284,13 @@ report_wbuf_u64(struct report_wbuf *w, uint64_t v)
 		memcpy(tmp + i, digit_pairs + 2 * v, 2);
 	} else
 		tmp[--i] = (char)('0' + v);
-	report_wbuf_put(w, tmp + i, sizeof(tmp) - i);
+	return report_put(o, tmp + i, sizeof(tmp) - i);
+}
+
+void
+report_wbuf_u64(struct report_wbuf *w, uint64_t v)
+{
+	report_wbuf_commit(w, report_put_u64(report_wbuf_reserve(w, 20), v));
 }
 
 void

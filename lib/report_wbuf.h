@@ -71,6 +71,47 @@ report_wbuf_c(struct report_wbuf *w, char c)
 #define REPORT_WBUF_LIT(w, s)	report_wbuf_put((w), (s), sizeof(s) - 1)
 
 /*
+ * For writers of many small pieces (a conversation's JSON has ~40
+ * members): report_wbuf_reserve() returns room for need bytes (at most
+ * REPORT_WBUF_RESERVE_MAX) at which the caller writes through a pointer
+ * of its own, then hands the end back with report_wbuf_commit().  The
+ * position stays in a register instead of going through w->n for each
+ * piece, a store and a load in a row that cost a third of the writing.
+ * In memory mode without memory the buffer's content is dropped (w->err
+ * set), so that there is room all the same.
+ */
+#define REPORT_WBUF_RESERVE_MAX	((size_t)8192)
+
+void report_wbuf_make_room(struct report_wbuf *w, size_t need);
+
+static inline char *
+report_wbuf_reserve(struct report_wbuf *w, size_t need)
+{
+	if (need > w->cap - w->n)
+		report_wbuf_make_room(w, need);
+	return w->b + w->n;
+}
+
+static inline void
+report_wbuf_commit(struct report_wbuf *w, char *end)
+{
+	w->n = (size_t)(end - w->b);
+}
+
+/* Pieces written through such a pointer; each returns the new end. */
+static inline char *
+report_put(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+
+#define REPORT_PUT_LIT(o, s)	report_put((o), (s), sizeof(s) - 1)
+
+/* v in decimal: at most 20 bytes. */
+char *report_put_u64(char *o, uint64_t v);
+
+/*
  * s (NUL-terminated) as a JSON string (RFC 8259): quotes, backslashes
  * and control bytes escaped, bytes that are not valid UTF-8 written as
  * U+FFFD so that the output is always valid JSON.

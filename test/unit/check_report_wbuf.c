@@ -355,6 +355,73 @@ START_TEST(test_background_error)
 }
 END_TEST
 
+/*
+ * Writing through reserved room: directly, behind a thread and in
+ * memory, pieces of up to REPORT_WBUF_RESERVE_MAX bytes come out whole
+ * and in order however full the buffer was when the room was asked for.
+ */
+static void
+reserved_writes(struct report_wbuf *w, char *want, size_t *wn)
+{
+	char *o;
+	size_t i, k;
+
+	*wn = 0;
+	for (i = 0; i < 3000; i++) {
+		/* Now and then a piece of the largest size promised. */
+		k = i % 97 == 0 ? REPORT_WBUF_RESERVE_MAX - 24 : i % 7;
+		o = report_wbuf_reserve(w, REPORT_WBUF_RESERVE_MAX);
+		o = REPORT_PUT_LIT(o, "<");
+		o = report_put_u64(o, (uint64_t)i * 1000003u);
+		memset(o, 'a' + (int)(i % 26), k);
+		o += k;
+		report_wbuf_commit(w, o);
+		*wn += (size_t)sprintf(want + *wn, "<%" PRIu64,
+		    (uint64_t)i * 1000003u);
+		memset(want + *wn, 'a' + (int)(i % 26), k);
+		*wn += k;
+	}
+}
+
+START_TEST(test_reserve)
+{
+	struct report_wbuf *w = malloc(sizeof(*w));
+	char *want = malloc(1 << 20), *got = NULL;
+	size_t wn, glen = 0;
+	FILE *fp;
+	int mode;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(want);
+	for (mode = 0; mode < 3; mode++) {
+		if (mode == 2) {
+			report_wbuf_init_mem(w);
+			reserved_writes(w, want, &wn);
+			ck_assert(!w->err);
+			ck_assert_uint_eq(w->n, wn);
+			ck_assert(memcmp(w->b, want, wn) == 0);
+			report_wbuf_free_mem(w);
+			continue;
+		}
+		fp = open_memstream(&got, &glen);
+		ck_assert_ptr_nonnull(fp);
+		report_wbuf_init(w, fp);
+		if (mode == 1)
+			ck_assert(report_wbuf_background(w));
+		reserved_writes(w, want, &wn);
+		report_wbuf_finish(w);
+		ck_assert(!w->err);
+		fclose(fp);
+		ck_assert_uint_eq(glen, wn);
+		ck_assert(memcmp(got, want, wn) == 0);
+		free(got);
+		got = NULL;
+	}
+	free(want);
+	free(w);
+}
+END_TEST
+
 /* In memory, the same writes give the same bytes, all kept. */
 START_TEST(test_mem)
 {
@@ -558,6 +625,7 @@ wbuf_suite(void)
 	tcase_add_test(tc, test_background);
 	tcase_add_test(tc, test_background_error);
 	tcase_add_test(tc, test_mem);
+	tcase_add_test(tc, test_reserve);
 	tcase_add_loop_test(tc, test_ahead, 0,
 	    sizeof(ahead_n) / sizeof(ahead_n[0]));
 	tcase_add_test(tc, test_ahead_stop);
