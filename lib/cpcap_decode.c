@@ -14,6 +14,7 @@
  * failed read records the reason and stops at that layer; what was
  * decoded before stays valid.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,6 +106,7 @@ decode_ethertype(struct dctx *d, struct cpcap_cur *c, uint16_t type)
 			TRUNC(d, c, CPCAP_R_VLAN);
 			return;
 		}
+		pkt->rare_set = true;
 		pkt->vlan[0] = pkt->vlan[1];
 		pkt->vlan[1] = tci & 0x0fff;
 		if (pkt->nvlan < 2)
@@ -433,6 +435,8 @@ decode_tunnel(struct dctx *d, struct cpcap_cur *c, enum cpcap_tunnel tun)
 		pkt->vni = vni;
 		pkt->ethertype = et;
 	}
+	/* The tunnel fields (and save's copy of the rest). */
+	pkt->rare_set = true;
 }
 
 static void
@@ -694,6 +698,7 @@ decode_icmp(struct dctx *d, struct cpcap_cur *c, bool v6)
 	uint32_t mtu32;
 	uint8_t t;
 
+	pkt->rare_set = true;	/* the ICMP fields */
 	if (!cpcap_cur_get_u8(c, &pkt->icmp_type) ||
 	    !cpcap_cur_get_u8(c, &pkt->icmp_code) || !cpcap_cur_skip(c, 2) ||
 	    !cpcap_cur_has(c, 4)) {
@@ -974,46 +979,92 @@ decode_ip(struct dctx *d, struct cpcap_cur *c)
  */
 typedef uint64_t zero16 __attribute__((vector_size(16), aligned(8)));
 
-static void
-pkt_clear(struct cpcap_pkt *pkt)
+/*
+ * Zero n bytes at p, n a constant: stores the compiler lays out in a
+ * row, where a memset() call cost more than the stores (every packet
+ * is decoded into a cleared struct).
+ */
+static inline __attribute__((always_inline)) void
+clear_bytes(unsigned char *p, size_t n)
 {
-	unsigned char *p = (unsigned char *)pkt;
 	const zero16 z = { 0, 0 };
+	const uint64_t z8 = 0;
 	size_t i;
 
-	_Static_assert(sizeof(*pkt) % 8 == 0, "cpcap_pkt size");
 #pragma GCC unroll 32
-	for (i = 0; i + 16 <= sizeof(*pkt); i += 16)
+	for (i = 0; i + 16 <= n; i += 16)
 		memcpy(p + i, &z, 16);
-	if (i < sizeof(*pkt))
-		memcpy(p + i, &z, 8);
+	if (i + 8 <= n) {
+		memcpy(p + i, &z8, 8);
+		i += 8;
+	}
+	if (i + 4 <= n) {
+		memcpy(p + i, &z8, 4);
+		i += 4;
+	}
+	for (; i < n; i++)
+		p[i] = 0;
+}
+
+/* The rare part of struct cpcap_pkt starts here (cpcap_decode.h). */
+#define RARE_OFF	offsetof(struct cpcap_pkt, vlan)
+_Static_assert(offsetof(struct cpcap_pkt, frag_outer) > RARE_OFF &&
+    offsetof(struct cpcap_pkt, icmp_type) > RARE_OFF &&
+    offsetof(struct cpcap_pkt, quote) > RARE_OFF &&
+    offsetof(struct cpcap_pkt, tunnel) > RARE_OFF &&
+    offsetof(struct cpcap_pkt, outer) > RARE_OFF &&
+    offsetof(struct cpcap_pkt, payload_caplen) < RARE_OFF &&
+    offsetof(struct cpcap_pkt, rare_set) < RARE_OFF,
+    "the rare part of struct cpcap_pkt is its tail");
+
+/*
+ * Clear pkt for a new packet: all of it, or (reused) the rare part only
+ * when the packet before set some of it.  Whoever writes a field of the
+ * rare part sets rare_set.
+ */
+static inline __attribute__((always_inline)) void
+pkt_clear(struct cpcap_pkt *pkt, bool reused)
+{
+	unsigned char *p = (unsigned char *)pkt;
+	bool rare = !reused || pkt->rare_set;
+
+	clear_bytes(p, RARE_OFF);
+	if (rare)
+		clear_bytes(p + RARE_OFF, sizeof(*pkt) - RARE_OFF);
 }
 
 static void decode_frame(int dlt, const uint8_t *data, size_t caplen,
-    size_t wirelen, struct cpcap_pkt *pkt, bool fast);
+    size_t wirelen, struct cpcap_pkt *pkt, bool fast, bool reused);
 
 void
 cpcap_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
     struct cpcap_pkt *pkt)
 {
-	decode_frame(dlt, data, caplen, wirelen, pkt, true);
+	decode_frame(dlt, data, caplen, wirelen, pkt, true, false);
+}
+
+void
+cpcap_decode_into(int dlt, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct cpcap_pkt *pkt)
+{
+	decode_frame(dlt, data, caplen, wirelen, pkt, true, true);
 }
 
 void
 cpcap_decode_general(int dlt, const uint8_t *data, size_t caplen,
     size_t wirelen, struct cpcap_pkt *pkt)
 {
-	decode_frame(dlt, data, caplen, wirelen, pkt, false);
+	decode_frame(dlt, data, caplen, wirelen, pkt, false, false);
 }
 
 static void
 decode_frame(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
-    struct cpcap_pkt *pkt, bool fast)
+    struct cpcap_pkt *pkt, bool fast, bool reused)
 {
 	struct dctx d;
 	struct cpcap_cur c;
 
-	pkt_clear(pkt);
+	pkt_clear(pkt, reused);
 	pkt->sll_pkttype = 0xffff;
 	d.pkt = pkt;
 	d.wirelen = wirelen >= caplen ? wirelen : caplen;

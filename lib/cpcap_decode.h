@@ -112,10 +112,10 @@ struct cpcap_pkt {
 
 	enum cpcap_l3	 l3;
 	uint16_t	 ethertype;	/* last ethertype seen (outer or inner) */
-	uint16_t	 vlan[2];	/* innermost two VLAN ids */
-	uint8_t		 nvlan;
-	uint32_t	 ifindex;	/* SLL2 interface index; 0 unknown */
 	uint16_t	 sll_pkttype;	/* SLL/SLL2 packet type; 0xffff none */
+	uint32_t	 ifindex;	/* SLL2 interface index; 0 unknown */
+	/* internal: a field of the rare part below may be set */
+	bool		 rare_set;
 
 	struct cpcap_tuple t;		/* innermost IP packet */
 	uint8_t		 ttl;		/* TTL / hop limit */
@@ -126,11 +126,6 @@ struct cpcap_pkt {
 	uint32_t	 frag_id;	/* the datagram's IPv4 or IPv6 id */
 	uint32_t	 frag_off;	/* byte offset of this fragment's data */
 	uint32_t	 frag_len;	/* and its length */
-	/*
-	 * The fragmented datagram is the tunnel's outer one (its tuple in
-	 * outer); the headers decoded are those of the packet inside.
-	 */
-	bool		 frag_outer;
 	uint32_t	 l4_len;	/* L4 bytes per the IP header (not caplen) */
 	bool		 l4_ok;		/* the L4 fixed header was read whole */
 
@@ -145,6 +140,23 @@ struct cpcap_pkt {
 	uint8_t		 nsack;		/* SACK blocks */
 	uint32_t	 tsval, tsecr;
 
+	/* L4 payload as captured (may be shorter than l4_len says). */
+	const uint8_t	*payload;
+	uint32_t	 payload_caplen;
+
+	/*
+	 * The rare part, from vlan on: what a plain TCP or UDP packet
+	 * does not set.  cpcap_decode_into() clears it only when the
+	 * struct's earlier packet set some of it (rare_set).
+	 */
+	uint16_t	 vlan[2];	/* innermost two VLAN ids */
+	uint8_t		 nvlan;
+	/*
+	 * The fragmented datagram is the tunnel's outer one (its tuple in
+	 * outer); the headers decoded are those of the packet inside.
+	 */
+	bool		 frag_outer;
+
 	/* ICMP / ICMPv6 */
 	uint8_t		 icmp_type, icmp_code;
 	uint16_t	 icmp_id;	/* echo identifier */
@@ -156,10 +168,6 @@ struct cpcap_pkt {
 	enum cpcap_tunnel tunnel;
 	uint32_t	 vni;		/* VXLAN VNI / Geneve VNI */
 	struct cpcap_tuple outer;	/* outer UDP tuple of the tunnel */
-
-	/* L4 payload as captured (may be shorter than l4_len says). */
-	const uint8_t	*payload;
-	uint32_t	 payload_caplen;
 };
 
 /*
@@ -169,6 +177,16 @@ struct cpcap_pkt {
  * Never fails; see pkt->status.  The payload pointer borrows data.
  */
 void cpcap_decode(int dlt, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct cpcap_pkt *pkt);
+
+/*
+ * The same into a pkt that holds zeros or an earlier result of the
+ * decoder (a ring of slots): what that result did not set is not
+ * cleared again.  A plain TCP packet sets none of the rare part (VLAN,
+ * ICMP, tunnel), which then costs nothing.  The result is the one
+ * cpcap_decode() gives, byte for byte.
+ */
+void cpcap_decode_into(int dlt, const uint8_t *data, size_t caplen,
     size_t wirelen, struct cpcap_pkt *pkt);
 
 /*

@@ -1,8 +1,8 @@
 /*
  * fuzz_cpcap_decode.c - libFuzzer target: the packet decoder on raw
- * packet bytes (its fast path checked against the general one), then
- * the conversation analysis and the diagnosis of whatever it made of
- * them.
+ * packet bytes (its fast path checked against the general one, and
+ * decoding into a reused struct against a fresh one), then the
+ * conversation analysis and the diagnosis of whatever it made of them.
  *
  * Input: byte 0 picks the link type (index into the table below, the
  * unknown type included), the rest is one frame.  The frame is copied
@@ -29,6 +29,8 @@ done(const struct cpcap_conv *c, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct cpcap_pkt reused;
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,6 +54,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The fast path for plain IPv4/TCP must agree with the general. */
 	cpcap_decode_general(dlt, frame, n, n + (data[0] >> 4) * 1000u, &q);
 	if (memcmp(&p, &q, sizeof(p)) != 0)
+		abort();
+	/*
+	 * Into the struct the inputs before were decoded into, as the
+	 * analyzer's ring slots are: the same bytes.
+	 */
+	cpcap_decode_into(dlt, frame, n, n + (data[0] >> 4) * 1000u,
+	    &reused);
+	if (memcmp(&p, &reused, sizeof(p)) != 0)
 		abort();
 	if (p.payload != NULL)
 		if (p.payload < frame || p.payload + p.payload_caplen >

@@ -571,6 +571,12 @@ END_TEST
  * of every shared capture, then a TCP frame with options mutated at
  * random in its headers and cut at random lengths.
  */
+/*
+ * The struct cpcap_decode_into() reuses, as a ring slot is: it holds
+ * whatever frame was decoded before, of any kind.
+ */
+static struct cpcap_pkt reused;
+
 static void
 same_both_ways(int dlt, const uint8_t *d, size_t caplen, size_t wirelen)
 {
@@ -582,6 +588,11 @@ same_both_ways(int dlt, const uint8_t *d, size_t caplen, size_t wirelen)
 	    "fast and general decode differ (dlt %d, caplen %zu, status "
 	    "%d/%d, reason %d/%d, seglen %u/%u)", dlt, caplen, a.status,
 	    b.status, a.reason, b.reason, a.seglen, b.seglen);
+	/* And into a struct that held the frame before. */
+	cpcap_decode_into(dlt, d, caplen, wirelen, &reused);
+	ck_assert_msg(memcmp(&a, &reused, sizeof(a)) == 0,
+	    "decode into a reused struct differs (dlt %d, caplen %zu)", dlt,
+	    caplen);
 }
 
 START_TEST(test_fast_path_captures)
@@ -626,6 +637,85 @@ START_TEST(test_fast_path_captures)
 		closedir(dp);
 	}
 	ck_assert_uint_gt(tcp4, 2000);
+}
+END_TEST
+
+/*
+ * cpcap_decode_into() after every other kind of frame: the first frames
+ * of every shared capture (VLAN, SLL2, ICMP errors, VXLAN, Geneve,
+ * IPv6, fragments, damaged ones), each decoded into a struct that holds
+ * each of the others, against a fresh decode.
+ */
+#define PAIR_FRAMES	6
+
+struct kept_frame {
+	int	 dlt;
+	size_t	 caplen, wirelen;
+	uint8_t	*data;
+};
+
+START_TEST(test_decode_into_pairs)
+{
+	static const char *const dirs[] = { "tcpdump", "zeek", "other" };
+	const char *sd = getenv("SHARED_DATA");
+	char path[1024], eb[CILKIT_ERRBUF_SIZE];
+	struct kept_frame *k = NULL;
+	struct cpcap_reader *r;
+	struct cpcap_frame f;
+	struct cpcap_pkt fresh, into;
+	struct dirent *de;
+	size_t nk = 0, i, j, l, taken;
+	DIR *dp;
+
+	if (sd == NULL)
+		return;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/pcap/%s", sd, dirs[i]);
+		if ((dp = opendir(path)) == NULL)
+			continue;
+		while ((de = readdir(dp)) != NULL) {
+			l = strlen(de->d_name);
+			if (!(l > 5 && strcmp(de->d_name + l - 5, ".pcap") == 0) &&
+			    !(l > 7 && strcmp(de->d_name + l - 7, ".pcapng") == 0))
+				continue;
+			snprintf(path, sizeof(path), "%s/pcap/%s/%s", sd,
+			    dirs[i], de->d_name);
+			if ((r = cpcap_reader_open_path(path, eb,
+			    sizeof(eb))) == NULL)
+				continue;
+			for (taken = 0; taken < PAIR_FRAMES &&
+			    cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1;
+			    taken++) {
+				k = realloc(k, (nk + 1) * sizeof(*k));
+				ck_assert_ptr_nonnull(k);
+				k[nk].dlt = cpcap_reader_dlt(r);
+				k[nk].caplen = f.caplen;
+				k[nk].wirelen = f.wirelen;
+				k[nk].data = malloc(f.caplen + 1);
+				ck_assert_ptr_nonnull(k[nk].data);
+				memcpy(k[nk].data, f.data, f.caplen);
+				nk++;
+			}
+			cpcap_reader_free(r);
+		}
+		closedir(dp);
+	}
+	ck_assert_uint_gt(nk, 100);
+	for (i = 0; i < nk; i++) {
+		cpcap_decode(k[i].dlt, k[i].data, k[i].caplen, k[i].wirelen,
+		    &fresh);
+		for (j = 0; j < nk; j++) {
+			cpcap_decode(k[j].dlt, k[j].data, k[j].caplen,
+			    k[j].wirelen, &into);
+			cpcap_decode_into(k[i].dlt, k[i].data, k[i].caplen,
+			    k[i].wirelen, &into);
+			ck_assert_msg(memcmp(&fresh, &into, sizeof(fresh)) == 0,
+			    "frame %zu decoded after frame %zu differs", i, j);
+		}
+	}
+	for (i = 0; i < nk; i++)
+		free(k[i].data);
+	free(k);
 }
 END_TEST
 
@@ -678,6 +768,7 @@ suite(void)
 	tcase_add_test(tc, test_shared_captures);
 	tcase_add_test(tc, test_fast_path_captures);
 	tcase_add_test(tc, test_fast_path_mutated);
+	tcase_add_test(tc, test_decode_into_pairs);
 	suite_add_tcase(s, tc);
 	return s;
 }
