@@ -268,7 +268,9 @@ int cpcap_analyzer_add(struct cpcap_analyzer *a, uint64_t ts_ns,
 /*
  * The same without a copy: decode the next packet into the slot that
  * cpcap_analyzer_slot() returns (valid until the commit), then commit
- * it; the packet's payload may be reused by the caller afterwards.
+ * it; the packet's payload may be reused by the caller afterwards.  A
+ * slot holds zeros or a packet decoded before, as cpcap_decode_into()
+ * requires.
  */
 struct cpcap_pkt *cpcap_analyzer_slot(struct cpcap_analyzer *a);
 int cpcap_analyzer_commit(struct cpcap_analyzer *a, uint64_t ts_ns,
