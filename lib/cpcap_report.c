@@ -627,25 +627,31 @@ static const char *const csv_cols[] = {
 };
 #define NCSV	(sizeof(csv_cols) / sizeof(csv_cols[0]))
 
-/* A CSV row's fields in turn: numbers, or text quoted when needed. */
-static void
-csv_u(struct report_wbuf *w, uint64_t v)
-{
-	report_wbuf_u64(w, v);
-	report_wbuf_c(w, ',');
-}
-
-static void
-csv_s(struct report_wbuf *w, const char *s)
-{
-	report_wbuf_csv_field(w, s);
-	report_wbuf_c(w, ',');
-}
-
 /*
- * One conversation as a CSV row (csv_cols), into the report's write
- * buffer: an export has one per conversation, so no printf per field.
+ * A CSV row's fields in turn, through a pointer into reserved room as
+ * for the JSON: numbers, or text quoted when needed.  CONV_CSV_ROOM
+ * holds a row: 33 fields, the longest text (an ICMP meaning) under 64
+ * bytes, so under 130 quoted.
  */
+#define CONV_CSV_ROOM	REPORT_WBUF_RESERVE_MAX
+
+static char *
+csv_u(char *o, uint64_t v)
+{
+	o = report_put_u64(o, v);
+	*o++ = ',';
+	return o;
+}
+
+static char *
+csv_s(char *o, const char *s)
+{
+	o = report_put_csv_field(o, s);
+	*o++ = ',';
+	return o;
+}
+
+/* One conversation as a CSV row (csv_cols). */
 static void
 conv_csv(struct report_wbuf *w, const struct cpcap_conv *c)
 {
@@ -653,58 +659,61 @@ conv_csv(struct report_wbuf *w, const struct cpcap_conv *c)
 	int cli = c->client, srv = 1 - c->client;
 	bool ports = c->proto == 6 || c->proto == 17 || c->proto == 132;
 	char a[64];
+	char *o = report_wbuf_reserve(w, CONV_CSV_ROOM);
 
-	csv_u(w, c->id);
-	csv_s(w, proto_str(c, a, sizeof(a)));
-	csv_s(w, cpcap_addr_str(c->af, c->addr[cli], a, sizeof(a)));
+	o = csv_u(o, c->id);
+	o = csv_s(o, proto_str(c, a, sizeof(a)));
+	o = csv_s(o, cpcap_addr_str(c->af, c->addr[cli], a, sizeof(a)));
 	if (ports)
-		csv_u(w, c->port[cli]);
+		o = csv_u(o, c->port[cli]);
 	else
-		report_wbuf_c(w, ',');
-	csv_s(w, cpcap_addr_str(c->af, c->addr[srv], a, sizeof(a)));
+		*o++ = ',';
+	o = csv_s(o, cpcap_addr_str(c->af, c->addr[srv], a, sizeof(a)));
 	if (ports)
-		csv_u(w, c->port[srv]);
+		o = csv_u(o, c->port[srv]);
 	else
-		report_wbuf_c(w, ',');
-	csv_s(w, c->client_guessed ? "true" : "false");
-	csv_u(w, CPCAP_BOTH(c, packets));
-	csv_u(w, CPCAP_BOTH(c, bytes));
-	csv_u(w, c->d[cli].packets);
-	csv_u(w, c->d[cli].bytes);
-	csv_u(w, c->d[srv].packets);
-	csv_u(w, c->d[srv].bytes);
+		*o++ = ',';
+	o = csv_s(o, c->client_guessed ? "true" : "false");
+	o = csv_u(o, CPCAP_BOTH(c, packets));
+	o = csv_u(o, CPCAP_BOTH(c, bytes));
+	o = csv_u(o, c->d[cli].packets);
+	o = csv_u(o, c->d[cli].bytes);
+	o = csv_u(o, c->d[srv].packets);
+	o = csv_u(o, c->d[srv].bytes);
 	report_format_time((int64_t)c->first_ns, 9, a, sizeof(a));
-	csv_s(w, a);
+	o = csv_s(o, a);
 	report_format_time((int64_t)c->last_ns, 9, a, sizeof(a));
-	csv_s(w, a);
-	csv_s(w, conv_state(c));
+	o = csv_s(o, a);
+	o = csv_s(o, conv_state(c));
 	if (c->handshake_rtt_ns >= 0) {
 		/* printf's rounding of the double, as before. */
 		snprintf(a, sizeof(a), "%.3f",
 		    (double)c->handshake_rtt_ns / 1e6);
-		csv_s(w, a);
+		o = csv_s(o, a);
 	} else
-		report_wbuf_c(w, ',');
-	csv_u(w, CPCAP_BOTH(c, retransmissions));
-	csv_u(w, CPCAP_BOTH(c, fast_retransmissions));
-	csv_u(w, CPCAP_BOTH(c, spurious_retransmissions));
-	csv_u(w, CPCAP_BOTH(c, dup_acks));
-	csv_u(w, CPCAP_BOTH(c, zero_windows));
-	csv_u(w, CPCAP_BOTH(c, resets));
-	csv_s(w, c->rst_from >= 0 ? side_name(c, c->rst_from) : "");
-	csv_u(w, CPCAP_BOTH(c, out_of_order));
-	csv_u(w, CPCAP_BOTH(c, lost_segments));
+		*o++ = ',';
+	o = csv_u(o, CPCAP_BOTH(c, retransmissions));
+	o = csv_u(o, CPCAP_BOTH(c, fast_retransmissions));
+	o = csv_u(o, CPCAP_BOTH(c, spurious_retransmissions));
+	o = csv_u(o, CPCAP_BOTH(c, dup_acks));
+	o = csv_u(o, CPCAP_BOTH(c, zero_windows));
+	o = csv_u(o, CPCAP_BOTH(c, resets));
+	o = csv_s(o, c->rst_from >= 0 ? side_name(c, c->rst_from) : "");
+	o = csv_u(o, CPCAP_BOTH(c, out_of_order));
+	o = csv_u(o, CPCAP_BOTH(c, lost_segments));
 	if (c->tunnel != CPCAP_TUN_NONE) {
-		csv_s(w, cpcap_tunnel_name(c->tunnel));
-		csv_u(w, c->vni);
+		o = csv_s(o, cpcap_tunnel_name(c->tunnel));
+		o = csv_u(o, c->vni);
 	} else
-		REPORT_WBUF_LIT(w, ",,");
-	csv_s(w, more->icmp_errors > 0 ? icmp_meaning(c, a, sizeof(a)) : "");
-	csv_u(w, more->dns_queries);
-	csv_u(w, more->dns_errors);
-	csv_u(w, more->dns_npending);
-	report_wbuf_u64(w, CPCAP_BOTH(c, fragmented));
-	report_wbuf_c(w, '\n');
+		o = REPORT_PUT_LIT(o, ",,");
+	o = csv_s(o, more->icmp_errors > 0 ? icmp_meaning(c, a, sizeof(a)) :
+	    "");
+	o = csv_u(o, more->dns_queries);
+	o = csv_u(o, more->dns_errors);
+	o = csv_u(o, more->dns_npending);
+	o = report_put_u64(o, CPCAP_BOTH(c, fragmented));
+	*o++ = '\n';
+	report_wbuf_commit(w, o);
 }
 
 /* The CSV header row, csv_cols. */

@@ -841,14 +841,37 @@ report_csv_field(FILE *fp, const char *s)
 	return fputc('"', fp) == EOF ? CILKIT_EIO : 0;
 }
 
-void
-report_wbuf_csv_field(struct report_wbuf *w, const char *s)
+char *
+report_put_csv_field(char *o, const char *s)
 {
 	size_t len;
 
 	if (s == NULL)
 		s = "";
 	len = strlen(s);
+	if (!csv_needs_quotes(s, len))
+		return report_put(o, s, len);
+	*o++ = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			*o++ = '"';
+		*o++ = *s;
+	}
+	*o++ = '"';
+	return o;
+}
+
+void
+report_wbuf_csv_field(struct report_wbuf *w, const char *s)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	if (len <= (REPORT_WBUF_RESERVE_MAX - 2) / 2) {
+		report_wbuf_commit(w, report_put_csv_field(
+		    report_wbuf_reserve(w, 2 * len + 2), s));
+		return;
+	}
+	/* Longer than reserved room holds quoted: a byte at a time. */
 	if (!csv_needs_quotes(s, len)) {
 		report_wbuf_put(w, s, len);
 		return;

@@ -172,6 +172,8 @@ int report_csv_field(FILE *fp, const char *s);
  */
 struct report_wbuf;
 void report_wbuf_csv_field(struct report_wbuf *w, const char *s);
+/* Through a pointer with room for 2 * strlen(s) + 2 bytes; the new end. */
+char *report_put_csv_field(char *o, const char *s);
 
 /*
  * HTML escaping of text and attribute values: & < > " ' become

@@ -529,6 +529,50 @@ START_TEST(test_csv_wbuf)
 }
 END_TEST
 
+/* And through a pointer, as a row of a capture's export is written. */
+START_TEST(test_csv_put)
+{
+	const struct csv_case *tc = &csv_cases[_i];
+	char buf[64], *end;
+
+	end = report_put_csv_field(buf, tc->in);
+	ck_assert_uint_eq((size_t)(end - buf), strlen(tc->out));
+	ck_assert(memcmp(buf, tc->out, strlen(tc->out)) == 0);
+}
+END_TEST
+
+/* A field too long for reserved room, quotes in it, still whole. */
+START_TEST(test_csv_wbuf_long)
+{
+	struct report_wbuf *w = malloc(sizeof(*w));
+	size_t n = 3 * REPORT_WBUF_RESERVE_MAX, i;
+	char *in = malloc(n + 1), *want = malloc(2 * n + 3);
+	size_t wn = 0;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(want);
+	want[wn++] = '"';
+	for (i = 0; i < n; i++) {
+		in[i] = i % 10 == 0 ? '"' : (char)('a' + i % 26);
+		if (in[i] == '"')
+			want[wn++] = '"';
+		want[wn++] = in[i];
+	}
+	in[n] = '\0';
+	want[wn++] = '"';
+	report_wbuf_init_mem(w);
+	report_wbuf_csv_field(w, in);
+	ck_assert(!w->err);
+	ck_assert_uint_eq(w->n, wn);
+	ck_assert(memcmp(w->b, want, wn) == 0);
+	report_wbuf_free_mem(w);
+	free(w);
+	free(in);
+	free(want);
+}
+END_TEST
+
 START_TEST(test_csv_row)
 {
 	const char *f[] = { "ns/pod", "a,b", NULL, "8080" };
@@ -967,6 +1011,9 @@ report_suite(void)
 	    sizeof(csv_cases) / sizeof(csv_cases[0]));
 	tcase_add_loop_test(tc, test_csv_wbuf, 0,
 	    sizeof(csv_cases) / sizeof(csv_cases[0]));
+	tcase_add_loop_test(tc, test_csv_put, 0,
+	    sizeof(csv_cases) / sizeof(csv_cases[0]));
+	tcase_add_test(tc, test_csv_wbuf_long);
 	tcase_add_test(tc, test_csv_row);
 	tcase_add_loop_test(tc, test_html, 0,
 	    sizeof(html_cases) / sizeof(html_cases[0]));
