@@ -595,16 +595,18 @@ same_both_ways(int dlt, const uint8_t *d, size_t caplen, size_t wirelen)
 	    caplen);
 }
 
-START_TEST(test_fast_path_captures)
+/*
+ * Every capture of the shared pcap folders that opens (some are damaged
+ * on purpose), to fn with an open reader; nothing without SHARED_DATA.
+ */
+static void
+each_capture(void (*fn)(struct cpcap_reader *, void *), void *arg)
 {
 	static const char *const dirs[] = { "tcpdump", "zeek", "other" };
 	const char *sd = getenv("SHARED_DATA");
 	char path[1024], eb[CILKIT_ERRBUF_SIZE];
 	struct cpcap_reader *r;
-	struct cpcap_frame f;
-	struct cpcap_pkt p;
 	struct dirent *de;
-	uint64_t tcp4 = 0;
 	size_t i, l;
 	DIR *dp;
 
@@ -623,19 +625,40 @@ START_TEST(test_fast_path_captures)
 			    dirs[i], de->d_name);
 			if ((r = cpcap_reader_open_path(path, eb,
 			    sizeof(eb))) == NULL)
-				continue;	/* damaged on purpose */
-			while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
-				same_both_ways(cpcap_reader_dlt(r), f.data,
-				    f.caplen, f.wirelen);
-				cpcap_decode(cpcap_reader_dlt(r), f.data,
-				    f.caplen, f.wirelen, &p);
-				if (p.t.af == 4 && p.t.proto == 6 && p.l4_ok)
-					tcp4++;
-			}
+				continue;
+			fn(r, arg);
 			cpcap_reader_free(r);
 		}
 		closedir(dp);
 	}
+}
+
+/* Every frame both ways; counts the IPv4/TCP ones into *arg. */
+static void
+fast_path_frames(struct cpcap_reader *r, void *arg)
+{
+	char eb[CILKIT_ERRBUF_SIZE];
+	struct cpcap_frame f;
+	struct cpcap_pkt p;
+	uint64_t *tcp4 = arg;
+
+	while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
+		same_both_ways(cpcap_reader_dlt(r), f.data, f.caplen,
+		    f.wirelen);
+		cpcap_decode(cpcap_reader_dlt(r), f.data, f.caplen, f.wirelen,
+		    &p);
+		if (p.t.af == 4 && p.t.proto == 6 && p.l4_ok)
+			(*tcp4)++;
+	}
+}
+
+START_TEST(test_fast_path_captures)
+{
+	uint64_t tcp4 = 0;
+
+	if (getenv("SHARED_DATA") == NULL)
+		return;
+	each_capture(fast_path_frames, &tcp4);
 	ck_assert_uint_gt(tcp4, 2000);
 }
 END_TEST
@@ -654,68 +677,61 @@ struct kept_frame {
 	uint8_t	*data;
 };
 
+struct kept_frames {
+	struct kept_frame *v;
+	size_t		 n;
+};
+
+/* The first PAIR_FRAMES frames of a capture, copied into *arg. */
+static void
+keep_frames(struct cpcap_reader *r, void *arg)
+{
+	struct kept_frames *k = arg;
+	char eb[CILKIT_ERRBUF_SIZE];
+	struct cpcap_frame f;
+	size_t taken;
+
+	for (taken = 0; taken < PAIR_FRAMES &&
+	    cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1; taken++) {
+		k->v = realloc(k->v, (k->n + 1) * sizeof(*k->v));
+		ck_assert_ptr_nonnull(k->v);
+		k->v[k->n].dlt = cpcap_reader_dlt(r);
+		k->v[k->n].caplen = f.caplen;
+		k->v[k->n].wirelen = f.wirelen;
+		k->v[k->n].data = malloc(f.caplen + 1);
+		ck_assert_ptr_nonnull(k->v[k->n].data);
+		memcpy(k->v[k->n].data, f.data, f.caplen);
+		k->n++;
+	}
+}
+
 START_TEST(test_decode_into_pairs)
 {
-	static const char *const dirs[] = { "tcpdump", "zeek", "other" };
-	const char *sd = getenv("SHARED_DATA");
-	char path[1024], eb[CILKIT_ERRBUF_SIZE];
-	struct kept_frame *k = NULL;
-	struct cpcap_reader *r;
-	struct cpcap_frame f;
+	struct kept_frames k = { NULL, 0 };
+	struct kept_frame *x, *y;
 	struct cpcap_pkt fresh, into;
-	struct dirent *de;
-	size_t nk = 0, i, j, l, taken;
-	DIR *dp;
+	size_t i, j;
 
-	if (sd == NULL)
+	if (getenv("SHARED_DATA") == NULL)
 		return;
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/pcap/%s", sd, dirs[i]);
-		if ((dp = opendir(path)) == NULL)
-			continue;
-		while ((de = readdir(dp)) != NULL) {
-			l = strlen(de->d_name);
-			if (!(l > 5 && strcmp(de->d_name + l - 5, ".pcap") == 0) &&
-			    !(l > 7 && strcmp(de->d_name + l - 7, ".pcapng") == 0))
-				continue;
-			snprintf(path, sizeof(path), "%s/pcap/%s/%s", sd,
-			    dirs[i], de->d_name);
-			if ((r = cpcap_reader_open_path(path, eb,
-			    sizeof(eb))) == NULL)
-				continue;
-			for (taken = 0; taken < PAIR_FRAMES &&
-			    cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1;
-			    taken++) {
-				k = realloc(k, (nk + 1) * sizeof(*k));
-				ck_assert_ptr_nonnull(k);
-				k[nk].dlt = cpcap_reader_dlt(r);
-				k[nk].caplen = f.caplen;
-				k[nk].wirelen = f.wirelen;
-				k[nk].data = malloc(f.caplen + 1);
-				ck_assert_ptr_nonnull(k[nk].data);
-				memcpy(k[nk].data, f.data, f.caplen);
-				nk++;
-			}
-			cpcap_reader_free(r);
-		}
-		closedir(dp);
-	}
-	ck_assert_uint_gt(nk, 100);
-	for (i = 0; i < nk; i++) {
-		cpcap_decode(k[i].dlt, k[i].data, k[i].caplen, k[i].wirelen,
-		    &fresh);
-		for (j = 0; j < nk; j++) {
-			cpcap_decode(k[j].dlt, k[j].data, k[j].caplen,
-			    k[j].wirelen, &into);
-			cpcap_decode_into(k[i].dlt, k[i].data, k[i].caplen,
-			    k[i].wirelen, &into);
+	each_capture(keep_frames, &k);
+	ck_assert_uint_gt(k.n, 100);
+	for (i = 0; i < k.n; i++) {
+		x = &k.v[i];
+		cpcap_decode(x->dlt, x->data, x->caplen, x->wirelen, &fresh);
+		for (j = 0; j < k.n; j++) {
+			y = &k.v[j];
+			cpcap_decode(y->dlt, y->data, y->caplen, y->wirelen,
+			    &into);
+			cpcap_decode_into(x->dlt, x->data, x->caplen,
+			    x->wirelen, &into);
 			ck_assert_msg(memcmp(&fresh, &into, sizeof(fresh)) == 0,
 			    "frame %zu decoded after frame %zu differs", i, j);
 		}
 	}
-	for (i = 0; i < nk; i++)
-		free(k[i].data);
-	free(k);
+	for (i = 0; i < k.n; i++)
+		free(k.v[i].data);
+	free(k.v);
 }
 END_TEST
 
