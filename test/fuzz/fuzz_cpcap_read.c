@@ -3,7 +3,7 @@
  * pcapng bytes) through the reader (with the sniffed prefix put back,
  * as flow-analyzer does; a pcapng of several link types goes on with
  * cpcap_pcapng.c from the journal of the stream), the decoder, the
- * analysis and the JSON report.
+ * analysis and the report: JSON, or by the input's size CSV or text.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(eb))) == NULL)
 		return 0;
 	out = fopen("/dev/null", "w");
-	rep = cpcap_report_new(out, CPCAP_REPORT_JSON, 5, false);
+	rep = cpcap_report_new(out, size % 4 == 1 ? CPCAP_REPORT_CSV :
+	    size % 4 == 2 ? CPCAP_REPORT_TEXT : CPCAP_REPORT_JSON, 5, false);
 	a = cpcap_analyzer_new(NULL, cpcap_report_conv, rep);
 	if (out != NULL && rep != NULL && a != NULL) {
 		while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
