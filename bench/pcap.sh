@@ -51,8 +51,11 @@ run() {
 
 # median NAME: the median over the runs NAME1, NAME2, ... of CPU time,
 # wall time and max RSS (each on its own) into $NAME_s / $NAME_wall /
-# $NAME_kb.
+# $NAME_kb, and the least CPU time into $NAME_min.
 median() {
+	m_v=$(awk -v n="$1" '$1 ~ "^" n "[0-9]+$" { print $2 }' \
+	    "$OUT/runs" | sort -n | head -1)
+	eval "${1}_min=$m_v"
 	for m_col in 2 3 4; do
 		m_v=$(awk -v n="$1" -v c="$m_col" \
 		    '$1 ~ "^" n "[0-9]+$" { print $c }' \
@@ -98,7 +101,7 @@ run fa_2000 "$FA" -i "$CAP2" -e json
 echo "max RSS: $((fa_kb / 1024)) MB with $CONNS connections, $((fa_2000_kb / 1024)) MB with 2000 (same packet count)"
 
 awk -v fa="$fa_s" -v fw="$fa_wall" -v f1="$fa_1thread_s" -v ts="$tshark_s" \
-    -v fl="$fa_libpcap_s" \
+    -v fl="$fa_libpcap_s" -v fm="$fa_min" -v tm="$tshark_min" \
     -v tw="$tshark_wall" -v td="$tcpdump_s" -v tdw="$tcpdump_wall" \
     -v n="${npk:-0}" 'BEGIN {
 	if (fa <= 0) fa = 0.01
@@ -109,6 +112,11 @@ awk -v fa="$fa_s" -v fw="$fa_wall" -v f1="$fa_1thread_s" -v ts="$tshark_s" \
 	    fa, fw, ts, tw
 	printf "vs tshark conv,tcp (goal 50x): %.0fx CPU, %.0fx wall, %.0fx CPU with one thread\n",
 	    ts / fa, tw / fw, ts / f1
+	# The VM only ever adds time to a run: the least of each tool is
+	# its cost with the least interference.  The goal uses medians.
+	if (fm > 0)
+		printf "fastest runs: flow-analyzer %.2f s CPU, tshark %.2f s CPU: %.0fx\n",
+		    fm, tm, tm / fm
 	printf "vs tcpdump -nn (goal 10x): %.0fx CPU, %.0fx wall\n", td / fa, tdw / fw
 	if (fl > 0)
 		printf "read through libpcap: %.0fx tshark CPU\n", ts / fl
