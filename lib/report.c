@@ -841,6 +841,20 @@ report_csv_field(FILE *fp, const char *s)
 	return fputc('"', fp) == EOF ? CILKIT_EIO : 0;
 }
 
+/* The n bytes at s inside a quoted field: quotes doubled. */
+static char *
+csv_quoted_body(char *o, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			*o++ = '"';
+		*o++ = s[i];
+	}
+	return o;
+}
+
 char *
 report_put_csv_field(char *o, const char *s)
 {
@@ -852,11 +866,7 @@ report_put_csv_field(char *o, const char *s)
 	if (!csv_needs_quotes(s, len))
 		return report_put(o, s, len);
 	*o++ = '"';
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			*o++ = '"';
-		*o++ = *s;
-	}
+	o = csv_quoted_body(o, s, len);
 	*o++ = '"';
 	return o;
 }
@@ -864,23 +874,23 @@ report_put_csv_field(char *o, const char *s)
 void
 report_wbuf_csv_field(struct report_wbuf *w, const char *s)
 {
-	size_t len = s != NULL ? strlen(s) : 0;
+	size_t len, i, k;
+	char *o;
 
-	if (len <= (REPORT_WBUF_RESERVE_MAX - 2) / 2) {
-		report_wbuf_commit(w, report_put_csv_field(
-		    report_wbuf_reserve(w, 2 * len + 2), s));
-		return;
-	}
-	/* Longer than reserved room holds quoted: a byte at a time. */
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
 	if (!csv_needs_quotes(s, len)) {
 		report_wbuf_put(w, s, len);
 		return;
 	}
+	/* In pieces that fit reserved room doubled. */
 	report_wbuf_c(w, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			report_wbuf_c(w, '"');
-		report_wbuf_c(w, *s);
+	for (i = 0; i < len; i += k) {
+		k = len - i < REPORT_WBUF_RESERVE_MAX / 2 ? len - i :
+		    REPORT_WBUF_RESERVE_MAX / 2;
+		o = report_wbuf_reserve(w, 2 * k);
+		report_wbuf_commit(w, csv_quoted_body(o, s + i, k));
 	}
 	report_wbuf_c(w, '"');
 }
