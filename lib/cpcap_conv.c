@@ -83,7 +83,7 @@ enum { LRU_TCP = 0, LRU_CLOSED, LRU_DGRAM, LRU_N };
  */
 #define PIPE_DEPTH	3
 #define PIPE_SLOTS	(PIPE_DEPTH + 1)	/* one always free */
-#define RTT_BATCH	256
+#define RTT_BATCH	256	/* data RTT samples per batch (below) */
 
 /*
  * Payload bytes kept in the slot (DNS only): a DNS header and question,
@@ -150,7 +150,7 @@ struct cpcap_analyzer {
 	 * Data RTT samples wait here and go to q_rtt RTT_BATCH at a time:
 	 * one for every other packet or so, each adding to the sketch
 	 * would fetch its tables back after the packet path pushed them
-	 * out of the cache (5% of the analysis, against 2% in batches).
+	 * out of the cache (5% of a run's profile, 2% in batches).
 	 */
 	double		 rtt_batch[RTT_BATCH];
 	unsigned	 nrtt;
