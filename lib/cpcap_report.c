@@ -428,8 +428,8 @@ conv_state(const struct cpcap_conv *c)
  * keeping the buffer's position in memory between pieces a third of
  * what was left.  Keys are string literals: each member's `,"key":`
  * (every member follows "id") is one copy of a length known when
- * compiling.  CONV_JSON_ROOM holds everything but the DNS strings with
- * no margin needed: ~45 keys of < 30 bytes, numbers of <= 20, four
+ * compiling.  CONV_JSON_ROOM holds everything but the DNS strings,
+ * with room to spare: ~45 keys of < 30 bytes, numbers of <= 20, four
  * addresses of < 48, three times of 32, names of < 64.
  */
 #define CONV_JSON_ROOM	REPORT_WBUF_RESERVE_MAX
@@ -463,14 +463,9 @@ put_time(char *o, uint64_t ns)
 static char *
 put_ms(char *o, uint64_t ns)
 {
-	uint64_t f = ns % 1000000;
-	int i;
-
 	o = report_put_u64(o, ns / 1000000);
 	*o++ = '.';
-	for (i = 5; i >= 0; i--, f /= 10)
-		o[i] = (char)('0' + f % 10);
-	return o + 6;
+	return report_put_digits(o, (unsigned long)(ns % 1000000), 6);
 }
 
 /*

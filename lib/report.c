@@ -361,14 +361,16 @@ report_format_duration_words(int64_t ns, char *buf, size_t len)
 	}
 }
 
-/* v as exactly n decimal digits, zero-padded. */
-static void
-put_digits(char *p, unsigned long v, int n)
+char *
+report_put_digits(char *p, unsigned long v, int n)
 {
+	char *end = p + n;
+
 	while (n-- > 0) {
 		p[n] = (char)('0' + v % 10);
 		v /= 10;
 	}
+	return end;
 }
 
 size_t
@@ -398,19 +400,19 @@ report_format_time(int64_t ns, int digits, char *buf, size_t len)
 		 * The common case by hand: it runs for every flow written
 		 * and every conversation reported.
 		 */
-		put_digits(buf, (unsigned long)y, 4);
+		report_put_digits(buf, (unsigned long)y, 4);
 		buf[4] = '-';
-		put_digits(buf + 5, m, 2);
+		report_put_digits(buf + 5, m, 2);
 		buf[7] = '-';
-		put_digits(buf + 8, d, 2);
+		report_put_digits(buf + 8, d, 2);
 		buf[10] = 'T';
-		put_digits(buf + 11, (unsigned long)(sod / 3600), 2);
+		report_put_digits(buf + 11, (unsigned long)(sod / 3600), 2);
 		buf[13] = ':';
-		put_digits(buf + 14, (unsigned long)(sod / 60 % 60), 2);
+		report_put_digits(buf + 14, (unsigned long)(sod / 60 % 60), 2);
 		buf[16] = ':';
-		put_digits(buf + 17, (unsigned long)(sod % 60), 2);
+		report_put_digits(buf + 17, (unsigned long)(sod % 60), 2);
 		buf[19] = '.';
-		put_digits(buf + 20, (unsigned long)frac, 9);
+		report_put_digits(buf + 20, (unsigned long)frac, 9);
 		buf[29] = 'Z';
 		buf[30] = '\0';
 		return 30;

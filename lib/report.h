@@ -88,6 +88,9 @@ void report_format_duration_words(int64_t ns, char *buf, size_t len);
  */
 size_t report_format_time(int64_t ns, int digits, char *buf, size_t len);
 
+/* v as exactly n decimal digits, zero-padded, at p; returns p + n. */
+char *report_put_digits(char *p, unsigned long v, int n);
+
 /*
  * Integer percentages of counts[0..n) that add up to exactly 100 (or
  * all 0 when the total is 0), by the largest remainder method: each
