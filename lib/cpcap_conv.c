@@ -796,7 +796,9 @@ mix32(uint64_t a, uint64_t b)
  * another interface; remembers it otherwise.  A copy has the same
  * headers, so the same fingerprint: TCP sequence, ACK, length, flags
  * and window, plus what tells a resend from a copy (the IPv4 id, else
- * the TCP timestamp); UDP over IPv4 by its id and length.  Interfaces
+ * the TCP timestamp) and the option bytes (two duplicate ACKs of one
+ * millisecond over IPv6 differ in their SACK blocks only); UDP over
+ * IPv4 by its id and length.  Interfaces
  * are known for Linux cooked v2 captures (-i any): a copy must come
  * from another one.  Without interface or id, nothing tells a copy
  * from a quick resend, and the frame is analysed as tshark would.
@@ -816,7 +818,7 @@ seen_before(struct cpcap_conv *c, int dir, uint64_t now,
 		fp = mix32((uint64_t)p->seq << 32 | p->ack,
 		    (uint64_t)p->seglen << 32 | (uint64_t)p->tcp_flags << 16 |
 		    p->window) ^ mix32(p->t.af == 4 ? p->ip_id : 0,
-		    (p->tcp_opts & CPCAP_TCPOPT_TS) ? p->tsval : 0);
+		    p->opts_fp);
 	} else if (p->t.proto == 17 && p->t.af == 4) {
 		ident = p->ip_id != 0;
 		fp = mix32(p->ip_id, p->seglen);

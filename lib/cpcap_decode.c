@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 
+#include "cilkit_hash.h"
 #include "cpcap_cursor.h"
 #include "cpcap_decode.h"
 #include "flow.h"
@@ -212,6 +213,8 @@ decode_tcp_options(struct dctx *d, struct cpcap_cur *o)
 	uint16_t v16;
 	struct cpcap_cur body;
 
+	if (o->p < o->end)
+		pkt->opts_fp = cilkit_hash_bytes(o->p, (size_t)(o->end - o->p));
 	while (cpcap_cur_get_u8(o, &kind)) {
 		if (kind == 0)		/* end of option list */
 			return;

@@ -139,6 +139,12 @@ struct cpcap_pkt {
 	uint8_t		 wscale;
 	uint8_t		 nsack;		/* SACK blocks */
 	uint32_t	 tsval, tsecr;
+	/*
+	 * Hash of the option bytes captured, 0 without options: what tells
+	 * two ACKs sent in the same millisecond apart (their SACK blocks)
+	 * where nothing else in the headers does.
+	 */
+	uint32_t	 opts_fp;
 
 	/* L4 payload as captured (may be shorter than l4_len says). */
 	const uint8_t	*payload;

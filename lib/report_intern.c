@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cilkit.h"
+#include "cilkit_hash.h"
 #include "report.h"
 
 #define ARENA_CHUNK	((size_t)64 << 10)
@@ -29,32 +30,6 @@ struct report_intern {
 	struct chunk *chunks;
 	size_t bytes, max_bytes;
 };
-
-/*
- * Hash of len bytes at s: eight bytes per multiply (the interned names
- * are mostly 10-40 bytes, so a byte-wise FNV-1a was a visible cost),
- * folded to 32 bits.  Only slot placement depends on it.
- */
-static uint32_t
-str_hash(const char *s, size_t len)
-{
-	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	uint64_t h = len * k, w;
-
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * k;
-		h ^= h >> 32;
-	}
-	if (len > 0) {
-		w = 0;
-		memcpy(&w, s, len);
-		h = (h ^ w) * k;
-		h ^= h >> 32;
-	}
-	h *= k;
-	return (uint32_t)(h >> 32);
-}
 
 struct report_intern *
 report_intern_new(size_t max_bytes)
@@ -160,7 +135,7 @@ report_intern_id(struct report_intern *in, const char *s, size_t len)
 	/* Keep the load at most 1/2, so probing always ends. */
 	if ((in->n + 1) * 2 > in->nslots && grow(in) != 0)
 		return CILKIT_ENOMEM;
-	h = str_hash(s, len);
+	h = cilkit_hash_bytes(s, len);
 	i = h & (in->nslots - 1);
 	while (in->slots[i] != 0) {
 		if (in->hashes[i] == h &&

@@ -601,6 +601,55 @@ START_TEST(test_duplicates)
 END_TEST
 
 /*
+ * Two duplicate ACKs sent within one millisecond over IPv6 (no IP id,
+ * the same TCP timestamp) differ only in their SACK blocks: both are
+ * duplicate ACKs, not one packet captured twice.  The same ACK with the
+ * same options twice is still a copy.  (Seen on a real capture of
+ * Linux TCP with losses: tshark counted 3 duplicate ACKs, we 1.)
+ */
+START_TEST(test_same_ms_dupacks)
+{
+	struct seg syn = { C, 0, F_S, 100, 0, 0, 64000 };
+	struct seg sa = { S, 1, F_SA, 500, 101, 0, 64000 };
+	struct seg ack = { C, 2, F_A, 101, 501, 0, 64000 };
+	struct seg data = { C, 3, F_A, 101, 501, 100, 64000 };
+	struct seg sack = { S, 4, F_A, 501, 201, 0, 64000 };
+	uint32_t fps[3] = { 0x1111, 0x2222, 0x2222 };
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	uint64_t t0 = 1700000000000000000ull;
+	unsigned i;
+
+	memset(&col, 0, sizeof(col));
+	a = cpcap_analyzer_new(NULL, collect, &col);
+	ck_assert_ptr_nonnull(a);
+	mkseg(&p, &syn);
+	cpcap_analyzer_add(a, t0, 60, &p);
+	mkseg(&p, &sa);
+	cpcap_analyzer_add(a, t0 + 1 * MS, 60, &p);
+	mkseg(&p, &ack);
+	cpcap_analyzer_add(a, t0 + 2 * MS, 60, &p);
+	mkseg(&p, &data);
+	cpcap_analyzer_add(a, t0 + 3 * MS, 160, &p);
+	/* the ACK, then two more with other SACK blocks; the last twice */
+	for (i = 0; i < 4; i++) {
+		mkseg(&p, &sack);
+		p.tcp_opts = CPCAP_TCPOPT_TS | (i > 0 ? CPCAP_TCPOPT_SACK : 0);
+		p.tsval = 77;
+		p.opts_fp = i == 0 ? 0x0abc : fps[i - 1];
+		cpcap_analyzer_add(a, t0 + 4 * MS + i * 10000, 80, &p);
+	}
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, 1);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, dup_acks), 2);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, duplicates), 1);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, packets), 8);
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
+/*
  * DNS over TCP: each direction is a byte stream of messages after a
  * 2-byte length, cut into segments anywhere.  Client stream: query
  * 0x1111 then query 0x2222 (21 bytes each).  Server stream: a 3000-byte
@@ -760,6 +809,7 @@ suite(void)
 	tcase_add_test(tc, test_finish_order);
 	tcase_add_loop_test(tc, test_duplicates, 0,
 	    sizeof(dup_rows) / sizeof(dup_rows[0]));
+	tcase_add_test(tc, test_same_ms_dupacks);
 	tcase_add_test(tc, test_icmp_and_dns);
 	tcase_add_test(tc, test_dns_tcp_cut);
 	tcase_add_loop_test(tc, test_dns_tcp, 0,

@@ -299,6 +299,43 @@ START_TEST(test_tcp_options)
 }
 END_TEST
 
+/*
+ * The options' fingerprint: the same bytes give the same one, a SACK
+ * block one byte apart another, no options 0.
+ */
+START_TEST(test_tcp_options_fp)
+{
+	static const char *const ack[] = {
+		IP4("0034", "06") "04d2 0050 00000001 00000064 8010 ffff 0000 "
+		    "0000 0101 080a0000000a0000000b",
+		IP4("0040", "06") "04d2 0050 00000001 00000064 b010 ffff 0000 "
+		    "0000 0101 080a0000000a0000000b 0101 050a 000000c8 000001f4",
+		IP4("0040", "06") "04d2 0050 00000001 00000064 b010 ffff 0000 "
+		    "0000 0101 080a0000000a0000000b 0101 050a 000000c8 000001f5",
+		IP4("0028", "06") "04d2 0050 00000001 00000064 5010 ffff 0000 "
+		    "0000",
+	};
+	uint32_t fp[4];
+	uint8_t buf[128];
+	struct cpcap_pkt p;
+	size_t i, n;
+
+	for (i = 0; i < 4; i++) {
+		n = unhex(ack[i], buf, sizeof(buf));
+		cpcap_decode(12, buf, n, n, &p);
+		ck_assert_int_eq(p.status, CPCAP_OK);
+		ck_assert_uint_eq(p.tsval, i < 3 ? 10 : 0);
+		fp[i] = p.opts_fp;
+		cpcap_decode(12, buf, n, n, &p);
+		ck_assert_uint_eq(p.opts_fp, fp[i]);
+	}
+	ck_assert_uint_ne(fp[0], 0);
+	ck_assert_uint_ne(fp[0], fp[1]);
+	ck_assert_uint_ne(fp[1], fp[2]);
+	ck_assert_uint_eq(fp[3], 0);
+}
+END_TEST
+
 /* What the decoder says of fragments, for cpcap_frag.c. */
 static const struct {
 	const char	*name, *hex;
@@ -775,6 +812,7 @@ suite(void)
 	    sizeof(dcases) / sizeof(dcases[0]));
 	tcase_add_test(tc, test_addr_str);
 	tcase_add_test(tc, test_tcp_options);
+	tcase_add_test(tc, test_tcp_options_fp);
 	tcase_add_loop_test(tc, test_fragments, 0,
 	    (int)(sizeof(fcases) / sizeof(fcases[0])));
 	tcase_add_test(tc, test_icmp_quotes);
