@@ -792,51 +792,67 @@ mix32(uint64_t a, uint64_t b)
 }
 
 /*
- * Whether p is a packet this direction already had, seen again on
- * another interface; remembers it otherwise.  A copy has the same
- * headers, so the same fingerprint: TCP sequence, ACK, length, flags
- * and window, plus what tells a resend from a copy (the IPv4 id, else
- * the TCP timestamp) and the option bytes (two duplicate ACKs of one
- * millisecond over IPv6 differ in their SACK blocks only); UDP over
- * IPv4 by its id and length.  Interfaces
- * are known for Linux cooked v2 captures (-i any): a copy must come
- * from another one.  Without interface or id, nothing tells a copy
- * from a quick resend, and the frame is analysed as tshark would.
+ * Whether p is a packet this direction already had, seen again at
+ * another capture point; remembers it otherwise.  A copy has the same
+ * headers, so the same fingerprint: TCP sequence, ACK, length, flags,
+ * window and option bytes (two duplicate ACKs of one millisecond over
+ * IPv6 differ in their SACK blocks only), and the IPv4 id; UDP over
+ * IPv4 by its id and length.
+ *
+ * What tells a copy from a resend with the same headers:
+ *   - the interface, in Linux cooked v2 captures (-i any): a copy comes
+ *     from another one;
+ *   - else the direction of Linux cooked v1 (and v2) captures: the
+ *     forwarded packet is seen coming in on one device and going out on
+ *     the next.  Only a packet's first frame is remembered, and each
+ *     packet's first frame comes from the same point, so a resend is
+ *     not taken for a copy of its original's second frame;
+ *   - else, and also there, the same non-zero IPv4 id: a resend gets a
+ *     new one.
+ * Nothing else does: a TCP timestamp ticks in milliseconds, and Linux
+ * resends within one (seen on a real capture over IPv6).  Without any
+ * of them (an Ethernet capture of IPv6) every frame is analysed, as
+ * tshark does.
  */
 static bool
 seen_before(struct cpcap_conv *c, int dir, uint64_t now,
     const struct cpcap_pkt *p)
 {
 	struct cpcap_seen *s;
-	uint32_t fp;
-	bool ident;
+	uint32_t fp, where;
+	bool byid, byif = p->ifindex != 0;
 	unsigned i;
 
 	if (p->t.proto == 6) {
-		ident = (p->t.af == 4 && p->ip_id != 0) ||
-		    (p->tcp_opts & CPCAP_TCPOPT_TS);
+		byid = p->t.af == 4 && p->ip_id != 0;
 		fp = mix32((uint64_t)p->seq << 32 | p->ack,
 		    (uint64_t)p->seglen << 32 | (uint64_t)p->tcp_flags << 16 |
 		    p->window) ^ mix32(p->t.af == 4 ? p->ip_id : 0,
 		    p->opts_fp);
 	} else if (p->t.proto == 17 && p->t.af == 4) {
-		ident = p->ip_id != 0;
+		byid = p->ip_id != 0;
 		fp = mix32(p->ip_id, p->seglen);
 	} else
 		return false;
-	if (!ident && p->ifindex == 0)
+	if (byif)
+		where = p->ifindex;
+	else if (p->sll_pkttype != 0xffff)
+		where = 0x10000u | p->sll_pkttype;
+	else
+		where = 0;
+	if (!byid && where == 0)
 		return false;
 	for (i = 0; i < CPCAP_SEEN; i++) {
 		s = &c->seen[dir][i];
 		if (s->ns == 0 || s->fp != fp || now < s->ns ||
 		    now - s->ns > DUP_WINDOW_NS)
 			continue;
-		if (s->ifindex != p->ifindex || (p->ifindex == 0 && ident))
+		if (s->where != where || (byid && !byif))
 			return true;
 	}
 	s = &c->seen[dir][c->seen_next[dir]++ % CPCAP_SEEN];
 	s->fp = fp;
-	s->ifindex = p->ifindex;
+	s->where = where;
 	s->ns = now;
 	return false;
 }

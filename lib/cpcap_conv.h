@@ -77,7 +77,7 @@ struct cpcap_dirstats {
 /* A frame recently seen, to recognise the same packet seen twice. */
 struct cpcap_seen {
 	uint32_t	 fp;		/* fingerprint of the packet's headers */
-	uint32_t	 ifindex;	/* 0 unknown */
+	uint32_t	 where;		/* capture point (seen_before()), 0 unknown */
 	uint64_t	 ns;		/* 0 unused */
 };
 #define CPCAP_SEEN	2	/* remembered per direction */

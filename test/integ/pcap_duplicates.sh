@@ -5,8 +5,9 @@
 # counts equal tshark's conversation table) but analyse each packet once:
 # no retransmissions, one duplicate per forwarded packet; tshark, the
 # oracle for the frame counts, flags the copies as retransmissions (the
-# documented disagreement).  Linux cooked v2 (interface index known) and
-# v1 (only the IPv4 id tells a copy from a resend).
+# documented disagreement).  Over IPv4 and IPv6, in Linux cooked v2
+# (the interface index tells a copy from a resend) and v1 (its direction
+# does: in on lxca, out on lxcb; over IPv4 the IP id also does).
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
@@ -16,25 +17,27 @@ command -v tcpdump >/dev/null && command -v jq >/dev/null ||
 	{ echo "SKIP: tcpdump or jq missing"; exit 77; }
 cp_test_begin
 
-for dlt in LINUX_SLL2 LINUX_SLL; do
-	cap="$T/$dlt.pcap"
+for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
+	dlt=${run%:*} af=${run#*:}
+	[ "$af" = 4 ] && dst=$CP_IPB || dst="[$CP_IP6B]"
+	cap="$T/$dlt-$af.pcap"
 	cp_tcpdump "$CP_NODE" "$cap" -i any -y "$dlt" --immediate-mode \
 	    -s 200 -B 16384 "tcp port 8080"
-	ip netns exec "$CP_PODB" socat -u TCP-LISTEN:8080,reuseaddr \
+	ip netns exec "$CP_PODB" socat -u TCP$af-LISTEN:8080,reuseaddr \
 	    OPEN:/dev/null &
 	srv=$!
 	bg_pids="$bg_pids $srv"
 	sleep 0.3
 	head -c 300000 /dev/urandom >"$T/data"
 	ip netns exec "$CP_PODA" socat -u "FILE:$T/data" \
-	    "TCP:$CP_IPB:8080" || fail "$dlt: socat client"
+	    "TCP$af:$dst:8080" || fail "$dlt IPv$af: socat client"
 	wait $srv 2>/dev/null
 	sleep 1
-	why=$(cp_tcpdump_stop "$cap") || { fail "$dlt: $why"; continue; }
+	why=$(cp_tcpdump_stop "$cap") || { fail "$dlt IPv$af: $why"; continue; }
 
 	"$BIN/flow-analyzer" -i "$cap" -e json >"$T/fa.json" 2>"$T/fa.err"
 	jq -e '.conversations | length == 1' "$T/fa.json" >/dev/null ||
-		{ fail "$dlt: want one conversation"; cat "$T/fa.err"; continue; }
+		{ fail "$dlt IPv$af: want one conversation"; cat "$T/fa.err"; continue; }
 	set -- $(jq -r '.conversations[0] | "\(.packets) \(.duplicates)
 	    \(.retransmissions) \(.dup_acks) \(.state)"' "$T/fa.json")
 	pk=$1 dup=$2 rt=$3 da=$4 st=$5
@@ -43,19 +46,19 @@ for dlt in LINUX_SLL2 LINUX_SLL; do
 	    awk '/<->/ { print $(NF - 4) }')
 	trt=$(tshark -r "$cap" -Y tcp.analysis.retransmission 2>/dev/null |
 	    wc -l)
-	[ "$pk" = "$tpk" ] || fail "$dlt: $pk frames, tshark $tpk"
+	[ "$pk" = "$tpk" ] || fail "$dlt IPv$af: $pk frames, tshark $tpk"
 	[ $((pk % 2)) -eq 0 ] && [ "$dup" -eq $((pk / 2)) ] ||
-		fail "$dlt: $dup duplicates in $pk frames (want half)"
+		fail "$dlt IPv$af: $dup duplicates in $pk frames (want half)"
 	[ "$rt" -eq 0 ] && [ "$da" -eq 0 ] ||
-		fail "$dlt: $rt retransmissions, $da dup ACKs (want 0)"
-	[ "$st" = closed ] || fail "$dlt: state $st"
+		fail "$dlt IPv$af: $rt retransmissions, $da dup ACKs (want 0)"
+	[ "$st" = closed ] || fail "$dlt IPv$af: state $st"
 	[ "$trt" -gt 0 ] ||
-		fail "$dlt: tshark should flag the copies ($trt)"
+		fail "$dlt IPv$af: tshark should flag the copies ($trt)"
 	"$BIN/flow-analyzer" -i "$cap" >"$T/fa.txt" 2>/dev/null
 	grep -q "duplicates      $dup packets captured again" "$T/fa.txt" ||
-		fail "$dlt: text report does not say so"
+		fail "$dlt IPv$af: text report does not say so"
 	grep -q 'retransmitted' "$T/fa.txt" &&
-		fail "$dlt: diagnosis speaks of retransmissions"
-	echo "ok $dlt: $pk frames (tshark $tpk), $dup duplicates, 0 retransmissions (tshark flags $trt)"
+		fail "$dlt IPv$af: diagnosis speaks of retransmissions"
+	echo "ok $dlt IPv$af: $pk frames (tshark $tpk), $dup duplicates, 0 retransmissions (tshark flags $trt)"
 done
 exit $((fails > 0))
