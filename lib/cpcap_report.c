@@ -206,6 +206,7 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 	int n;
 	int sev = 0, srv = 1 - c->client, cli = c->client;
 	uint64_t data, rt;
+	uint32_t unseen;
 
 	if (len == 0)
 		return 0;
@@ -298,9 +299,10 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 		if (c->d[ep].zero_windows == 0)
 			continue;
 		clock_str(c->d[ep].first_zero_window_ns, tb, sizeof(tb));
-		clause(buf, len, &o, "zero window from %s at %s (%u times): "
+		clause(buf, len, &o, "zero window from %s at %s (%s): "
 		    "the %s is not reading fast enough", side_name(c, ep), tb,
-		    c->d[ep].zero_windows, side_name(c, ep));
+		    times(c->d[ep].zero_windows, nb, sizeof(nb)),
+		    side_name(c, ep));
 		sev = sev > 45 ? sev : 45;
 	}
 	if (CPCAP_BOTH(c, dup_acks) >= 3) {
@@ -346,12 +348,17 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 			    icmp_meaning(c, mb, sizeof(mb)), from, qs, qd);
 		sev = sev > 75 ? sev : 75;
 	}
-	if (sev > 0 && CPCAP_BOTH(c, lost_segments) +
-	    CPCAP_BOTH(c, ack_lost_segments) > 0)
-		clause(buf, len, &o, "%u segments not captured (capture loss "
-		    "or capture started mid-stream)",
-		    CPCAP_BOTH(c, lost_segments) +
-		    CPCAP_BOTH(c, ack_lost_segments));
+	/*
+	 * tshark's "previous segment not captured" and "ACKed unseen
+	 * segment": lost on the way to the capture point (then resent),
+	 * dropped by the capture, or sent before it started.
+	 */
+	unseen = CPCAP_BOTH(c, lost_segments) +
+	    CPCAP_BOTH(c, ack_lost_segments);
+	if (sev > 0 && unseen > 0)
+		clause(buf, len, &o, "%u segment%s not captured (lost before "
+		    "the capture point, dropped by the capture, or sent "
+		    "before it started)", unseen, unseen == 1 ? "" : "s");
 	if (sev == 0) {
 		buf[0] = '\0';
 		return 0;
