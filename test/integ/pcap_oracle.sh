@@ -2,17 +2,8 @@
 # Oracle test: flow-analyzer's conversations and TCP analysis against
 # tshark on every capture in $SHARED_DATA/pcap that tshark can read.
 #
-# Per capture it compares, conversation by conversation (endpoints, then
-# packets, bytes, retransmissions, dup ACKs, zero windows, resets):
-#   - TCP: tshark per-frame fields summed by tcp.stream (the
-#     tcp.analysis.retransmission flag covers fast and spurious ones,
-#     as flow-analyzer's "retransmissions" does), and the frame counts
-#     of `tshark -q -z conv,tcp`;
-#   - UDP: per-frame fields summed by udp.stream.
-# Frames inside ICMP errors are left out on both sides (tshark shows the
-# quoted header, flow-analyzer links it to the conversation instead), and
-# UDP frames that carry VXLAN/Geneve are left out (flow-analyzer counts
-# them under the inner TCP/UDP conversation, tshark under both).
+# Per capture it compares what test/integ/pcap_compare.inc compares:
+# per conversation, packets, bytes and TCP analysis counts.
 #
 # Known disagreements are listed in KNOWN below with the reason; any
 # other difference fails the test.  All captures together take ~10 s.
@@ -20,6 +11,7 @@ set -u
 : "${BIN:?}" "${SHARED_DATA:?}"
 command -v tshark >/dev/null 2>&1 || { echo "tshark not installed"; exit 77; }
 FA="$BIN/flow-analyzer"
+. "$(dirname "$0")/pcap_compare.inc"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -79,71 +71,23 @@ for f in $(cd "$SHARED_DATA/pcap" && ls */*.pcap */*.pcapng */*.pcap.gz) $gen $m
 	# Only captures tshark can read.
 	tshark -r "$cap" -c 1 >/dev/null 2>&1 || { echo "skip $f: tshark cannot read it"; continue; }
 	files=$((files + 1))
-	"$FA" -i "$cap" -e csv >"$tmp/ours.csv" 2>"$tmp/err"
+	pc_compare "$cap"
 	rc=$?
-	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
-		echo "FAIL $f: flow-analyzer exit $rc: $(cat "$tmp/err")"
+	if [ $rc -eq 2 ]; then
+		echo "FAIL $f: flow-analyzer failed: $(cat "$tmp/err")"
 		fail=1
 		continue
 	fi
-	# ours: proto "lo-endpoint hi-endpoint" packets bytes rt dupack zw rst
-	awk -F, 'NR > 1 && ($2 == "tcp" || ($2 == "udp" && $27 == "")) {
-		a = $3 " " $4; b = $5 " " $6
-		if (a > b) { t = a; a = b; b = t }
-		print $2, a, b, $8, $9, $18, $21, $22, $23, $25, $26
-	}' "$tmp/ours.csv" | sort >"$tmp/ours"
-
-	tshark -r "$cap" -d udp.port==8472,vxlan -Y 'tcp && !icmp && !icmpv6' \
-	    -T fields -E occurrence=l -e tcp.stream -e ip.src -e ipv6.src \
-	    -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e frame.len \
-	    -e tcp.analysis.retransmission -e tcp.analysis.duplicate_ack_num \
-	    -e tcp.analysis.zero_window -e tcp.flags.reset \
-	    -e tcp.analysis.out_of_order -e tcp.analysis.lost_segment 2>/dev/null |
-	awk -F'\t' '{
-		s = $1
-		if (!(s in a)) {
-			x = ($2 != "" ? $2 : $3) " " $4; y = ($5 != "" ? $5 : $6) " " $7
-			if (x > y) { t = x; x = y; y = t }
-			a[s] = x " " y
-		}
-		p[s]++; b[s] += $8
-		if ($9 != "") r[s]++
-		if ($10 != "") d[s]++
-		if ($11 != "") z[s]++
-		if ($12 == "1" || $12 == "True") k[s]++
-		if ($13 != "") o[s]++
-		if ($14 != "") l[s]++
-	} END { for (s in a) print "tcp", a[s], p[s], b[s], r[s] + 0, d[s] + 0, z[s] + 0, k[s] + 0, o[s] + 0, l[s] + 0 }' >"$tmp/theirs"
-	tshark -r "$cap" -d udp.port==8472,vxlan \
-	    -Y 'udp && !icmp && !icmpv6 && !vxlan && !geneve' \
-	    -T fields -E occurrence=l -e udp.stream -e ip.src -e ipv6.src \
-	    -e udp.srcport -e ip.dst -e ipv6.dst -e udp.dstport -e frame.len 2>/dev/null |
-	awk -F'\t' '{
-		s = $1
-		if (!(s in a)) {
-			x = ($2 != "" ? $2 : $3) " " $4; y = ($5 != "" ? $5 : $6) " " $7
-			if (x > y) { t = x; x = y; y = t }
-			a[s] = x " " y
-		}
-		p[s]++; b[s] += $8
-	} END { for (s in a) print "udp", a[s], p[s], b[s], 0, 0, 0, 0, 0, 0 }' >>"$tmp/theirs"
-	sort -o "$tmp/theirs" "$tmp/theirs"
-
-	# conv,tcp: conversation count and per-conversation frames.
-	tshark -r "$cap" -d udp.port==8472,vxlan -q -z conv,tcp 2>/dev/null |
-	awk '$2 == "<->" { print $1, $3, $10 }' | sort >"$tmp/conv"
-	ntc=$(wc -l <"$tmp/conv")
-	nours=$(grep -c '^tcp ' "$tmp/ours")
-	n=$(wc -l <"$tmp/theirs")
+	n=$pc_n ntc=$pc_ntc nours=$pc_nours
 	convs=$((convs + n))
-	if diff "$tmp/ours" "$tmp/theirs" >"$tmp/diff" && [ "$ntc" -eq "$nours" ]; then
+	if [ $rc -eq 0 ]; then
 		agree=$((agree + n))
 		echo "ok   $f: $n conversations agree (conv,tcp: $ntc)"
 	elif echo "$KNOWN" | grep -q "^$f:"; then
 		echo "known $f: $(echo "$KNOWN" | grep "^$f:" | cut -d: -f2-)"
 		sed 's/^/    /' "$tmp/diff"
 	else
-		echo "FAIL $f: ours vs tshark (proto lo hi packets bytes retrans dupack zerowin rst ooo lost); conv,tcp $ntc vs ours $nours"
+		echo "FAIL $f: ours vs tshark ($PC_COLUMNS); conv,tcp $ntc vs ours $nours"
 		sed 's/^/    /' "$tmp/diff" | head -20
 		fail=1
 	fi
