@@ -1097,8 +1097,13 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 			strncat(ep[0], "?", sizeof(ep[0]) - strlen(ep[0]) - 1);
 		snprintf(pk, sizeof(pk), "%" PRIu64, CPCAP_BOTH(c, packets));
 		human_bytes(CPCAP_BOTH(c, bytes), hb, sizeof(hb));
+		/*
+		 * Pods on one node answer in tens of microseconds: below
+		 * 10 ms, three decimals (0.020 ms), not "0.0 ms".
+		 */
 		if (c->handshake_rtt_ns >= 0)
-			snprintf(rtt, sizeof(rtt), "%.1f ms",
+			snprintf(rtt, sizeof(rtt), c->handshake_rtt_ns <
+			    10000000 ? "%.3f ms" : "%.1f ms",
 			    (double)c->handshake_rtt_ns / 1e6);
 		else
 			rtt[0] = '\0';
@@ -1177,11 +1182,22 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		    r->diag_dropped);
 	if (r->ndiag == 0 && r->failures == 0)
 		fprintf(out, "  no problems found\n");
-	if (r->tcp_lost > 0 || st->truncated > 0)
-		fprintf(out, "  note: %" PRIu64 " gaps in TCP sequence "
-		    "(previous segment not captured) and %" PRIu64 " truncated "
-		    "packets: capture loss or snaplen, not necessarily the "
-		    "network\n", r->tcp_lost, st->truncated);
+	/*
+	 * A gap is not always the network's doing: the sender resends
+	 * what was lost on the way to the capture point, not what the
+	 * capture itself missed.
+	 */
+	if (r->tcp_lost > 0)
+		fprintf(out, "  note: %" PRIu64 " TCP segment%s missing from "
+		    "the capture (previous segment not captured): lost on the "
+		    "way to the capture point (then resent), or missed by the "
+		    "capture (its drops, or sent before it started)\n",
+		    r->tcp_lost, r->tcp_lost == 1 ? "" : "s");
+	if (st->truncated > 0)
+		fprintf(out, "  note: %" PRIu64 " packet%s cut inside their "
+		    "headers by the snapshot length: capture with a larger "
+		    "one (-s)\n", st->truncated, st->truncated == 1 ? "" :
+		    "s");
 
 	fprintf(out, "\n%sLATENCY%s (pooled over all conversations)\n", bold,
 	    off);
