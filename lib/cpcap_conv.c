@@ -1205,9 +1205,24 @@ process(struct cpcap_analyzer *a, struct pending *e)
 	if (p->frag) {
 		/* Analysed once whole, as tshark does (cpcap_frag.h). */
 		a->st.fragments++;
-		if (cpcap_frags_add(a->frags, ts, p, &p) != CPCAP_FRAG_WHOLE)
+		a->st.fragments_cut += p->frag_cut;
+		switch (cpcap_frags_add(a->frags, ts, p, &p)) {
+		case CPCAP_FRAG_WHOLE:
+			fragmented = true;
+			break;
+		case CPCAP_FRAG_CUT:
+			/*
+			 * Never whole: tshark decodes an IPv4 first fragment
+			 * cut by the snapshot length as it is, not an IPv6
+			 * one.
+			 */
+			if (p->frag_cut && p->frag_first &&
+			    (p->frag_outer ? p->outer.af : p->t.af) == 4)
+				break;
 			return 0;
-		fragmented = true;
+		default:
+			return 0;
+		}
 	}
 	/* Transport header needed for TCP/UDP/SCTP/ICMP conversations. */
 	switch (p->t.proto) {

@@ -220,6 +220,8 @@ struct cpcap_stats {
 	uint64_t	 non_ip;		/* ARP, STP, ... */
 	uint64_t	 no_l4;			/* IP without a usable L4 header */
 	uint64_t	 fragments;		/* frames that were IP fragments */
+	/* ... cut by the snapshot length: not reassembled (tshark) */
+	uint64_t	 fragments_cut;
 	uint64_t	 tunnelled;		/* packets inside VXLAN/Geneve */
 	uint64_t	 conversations;		/* created */
 	uint64_t	 expired;		/* finished by idle timeout */

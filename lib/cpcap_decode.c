@@ -417,6 +417,7 @@ decode_tunnel(struct dctx *d, struct cpcap_cur *c, enum cpcap_tunnel tun)
 		pkt->frag_id = save.frag_id;
 		pkt->frag_off = save.frag_off;
 		pkt->frag_len = save.frag_len;
+		pkt->frag_cut = save.frag_cut;
 		pkt->frag_outer = true;
 	}
 	if (pkt->l3 != CPCAP_L3_IPV4 && pkt->l3 != CPCAP_L3_IPV6) {
@@ -851,7 +852,8 @@ decode_ipv4(struct dctx *d, struct cpcap_cur *c)
 	pkt->l4_len = (uint32_t)(avail - hlen);
 	pkt->frag_len = pkt->frag ? pkt->l4_len : 0;
 	/* Ethernet padding after the datagram is not payload. */
-	cpcap_cur_sub(c, pkt->l4_len, &body);
+	if (!cpcap_cur_sub(c, pkt->l4_len, &body))
+		pkt->frag_cut = pkt->frag;
 	if (pkt->frag && !pkt->frag_first)
 		return;		/* no transport header in this fragment */
 	decode_l4(d, &body);
@@ -898,6 +900,7 @@ decode_ipv6(struct dctx *d, struct cpcap_cur *c)
 	pkt->frag_off = fr.offmf & 0xfff8;
 	pkt->frag_more = (fr.offmf & 1) != 0;
 	pkt->frag_len = fr.len;
+	pkt->frag_cut = pkt->frag && cpcap_cur_left(&body) < len;
 	pkt->l4_len = len;
 	if (pkt->frag && !pkt->frag_first)
 		return;

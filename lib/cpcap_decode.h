@@ -123,6 +123,12 @@ struct cpcap_pkt {
 	bool		 frag;		/* part of a fragmented datagram */
 	bool		 frag_first;	/* ... and the one with offset 0 */
 	bool		 frag_more;	/* ... and not the last one (MF) */
+	/*
+	 * ... and its data is not all in the capture (snapshot length):
+	 * tshark does not reassemble it, and decodes a first fragment as
+	 * it is.
+	 */
+	bool		 frag_cut;
 	uint32_t	 frag_id;	/* the datagram's IPv4 or IPv6 id */
 	uint32_t	 frag_off;	/* byte offset of this fragment's data */
 	uint32_t	 frag_len;	/* and its length */

@@ -35,6 +35,7 @@ struct dgram {
 	uint32_t	 frames;
 	uint16_t	 noffs;
 	bool		 have_first, whole;
+	bool		 cut;		/* a fragment was cut: never whole */
 	uint16_t	 offs[MAX_OFFS];	/* offsets / 8 counted */
 	struct cpcap_pkt first;
 	uint8_t		 payload[PAYLOAD_MAX];
@@ -154,7 +155,9 @@ drop(struct cpcap_frags *f, struct dgram *d)
 		pp = &(*pp)->hnext;
 	*pp = d->hnext;
 	list_unlink(f, d);
-	if (!d->whole) {
+	if (d->cut) {
+		f->st.cut++;
+	} else if (!d->whole) {
 		struct cpcap_tuple *eg = &f->st.last_incomplete;
 
 		f->st.incomplete++;
@@ -247,6 +250,10 @@ cpcap_frags_add(struct cpcap_frags *f, uint64_t ts, const struct cpcap_pkt *p,
 	d->frames++;
 	if (d->whole)
 		return CPCAP_FRAG_WAIT;	/* not needed: an overlap */
+	if (p->frag_cut)
+		d->cut = true;
+	if (d->cut)
+		return CPCAP_FRAG_CUT;
 	d->have += p->frag_len;
 	if (!p->frag_more) {
 		end = p->frag_off + p->frag_len;

@@ -12,7 +12,13 @@
  *
  * A second copy of a fragment (the same datagram id and offset, as a
  * capture on two interfaces sees it) is recognised and not counted
- * again.  A datagram still missing a fragment after FRAG_TIMEOUT of
+ * again.
+ *
+ * A fragment cut by the snapshot length (pkt->frag_cut) cannot be
+ * reassembled, nor its datagram: as in tshark, whose conversation
+ * tables then count an IPv4 first fragment as the packet it starts
+ * (its headers are there) and nothing of an IPv6 one.  Such a datagram
+ * is not incomplete: its fragments were not lost on the way.  A datagram still missing a fragment after FRAG_TIMEOUT of
  * capture time, or at the end, is incomplete: a fragment was lost on
  * the way, the classic sign of an MTU problem.
  *
@@ -38,6 +44,7 @@ struct cpcap_frag_stats {
 	uint64_t	 incomplete;	/* datagrams missing a fragment */
 	uint64_t	 incomplete_frames;	/* their fragments */
 	uint64_t	 copies;	/* fragments seen a second time */
+	uint64_t	 cut;		/* datagrams with a fragment cut */
 	/* The latest incomplete datagram, one with ports if any had. */
 	struct cpcap_tuple last_incomplete;
 	uint64_t	 last_incomplete_ns;	/* its last fragment */
@@ -47,6 +54,8 @@ enum cpcap_frag_verdict {
 	CPCAP_FRAG_WAIT,	/* kept: its datagram is not whole yet */
 	CPCAP_FRAG_WHOLE,	/* this one completed its datagram */
 	CPCAP_FRAG_COPY,	/* a copy of a fragment already counted */
+	/* its datagram will not be whole: a fragment of it was cut */
+	CPCAP_FRAG_CUT,
 };
 
 /* max 0 means CPCAP_FRAG_MAX.  NULL on ENOMEM. */

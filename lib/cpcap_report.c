@@ -1050,6 +1050,11 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		    "conversation, as in tshark), %" PRIu64 " incomplete, %"
 		    PRIu64 " copies\n", st->fragments, fs->whole,
 		    fs->incomplete, fs->copies);
+	if (st->fragments_cut > 0)
+		fprintf(out, "  cut fragments   %" PRIu64 " fragments cut by "
+		    "the snapshot length: %" PRIu64 " datagrams not made "
+		    "whole (IPv4 first fragments analysed as they are, as "
+		    "tshark does)\n", st->fragments_cut, fs->cut);
 	if (st->unsupported > 0 && in->ndlts > 1)
 		fprintf(out, "  unknown link    %" PRIu64 " packets of link "
 		    "types not decoded\n", st->unsupported);
@@ -1258,6 +1263,8 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_json_add_uint(cap, "fragments_incomplete",
 	    fs->incomplete_frames);
 	report_json_add_uint(cap, "fragment_copies", fs->copies);
+	report_json_add_uint(cap, "fragmented_cut", fs->cut);
+	report_json_add_uint(cap, "fragments_cut", st->fragments_cut);
 	report_json_add_uint(cap, "no_transport_header", st->no_l4);
 	report_json_add_uint(cap, "tunnelled", st->tunnelled);
 	report_json_add_uint(cap, "duplicates", st->duplicates);
@@ -1347,7 +1354,7 @@ frag_diag(struct cpcap_report *r, const struct cpcap_analyzer *a)
 {
 	const struct cpcap_frag_stats *fs = cpcap_analyzer_frag_stats(a);
 	const struct cpcap_tuple *t = &fs->last_incomplete;
-	char text[400], src[64], dst[64], pn[24], eg[200];
+	char text[560], src[64], dst[64], pn[24], eg[200];
 	const char *proto;
 
 	if (fs->incomplete == 0)
@@ -1364,7 +1371,9 @@ frag_diag(struct cpcap_report *r, const struct cpcap_analyzer *a)
 	snprintf(text, sizeof(text), "%" PRIu64 " IP %s never complete (%"
 	    PRIu64 " fragments arrived without the rest; e.g. %s): "
 	    "fragments are lost on the way, likely an MTU smaller than "
-	    "the packets (tunnel overhead, or path MTU discovery blocked)",
+	    "the packets (tunnel overhead, or path MTU discovery blocked), "
+	    "unless the capture's filter left them out (a port filter "
+	    "matches first fragments only)",
 	    fs->incomplete, fs->incomplete == 1 ? "datagram" : "datagrams",
 	    fs->incomplete_frames, eg);
 	keep_diag(r, 80, fs->last_incomplete_ns, text);

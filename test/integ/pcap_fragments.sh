@@ -121,6 +121,19 @@ else
 	fail "cut: no fragments to cut (mid '$mid', first6 '$first6')"
 fi
 
+# Snapped: the capture cut to 100 bytes a frame, as a capture of headers
+# only (-s 100) keeps it.  Neither tshark nor flow-analyzer can make a
+# datagram whole: both read each first fragment as it is, and there is
+# no incomplete datagram to blame on the MTU.
+editcap -s 100 "$T/frag.pcap" "$T/snap.pcap"
+check snap "$T/snap.pcap"
+jq -e '.capture | .fragments_cut > 0 and .fragmented_cut >= 5 and
+    .fragmented_datagrams == 0 and .fragmented_incomplete == 0' \
+    "$T/fa.json" >/dev/null ||
+	fail "snap: capture fragment counts: $(jq -c .capture "$T/fa.json")"
+jq -e '[.diagnosis[].text | select(test("never complete"))] | length == 0' \
+    "$T/fa.json" >/dev/null || fail "snap: diagnoses lost fragments"
+
 # Copies: every frame twice.
 mergecap -w "$T/twice.pcap" "$T/frag.pcap" "$T/frag.pcap"
 "$BIN/flow-analyzer" -i "$T/frag.pcap" -e json >"$T/once.json" 2>/dev/null

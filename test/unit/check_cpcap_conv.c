@@ -678,6 +678,52 @@ START_TEST(test_same_ms_dupacks)
 END_TEST
 
 /*
+ * Fragments cut by the snapshot length are not reassembled (tshark
+ * cannot either): the first one is analysed as it is, the others only
+ * counted, and no datagram is left incomplete.
+ */
+START_TEST(test_cut_fragments)
+{
+	struct seg first = { C, 0, F_PA, 101, 501, 1000, 64000 };
+	struct collect col;
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	uint64_t t0 = 1700000000000000000ull;
+
+	memset(&col, 0, sizeof(col));
+	a = cpcap_analyzer_new(NULL, collect, &col);
+	ck_assert_ptr_nonnull(a);
+	mkseg(&p, &first);
+	p.frag = p.frag_first = p.frag_more = p.frag_cut = true;
+	p.frag_id = 7;
+	p.frag_len = 1480;
+	cpcap_analyzer_add(a, t0, 1514, &p);
+	memset(&p, 0, sizeof(p));
+	p.l3 = CPCAP_L3_IPV4;
+	p.t.af = 4;
+	p.t.proto = 6;
+	p.t.src[0] = 10;
+	p.t.src[3] = 1;
+	p.t.dst[0] = 10;
+	p.t.dst[3] = 2;
+	p.frag = p.frag_cut = true;
+	p.frag_id = 7;
+	p.frag_off = 1480;
+	p.frag_len = 20;
+	cpcap_analyzer_add(a, t0 + MS, 54, &p);
+	cpcap_analyzer_finish(a);
+	ck_assert_int_eq(col.n, 1);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, packets), 1);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, bytes), 1514);
+	ck_assert_uint_eq(CPCAP_BOTH(&col.last, fragmented), 0);
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->fragments, 2);
+	ck_assert_uint_eq(cpcap_analyzer_stats(a)->fragments_cut, 2);
+	ck_assert_uint_eq(cpcap_analyzer_frag_stats(a)->incomplete, 0);
+	cpcap_analyzer_free(a);
+}
+END_TEST
+
+/*
  * DNS over TCP: each direction is a byte stream of messages after a
  * 2-byte length, cut into segments anywhere.  Client stream: query
  * 0x1111 then query 0x2222 (21 bytes each).  Server stream: a 3000-byte
@@ -837,6 +883,7 @@ suite(void)
 	tcase_add_test(tc, test_finish_order);
 	tcase_add_loop_test(tc, test_duplicates, 0,
 	    sizeof(dup_rows) / sizeof(dup_rows[0]));
+	tcase_add_test(tc, test_cut_fragments);
 	tcase_add_loop_test(tc, test_same_ms_dupacks, 0,
 	    sizeof(ms_rows) / sizeof(ms_rows[0]));
 	tcase_add_test(tc, test_icmp_and_dns);

@@ -380,6 +380,12 @@ START_TEST(test_fragments)
 	    p.frag_off == fcases[_i].off && p.frag_len == fcases[_i].len,
 	    "%s: id %u off %u len %u", fcases[_i].name, p.frag_id,
 	    p.frag_off, p.frag_len);
+	ck_assert_msg(!p.frag_cut, "%s: whole, but cut", fcases[_i].name);
+	/* Four bytes short of the wire: cut by the snapshot length. */
+	cpcap_decode(12, buf, n - 4, n, &p);
+	ck_assert_msg(p.frag && p.frag_cut && p.frag_len == fcases[_i].len &&
+	    p.frag_first == fcases[_i].first, "%s: cut: frag %d cut %d",
+	    fcases[_i].name, p.frag, p.frag_cut);
 }
 END_TEST
 
