@@ -12,11 +12,7 @@ set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/test/integ/cpcap_topo.inc"
-cp_require_root pcap_dns_tcp
-for c in tcpdump jq python3; do
-	command -v $c >/dev/null 2>&1 ||
-		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
-done
+cp_require_root pcap_dns_tcp tcpdump jq python3
 cp_test_begin
 
 cat >"$T/dns.py" <<'EOF'
@@ -86,10 +82,7 @@ cp_tcpdump "$CP_NODE" "$T/dns.pcap" -i lxca -s 0 'tcp port 53'
 ip netns exec "$CP_PODB" python3 "$T/dns.py" server "$CP_IPB" >"$T/srv.out" &
 srv=$!
 bg_pids="$bg_pids $srv"
-i=0
-until grep -q listening "$T/srv.out"; do
-	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-done
+cp_wait_for "$T/srv.out" listening || fail "the DNS server did not start"
 ip netns exec "$CP_PODA" timeout 20 python3 "$T/dns.py" client "$CP_IPB" ||
 	fail "the DNS client failed"
 wait $srv

@@ -17,11 +17,7 @@ set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/test/integ/cpcap_topo.inc"
-cp_require_root pcap_dns_udp
-for c in tcpdump jq python3; do
-	command -v $c >/dev/null 2>&1 ||
-		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
-done
+cp_require_root pcap_dns_udp tcpdump jq python3
 cp_test_begin
 
 cat >"$T/dns.py" <<'EOF'
@@ -113,11 +109,7 @@ EOF
 cp_tcpdump "$CP_NODE" "$T/dns.pcap" -i lxca -s 512 'udp port 53'
 ip netns exec "$CP_PODB" python3 "$T/dns.py" serve >"$T/srv.out" 2>&1 &
 bg_pids="$bg_pids $!"
-i=0
-while ! grep -q listening "$T/srv.out"; do
-	i=$((i + 1)); [ $i -gt 50 ] && { fail "the server did not start"; exit 1; }
-	sleep 0.1
-done
+cp_wait_for "$T/srv.out" listening || { fail "the server did not start"; exit 1; }
 ip netns exec "$CP_PODA" python3 "$T/dns.py" client "$CP_IPB" "$CP_IP6B" ||
 	fail "the client did not run as planned"
 sleep 0.5

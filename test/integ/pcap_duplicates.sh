@@ -12,9 +12,7 @@ set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/test/integ/cpcap_topo.inc"
-cp_require_root pcap_duplicates
-command -v tcpdump >/dev/null && command -v jq >/dev/null ||
-	{ echo "SKIP: tcpdump or jq missing"; exit 77; }
+cp_require_root pcap_duplicates tcpdump jq
 cp_test_begin
 
 for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do

@@ -15,11 +15,7 @@ set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/test/integ/cpcap_topo.inc"
-cp_require_root pcap_fragments
-for c in tcpdump jq python3 editcap mergecap; do
-	command -v $c >/dev/null 2>&1 ||
-		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
-done
+cp_require_root pcap_fragments tcpdump jq python3 editcap mergecap
 cp_test_begin
 cp_tcpdump "$CP_NODE" "$T/frag.pcap" -i lxca -s 0 'ip or ip6'
 ip netns exec "$CP_PODB" socat -u UDP-RECV:9999 OPEN:/dev/null &

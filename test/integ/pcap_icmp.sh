@@ -19,11 +19,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
 FA="$BIN/flow-analyzer"
 . "$ROOT/test/integ/cpcap_topo.inc"
-cp_require_root pcap_icmp
-for c in tcpdump nft jq python3; do
-	command -v $c >/dev/null 2>&1 ||
-		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
-done
+cp_require_root pcap_icmp tcpdump nft jq python3
 cp_test_begin
 
 ip netns exec "$CP_NODE" nft -f - <<'NFT' || { fail "nftables rules"; exit 1; }

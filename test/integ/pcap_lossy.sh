@@ -28,11 +28,7 @@ FA="$BIN/flow-analyzer"
 TT="$ROOT/test/integ/tcp_trouble.py"
 . "$ROOT/test/integ/cpcap_topo.inc"
 . "$ROOT/test/integ/pcap_compare.inc"
-cp_require_root pcap_lossy
-for c in tcpdump nft jq python3; do
-	command -v $c >/dev/null 2>&1 ||
-		{ echo "SKIP: $c missing (run make deps)"; exit 77; }
-done
+cp_require_root pcap_lossy tcpdump nft jq python3
 cp_test_begin
 tmp=$T
 keep="$ROOT/${BUILD:-build}/test-logs"
@@ -52,11 +48,7 @@ ip -n "$CP_PODB" link set eth0 gso_max_size 1500
 
 ip netns exec "$CP_PODB" python3 "$TT" serve >"$T/srv.out" 2>&1 &
 bg_pids="$bg_pids $!"
-i=0
-while ! grep -q listening "$T/srv.out"; do
-	i=$((i + 1)); [ $i -gt 50 ] && { fail "the server did not start"; exit 1; }
-	sleep 0.1
-done
+cp_wait_for "$T/srv.out" listening || { fail "the server did not start"; exit 1; }
 
 # capture NAME FILTER V4 V6 [basic]: run the traffic against V4 and V6
 # with tcpdump on lxca, into $T/NAME.pcap.

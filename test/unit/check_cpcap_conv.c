@@ -536,6 +536,28 @@ START_TEST(test_finish_order)
 END_TEST
 
 /*
+ * A new analyzer into col that has seen the handshake of HS (client ISN
+ * 100, server ISN 500) at t0, t0 + 1 ms and t0 + 2 ms.
+ */
+static struct cpcap_analyzer *
+after_handshake(struct collect *col, uint64_t t0)
+{
+	static const struct seg hs[] = { HS };
+	struct cpcap_analyzer *a;
+	struct cpcap_pkt p;
+	size_t i;
+
+	memset(col, 0, sizeof(*col));
+	a = cpcap_analyzer_new(NULL, collect, col);
+	ck_assert_ptr_nonnull(a);
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+		mkseg(&p, &hs[i]);
+		cpcap_analyzer_add(a, t0 + i * MS, 60, &p);
+	}
+	return a;
+}
+
+/*
  * One packet captured on two interfaces is analysed once; a resend is
  * a retransmission.  Rows: the copy's interface, IPv4 id and delay.
  */
@@ -560,24 +582,13 @@ static const struct dup_row dup_rows[] = {
 START_TEST(test_duplicates)
 {
 	const struct dup_row *r = &dup_rows[_i];
-	struct seg syn = { C, 0, F_S, 100, 0, 0, 64000 };
-	struct seg sa = { S, 1, F_S | F_A, 500, 101, 0, 64000 };
-	struct seg ack = { C, 2, F_A, 101, 501, 0, 64000 };
 	struct seg data = { C, 3, F_A, 101, 501, 100, 64000 };
 	struct collect col;
 	struct cpcap_analyzer *a;
 	struct cpcap_pkt p;
 	uint64_t t0 = 1700000000000000000ull;
 
-	memset(&col, 0, sizeof(col));
-	a = cpcap_analyzer_new(NULL, collect, &col);
-	ck_assert_ptr_nonnull(a);
-	mkseg(&p, &syn);
-	cpcap_analyzer_add(a, t0, 60, &p);
-	mkseg(&p, &sa);
-	cpcap_analyzer_add(a, t0 + 1 * MS, 60, &p);
-	mkseg(&p, &ack);
-	cpcap_analyzer_add(a, t0 + 2 * MS, 60, &p);
+	a = after_handshake(&col, t0);
 	mkseg(&p, &data);
 	p.ifindex = r->if1;
 	p.ip_id = r->id1;
@@ -631,9 +642,6 @@ static const struct ms_row ms_rows[] = {
 START_TEST(test_same_ms_dupacks)
 {
 	const struct ms_row *r = &ms_rows[_i];
-	struct seg syn = { C, 0, F_S, 100, 0, 0, 64000 };
-	struct seg sa = { S, 1, F_SA, 500, 101, 0, 64000 };
-	struct seg ack = { C, 2, F_A, 101, 501, 0, 64000 };
 	struct seg data = { C, 3, F_A, 101, 501, 100, 64000 };
 	struct seg sack = { S, 4, F_A, 501, 201, 0, 64000 };
 	struct collect col;
@@ -642,15 +650,7 @@ START_TEST(test_same_ms_dupacks)
 	uint64_t t0 = 1700000000000000000ull;
 	unsigned i;
 
-	memset(&col, 0, sizeof(col));
-	a = cpcap_analyzer_new(NULL, collect, &col);
-	ck_assert_ptr_nonnull(a);
-	mkseg(&p, &syn);
-	cpcap_analyzer_add(a, t0, 60, &p);
-	mkseg(&p, &sa);
-	cpcap_analyzer_add(a, t0 + 1 * MS, 60, &p);
-	mkseg(&p, &ack);
-	cpcap_analyzer_add(a, t0 + 2 * MS, 60, &p);
+	a = after_handshake(&col, t0);
 	mkseg(&p, &data);
 	cpcap_analyzer_add(a, t0 + 3 * MS, 160, &p);
 	/* an ACK, two duplicates with SACK blocks, the last row's frame */
