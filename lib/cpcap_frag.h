@@ -12,15 +12,15 @@
  *
  * A second copy of a fragment (the same datagram id and offset, as a
  * capture on two interfaces sees it) is recognised and not counted
- * again.
+ * again.  A datagram still missing a fragment after FRAG_TIMEOUT of
+ * capture time, or at the end, is incomplete: a fragment was lost on
+ * the way, the classic sign of an MTU problem.
  *
  * A fragment cut by the snapshot length (pkt->frag_cut) cannot be
  * reassembled, nor its datagram: as in tshark, whose conversation
  * tables then count an IPv4 first fragment as the packet it starts
  * (its headers are there) and nothing of an IPv6 one.  Such a datagram
- * is not incomplete: its fragments were not lost on the way.  A datagram still missing a fragment after FRAG_TIMEOUT of
- * capture time, or at the end, is incomplete: a fragment was lost on
- * the way, the classic sign of an MTU problem.
+ * is not incomplete: its fragments were not lost on the way.
  *
  * Memory is bounded: at most `max` datagrams are waiting; beyond that
  * the oldest one is given up and counted incomplete.

@@ -17,6 +17,7 @@ cp_test_begin
 
 for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
 	dlt=${run%:*} af=${run#*:}
+	what="$dlt IPv$af"
 	[ "$af" = 4 ] && dst=$CP_IPB || dst="[$CP_IP6B]"
 	cap="$T/$dlt-$af.pcap"
 	cp_tcpdump "$CP_NODE" "$cap" -i any -y "$dlt" --immediate-mode \
@@ -28,14 +29,14 @@ for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
 	sleep 0.3
 	head -c 300000 /dev/urandom >"$T/data"
 	ip netns exec "$CP_PODA" socat -u "FILE:$T/data" \
-	    "TCP$af:$dst:8080" || fail "$dlt IPv$af: socat client"
+	    "TCP$af:$dst:8080" || fail "$what: socat client"
 	wait $srv 2>/dev/null
 	sleep 1
-	why=$(cp_tcpdump_stop "$cap") || { fail "$dlt IPv$af: $why"; continue; }
+	why=$(cp_tcpdump_stop "$cap") || { fail "$what: $why"; continue; }
 
 	"$BIN/flow-analyzer" -i "$cap" -e json >"$T/fa.json" 2>"$T/fa.err"
 	jq -e '.conversations | length == 1' "$T/fa.json" >/dev/null ||
-		{ fail "$dlt IPv$af: want one conversation"; cat "$T/fa.err"; continue; }
+		{ fail "$what: want one conversation"; cat "$T/fa.err"; continue; }
 	set -- $(jq -r '.conversations[0] | "\(.packets) \(.duplicates)
 	    \(.retransmissions) \(.dup_acks) \(.state)"' "$T/fa.json")
 	pk=$1 dup=$2 rt=$3 da=$4 st=$5
@@ -44,19 +45,19 @@ for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
 	    awk '/<->/ { print $(NF - 4) }')
 	trt=$(tshark -r "$cap" -Y tcp.analysis.retransmission 2>/dev/null |
 	    wc -l)
-	[ "$pk" = "$tpk" ] || fail "$dlt IPv$af: $pk frames, tshark $tpk"
+	[ "$pk" = "$tpk" ] || fail "$what: $pk frames, tshark $tpk"
 	[ $((pk % 2)) -eq 0 ] && [ "$dup" -eq $((pk / 2)) ] ||
-		fail "$dlt IPv$af: $dup duplicates in $pk frames (want half)"
+		fail "$what: $dup duplicates in $pk frames (want half)"
 	[ "$rt" -eq 0 ] && [ "$da" -eq 0 ] ||
-		fail "$dlt IPv$af: $rt retransmissions, $da dup ACKs (want 0)"
-	[ "$st" = closed ] || fail "$dlt IPv$af: state $st"
+		fail "$what: $rt retransmissions, $da dup ACKs (want 0)"
+	[ "$st" = closed ] || fail "$what: state $st"
 	[ "$trt" -gt 0 ] ||
-		fail "$dlt IPv$af: tshark should flag the copies ($trt)"
+		fail "$what: tshark should flag the copies ($trt)"
 	"$BIN/flow-analyzer" -i "$cap" >"$T/fa.txt" 2>/dev/null
 	grep -q "duplicates      $dup packets captured again" "$T/fa.txt" ||
-		fail "$dlt IPv$af: text report does not say so"
+		fail "$what: text report does not say so"
 	grep -q 'retransmitted' "$T/fa.txt" &&
-		fail "$dlt IPv$af: diagnosis speaks of retransmissions"
-	echo "ok $dlt IPv$af: $pk frames (tshark $tpk), $dup duplicates, 0 retransmissions (tshark flags $trt)"
+		fail "$what: diagnosis speaks of retransmissions"
+	echo "ok $what: $pk frames (tshark $tpk), $dup duplicates, 0 retransmissions (tshark flags $trt)"
 done
 exit $((fails > 0))
