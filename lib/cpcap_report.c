@@ -200,7 +200,7 @@ int
 cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 {
 	const struct cpcap_conv_more *more = cpcap_conv_more(c);
-	char cl[80], sv[80], from[64], tb[32], mb[64], nb[16], pn0[24];
+	char cl[80], sv[80], from[64], tb[32], mb[64], nb[24], pn0[24];
 	char pre[200];
 	size_t o, pl, bl;
 	int n;
@@ -269,9 +269,14 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 	if (c->syn_count > 1 && c->state != CPCAP_ST_SYN_SENT &&
 	    c->state != CPCAP_ST_UNREACHABLE &&
 	    c->state != CPCAP_ST_REFUSED) {
-		clause(buf, len, &o, "SYN retransmitted %u times (handshake "
-		    "delayed by %.1f s)", c->syn_count - 1,
-		    (double)(c->syn_ns - c->first_syn_ns) / 1e9);
+		double d = c->syn_ns > c->first_syn_ns ?
+		    (double)(c->syn_ns - c->first_syn_ns) / 1e9 : 0;
+
+		/* Linux waits 1 s, then 2, 4...; a shorter delay in ms. */
+		clause(buf, len, &o, "SYN retransmitted %s (handshake delayed "
+		    "by %.*f %s)", times(c->syn_count - 1, nb, sizeof(nb)),
+		    d >= 1 || d < 0.01 ? (d >= 1 ? 1 : 3) : 0,
+		    d >= 1 ? d : d * 1000, d >= 1 ? "s" : "ms");
 		sev = sev > 55 ? sev : 55;
 	}
 	if (more->icmp_errors > 0 && c->state != CPCAP_ST_UNREACHABLE &&
@@ -1069,6 +1074,10 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		    "again on another interface (counted, not analysed "
 		    "twice: tshark calls them retransmissions)\n",
 		    st->duplicates);
+	if (st->ts_backwards > 0)
+		fprintf(out, "  out of order    %" PRIu64 " packets older than "
+		    "one before them (the capture is not in time order: "
+		    "timings around them are off)\n", st->ts_backwards);
 	if (in->read_error != NULL)
 		fprintf(out, "  %sread error%s      %s\n", red, off,
 		    in->read_error);
@@ -1268,6 +1277,7 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 	report_json_add_uint(cap, "no_transport_header", st->no_l4);
 	report_json_add_uint(cap, "tunnelled", st->tunnelled);
 	report_json_add_uint(cap, "duplicates", st->duplicates);
+	report_json_add_uint(cap, "timestamps_backwards", st->ts_backwards);
 	report_json_add_str(cap, "read_error", in->read_error);
 	rs = json_object_new_object();
 	for (i = 1; i < CPCAP_R_COUNT; i++)
