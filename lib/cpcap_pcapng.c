@@ -1,5 +1,5 @@
 /*
- * cpcap_pcapng.c - a pcapng reader for captures that mix link types
+ * cpcap_pcapng.c - a pcapng reader that says where each packet was seen
  * (cpcap_pcapng.h).
  *
  * A block is read whole into one buffer (at most CPCAP_PCAPNG_BLOCK_MAX)
@@ -28,6 +28,7 @@
 #define OPT_END		0
 #define OPT_TSRESOL	9
 #define OPT_TSOFFSET	14
+#define OPT_EPB_FLAGS	2	/* also the obsolete packet block's */
 
 struct iface {
 	int		 dlt;
@@ -47,6 +48,8 @@ struct cpcap_pcapng {
 	bool		 swap;		/* the section's byte order is not ours */
 	struct iface	*ifs;
 	size_t		 nifs, ifcap;
+	/* interfaces of the sections before: capif numbers on from there */
+	uint32_t	 ifbase;
 	int		*dlts;		/* seen, each once */
 	size_t		 ndlts, dltcap;
 };
@@ -95,6 +98,14 @@ cpcap_pcapng_free(struct cpcap_pcapng *g)
 	free(g->dlts);
 	free(g->name);
 	free(g);
+}
+
+void
+cpcap_pcapng_section(const struct cpcap_pcapng *g, uint32_t *first,
+    uint32_t *n)
+{
+	*first = g->ifbase + 1;
+	*n = (uint32_t)g->nifs;
 }
 
 size_t
@@ -218,6 +229,34 @@ ticks_ns(const struct iface *ifc, uint64_t ticks)
 }
 
 /*
+ * The direction in the flags option of a packet block's body b (n
+ * bytes) whose options start at pos: bits 0-1 say inbound (1) or
+ * outbound (2).  Options that do not fit end the search: the packet is
+ * still good, only its direction unknown.
+ */
+static uint8_t
+packet_dir(const struct cpcap_pcapng *g, const uint8_t *b, size_t n,
+    size_t pos)
+{
+	uint16_t code, len;
+	uint32_t flags;
+
+	while (pos <= n && n - pos >= 4) {
+		code = rd16(g, b + pos);
+		len = rd16(g, b + pos + 2);
+		if (code == OPT_END || len > n - pos - 4)
+			break;
+		if (code == OPT_EPB_FLAGS && len == 4) {
+			flags = rd32(g, b + pos + 4);
+			return (flags & 3) == 1 ? CPCAP_DIR_IN :
+			    (flags & 3) == 2 ? CPCAP_DIR_OUT : CPCAP_DIR_UNKNOWN;
+		}
+		pos += 4 + (((size_t)len + 3) & ~(size_t)3);
+	}
+	return CPCAP_DIR_UNKNOWN;
+}
+
+/*
  * Read the next block into g->buf: its type, and its body (after the
  * type and length, before the trailing length) in *body / *n.
  * 1, 0 at a clean end, or an error.
@@ -311,6 +350,9 @@ cpcap_pcapng_next(struct cpcap_pcapng *g, struct cpcap_frame *f,
 				    "other than 1");
 			/* Interfaces are numbered per section. */
 			g->section = true;
+			/* (past a million sections numbers repeat: harmless) */
+			if (g->ifbase <= UINT32_MAX - 2 * CPCAP_PCAPNG_IFACES)
+				g->ifbase += (uint32_t)g->nifs;
 			g->nifs = 0;
 			continue;
 		case BT_IDB:
@@ -360,6 +402,10 @@ cpcap_pcapng_next(struct cpcap_pcapng *g, struct cpcap_frame *f,
 		f->caplen = caplen;
 		f->wirelen = wirelen < caplen ? caplen : wirelen;
 		f->data = b + hl;
+		/* Only where there are several does the interface tell. */
+		f->capif = g->ifbase + g->nifs > 1 ? g->ifbase + id + 1 : 0;
+		f->capdir = type == BT_SPB ? CPCAP_DIR_UNKNOWN :
+		    packet_dir(g, b, n, hl + (((size_t)caplen + 3) & ~(size_t)3));
 		return 1;
 	}
 }

@@ -1,16 +1,19 @@
 /*
- * cpcap_pcapng.h - a pcapng reader for the files libpcap refuses.
+ * cpcap_pcapng.h - a pcapng reader that says where each packet was seen.
  *
  * libpcap reads captures with one link type: a pcapng file whose
  * interfaces have different ones (dumpcap -i eth0 -i any, -i lxc... -i
  * cilium_wg0, mergecap of captures from different devices) ends with
  * "an interface has a type ... different from the type of the first
- * interface".  cpcap_read.c then goes on with this reader, which gives
- * each packet its own interface's link type.  It follows the pcapng
- * specification (draft-ietf-opsawg-pcapng): sections in either byte
- * order, interface description blocks with their timestamp resolution
- * and offset, enhanced, simple and (obsolete) packet blocks; every other
- * block is skipped.
+ * interface".  And it does not say on which interface, or in which
+ * direction, a packet was captured, which is what tells one packet seen
+ * on two devices from a resend.  cpcap_read.c therefore reads every
+ * pcapng file with this reader, which gives each packet its own
+ * interface's link type, the interface and the direction.  It follows
+ * the pcapng specification (draft-ietf-opsawg-pcapng): sections in
+ * either byte order, interface description blocks with their timestamp
+ * resolution and offset, enhanced, simple and (obsolete) packet blocks
+ * with their flags; every other block is skipped.
  */
 #ifndef CILKIT_CPCAP_PCAPNG_H
 #define CILKIT_CPCAP_PCAPNG_H
@@ -44,6 +47,14 @@ void cpcap_pcapng_free(struct cpcap_pcapng *g);
  */
 int cpcap_pcapng_next(struct cpcap_pcapng *g, struct cpcap_frame *f,
     char *errbuf, size_t errlen);
+
+/*
+ * The interfaces of the section being read: their capif numbers (struct
+ * cpcap_frame) are *first .. *first + *n - 1, once the file has
+ * described more than one interface (*n 0 before a section starts).
+ */
+void cpcap_pcapng_section(const struct cpcap_pcapng *g, uint32_t *first,
+    uint32_t *n);
 
 /*
  * The link types of the interfaces described so far, each once, in the

@@ -21,12 +21,14 @@
 #include "cpcap_inplace.h"
 #include "cpcap_pcapng.h"
 #include "cpcap_read.h"
+#include "cpcap_reorder.h"
 
 /*
  * A pipe's first bytes are kept (up to this much) so that a pcapng
- * stream libpcap refuses for its mixed link types can be read again by
- * cpcap_pcapng.c: the refusal comes at the second interface's
- * description, which capture tools write before the packets.
+ * stream can be read again by cpcap_pcapng.c: right after libpcap opened
+ * it, or with CILKIT_PCAP_LIBPCAP when libpcap refuses its mixed link
+ * types at the second interface's description, which capture tools
+ * write before the packets.
  */
 #define JOURNAL_MAX	((size_t)4 << 20)
 /*
@@ -77,6 +79,10 @@ struct cpcap_reader {
 	/* After libpcap refused the file's mixed link types: */
 	struct cpcap_pcapng *own;
 	uint64_t	 skip;		/* records libpcap gave: read again */
+	/* its interfaces merged into time order, once there are several */
+	struct cpcap_reorder *order;
+	int		 own_rc;	/* 1 reading, else its end or error */
+	char		 own_err[CILKIT_ERRBUF_SIZE];
 	char		*filter;	/* the expression, for each link type */
 	struct dlt_prog	 progs[FILTER_DLTS];
 	size_t		 nprogs;
@@ -244,6 +250,8 @@ open_inplace(struct cpcap_reader *r)
 	    CPCAP_PCAP_FILEHDR, nano, r->snaplen, PCAP_SNAPLEN_MAX);
 }
 
+static bool fall_back(struct cpcap_reader *r);
+
 struct cpcap_reader *
 cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
     char *errbuf, size_t errlen)
@@ -317,6 +325,15 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 	}
 	if (!r->ng)
 		r->inplace = open_inplace(r);
+	else if (getenv("CILKIT_PCAP_LIBPCAP") == NULL)
+		/*
+		 * Every pcapng file by cpcap_pcapng.c, once libpcap has
+		 * checked its start: it gives each packet its interface and
+		 * direction, which libpcap does not, reads link types mixed,
+		 * and from a pipe needs no second reading later.  Where it
+		 * cannot start (no memory), libpcap goes on.
+		 */
+		(void)fall_back(r);
 	return r;
 fail:
 	free(r->name);
@@ -374,6 +391,7 @@ cpcap_reader_free(struct cpcap_reader *r)
 	if (r->pc != NULL)
 		pcap_close(r->pc);	/* closes r->fp */
 	cpcap_pcapng_free(r->own);	/* closes its stream */
+	cpcap_reorder_free(r->order);
 	cpcap_inplace_free(r->inplace);
 	if (r->under != NULL)
 		fclose(r->under);
@@ -483,10 +501,12 @@ prog_for(struct cpcap_reader *r, int dlt)
 }
 
 /*
- * libpcap refused a pcapng file for a second link type: read it again
- * with cpcap_pcapng.c from the start (a file), or from the journal of
- * what went through the stitching stream and then the rest of the pipe.
- * false when neither is possible (a pipe past JOURNAL_MAX).
+ * Go on with cpcap_pcapng.c from the start of a pcapng capture: a file
+ * is read again, a pipe from the journal of what went through the
+ * stitching stream and then the rest of it.  At the open, or when
+ * libpcap (CILKIT_PCAP_LIBPCAP) refused the file for a second link
+ * type: its records are skipped then.  false when neither is possible
+ * (a pipe past JOURNAL_MAX).
  */
 static bool
 fall_back(struct cpcap_reader *r)
@@ -510,6 +530,9 @@ fall_back(struct cpcap_reader *r)
 			return false;
 	} else
 		return false;
+	/* Few reads, and no lock: its only user is the reader. */
+	setvbuf(nf, NULL, _IOFBF, (size_t)1 << 20);
+	__fsetlocking(nf, FSETLOCKING_BYCALLER);
 	if ((r->own = cpcap_pcapng_open(nf, r->name)) == NULL)
 		return false;
 	pcap_close(r->pc);	/* and r->fp, r->ck with it */
@@ -518,21 +541,39 @@ fall_back(struct cpcap_reader *r)
 	r->ck = NULL;
 	r->skip = r->count;
 	r->count = 0;
+	r->own_rc = 1;
 	return true;
 }
 
-/* The next record from cpcap_pcapng.c, past those libpcap gave. */
+/*
+ * The next record from cpcap_pcapng.c, past those libpcap gave, that
+ * the filter passes; once the file has described more than one
+ * interface, in time order across them (cpcap_reorder.h).  Its end or
+ * error comes after the records queued.
+ */
 static int
 own_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
     size_t errlen)
 {
 	const struct bpf_program *prog;
 	struct pcap_pkthdr h;
+	uint32_t first, nif;
 	int rc;
 
 	for (;;) {
-		if ((rc = cpcap_pcapng_next(r->own, f, errbuf, errlen)) != 1)
-			return rc;
+		if (r->order != NULL && cpcap_reorder_pop(r->order,
+		    r->own_rc != 1, f))
+			return 1;
+		if (r->own_rc != 1) {
+			if (r->own_rc < 0)
+				snprintf(errbuf, errlen, "%s", r->own_err);
+			return r->own_rc;
+		}
+		if ((rc = cpcap_pcapng_next(r->own, f, r->own_err,
+		    sizeof(r->own_err))) != 1) {
+			r->own_rc = rc;
+			continue;
+		}
 		r->count++;
 		if (r->skip > 0) {
 			r->skip--;
@@ -548,7 +589,16 @@ own_next(struct cpcap_reader *r, struct cpcap_frame *f, char *errbuf,
 				continue;
 			}
 		}
-		return 1;
+		/* One interface so far: the file's order is the time's. */
+		if (f->capif == 0 && r->order == NULL)
+			return 1;
+		if (r->order == NULL &&
+		    (r->order = cpcap_reorder_new()) == NULL)
+			return 1;	/* without memory: in the file's order */
+		cpcap_pcapng_section(r->own, &first, &nif);
+		cpcap_reorder_sources(r->order, first, nif);
+		if (cpcap_reorder_push(r->order, f) != 0)
+			return 1;	/* the same: late, but not lost */
 	}
 }
 
@@ -573,8 +623,11 @@ inplace_batch(struct cpcap_reader *r, struct cpcap_frame *f, int max,
 			    "%s: after packet %llu: %s", r->name,
 			    (unsigned long long)r->count, why);
 		r->count += (uint64_t)n;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			f[i].dlt = r->dlt;
+			f[i].capif = 0;
+			f[i].capdir = CPCAP_DIR_UNKNOWN;
+		}
 		if (!r->have_prog)
 			return n;
 		for (i = kept = 0; i < n; i++) {
@@ -648,6 +701,8 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 		f->wirelen = h->len;
 		f->data = data;
 		f->dlt = r->dlt;
+		f->capif = 0;
+		f->capdir = CPCAP_DIR_UNKNOWN;
 		return 1;
 	}
 }

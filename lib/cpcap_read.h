@@ -2,9 +2,11 @@
  * cpcap_read.h - read pcap and pcapng captures through libpcap, from a
  * file or a stream (stdin, a pipe), with nanosecond timestamps either
  * way, and an optional BPF filter compiled for the capture's link type.
- * A plain pcap file, once libpcap has opened it, is read in place by
+ * Once libpcap has opened it, a plain pcap file is read in place by
  * cpcap_inplace.c instead, with the same result at a fraction of the
- * cost.
+ * cost, and a pcapng capture by cpcap_pcapng.c, which says where each
+ * packet was seen (its frames merged into time order when the file has
+ * several interfaces: cpcap_reorder.h).
  *
  * A stream whose first bytes were already consumed by a format sniffer
  * (flow_sniff()) is read by passing those bytes as a prefix, so that
@@ -29,6 +31,21 @@ struct cpcap_frame {
 	uint32_t	 wirelen;	/* bytes the packet had on the wire */
 	const uint8_t	*data;
 	int		 dlt;		/* its link type (DLT_*) */
+	/*
+	 * Where a pcapng file says the packet was seen, so that one packet
+	 * captured at two points is told from a resend (cpcap_conv.c):
+	 * capif, its interface numbered from 1 across the file's sections,
+	 * when the file describes more than one (else 0: a pcap file has
+	 * one); capdir, the direction of its enhanced packet block's flags.
+	 */
+	uint32_t	 capif;
+	uint8_t		 capdir;	/* enum cpcap_capdir */
+};
+
+enum cpcap_capdir {
+	CPCAP_DIR_UNKNOWN = 0,
+	CPCAP_DIR_IN,
+	CPCAP_DIR_OUT
 };
 
 /*
@@ -53,10 +70,7 @@ int cpcap_reader_dlt(const struct cpcap_reader *r);
 uint32_t cpcap_reader_snaplen(const struct cpcap_reader *r);
 /*
  * Every link type met so far, each once.  Only a pcapng file has more
- * than one: libpcap refuses those, and the reader goes on with its own
- * pcapng reader (cpcap_pcapng.h), from the start of a file, or of a pipe
- * whose first 4 MiB held all the interfaces; each frame carries its
- * link type.
+ * than one; each frame carries its link type.
  */
 size_t cpcap_reader_dlts(const struct cpcap_reader *r, const int **v);
 /* "pcap" or "pcapng". */

@@ -1,11 +1,12 @@
 /*
- * check_cpcap_pcapng.c - the pcapng reader for captures of several link
- * types (cpcap_pcapng.c), on files built here block by block: both byte
- * orders, each packet block kind, timestamp resolutions and offsets,
- * skipped blocks, a second section, and every kind of damage (with the
- * packets before it kept).  Then the capture reader's fallback to it
- * when libpcap refuses such a file: from a file, from a pipe, with a
- * filter, and a pipe that went too far to be read again.
+ * check_cpcap_pcapng.c - the pcapng reader (cpcap_pcapng.c), on files
+ * built here block by block: both byte orders, each packet block kind,
+ * timestamp resolutions and offsets, skipped blocks, a second section,
+ * each packet's interface and direction, and every kind of damage (with
+ * the packets before it kept).  Then the capture reader with it: several
+ * link types from a file and from a pipe, with a filter, the fallback
+ * when libpcap (CILKIT_PCAP_LIBPCAP) refused such a file, a pipe that
+ * went too far for it, and several interfaces merged into time order.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -147,9 +148,13 @@ idb(struct ng *g, uint16_t linktype, uint32_t snaplen, int tsresol,
 	end(g);
 }
 
+/*
+ * An enhanced packet block; flags_len > 0 adds an epb_flags option of
+ * that length (4 is the right one) holding flags.
+ */
 static void
-epb(struct ng *g, uint32_t ifid, uint64_t ticks, const void *d,
-    uint32_t caplen, uint32_t wirelen)
+epb_flags(struct ng *g, uint32_t ifid, uint64_t ticks, const void *d,
+    uint32_t caplen, uint32_t wirelen, uint16_t flags_len, uint32_t flags)
 {
 	begin(g, 6);
 	put32(g, ifid);
@@ -158,7 +163,26 @@ epb(struct ng *g, uint32_t ifid, uint64_t ticks, const void *d,
 	put32(g, caplen);
 	put32(g, wirelen);
 	put(g, d, caplen);
+	pad4(g);
+	if (flags_len > 0) {
+		put16(g, 1);		/* opt_comment first, skipped */
+		put16(g, 3);
+		put(g, "hi!", 3);
+		pad4(g);
+		put16(g, 2);
+		put16(g, flags_len);
+		put32(g, flags);
+		put16(g, 0);
+		put16(g, 0);
+	}
 	end(g);
+}
+
+static void
+epb(struct ng *g, uint32_t ifid, uint64_t ticks, const void *d,
+    uint32_t caplen, uint32_t wirelen)
+{
+	epb_flags(g, ifid, ticks, d, caplen, wirelen, 0, 0);
 }
 
 /* An Ethernet/IPv4/UDP frame 10.0.0.1:1000 -> 10.0.0.2:53 (42 bytes). */
@@ -177,6 +201,8 @@ struct got {
 	uint64_t	 ts[16];
 	uint32_t	 caplen[16], wirelen[16];
 	uint8_t		 first[16];
+	uint32_t	 capif[16];
+	uint8_t		 capdir[16];
 	int		 rc;
 	char		 err[CILKIT_ERRBUF_SIZE];
 };
@@ -200,6 +226,8 @@ read_all(const struct ng *b, struct got *out)
 			out->caplen[out->n] = f.caplen;
 			out->wirelen[out->n] = f.wirelen;
 			out->first[out->n] = f.caplen > 0 ? f.data[0] : 0;
+			out->capif[out->n] = f.capif;
+			out->capdir[out->n] = f.capdir;
 		}
 		out->n++;
 	}
@@ -247,6 +275,48 @@ START_TEST(test_two_link_types)
 	ck_assert_int_eq(v[0], 1);
 	ck_assert_int_eq(v[1], 12);
 	cpcap_pcapng_free(g);
+	free(b.p);
+}
+END_TEST
+
+/*
+ * Where each packet was seen: its interface, numbered on across
+ * sections, once the file has described more than one; the direction in
+ * its flags, in either byte order, and unknown when the option is
+ * missing or of the wrong length (the packet itself is good).
+ */
+START_TEST(test_capture_points)
+{
+	struct ng b = { .be = _i == 1 };
+	struct got r;
+
+	shb(&b);
+	idb(&b, 1, 262144, -1, 0);
+	epb_flags(&b, 0, 1000000, eth_udp, 42, 42, 4, 1);	/* in */
+	idb(&b, 1, 262144, -1, 0);
+	epb_flags(&b, 0, 2000000, eth_udp, 42, 42, 4, 2);	/* out */
+	epb_flags(&b, 1, 3000000, eth_udp, 42, 42, 4, 0x10003);
+	epb_flags(&b, 1, 4000000, eth_udp, 42, 42, 2, 1);	/* bad length */
+	epb(&b, 1, 5000000, eth_udp, 42, 42);
+	shb(&b);
+	idb(&b, 1, 262144, -1, 0);
+	epb_flags(&b, 0, 6000000, eth_udp, 41, 42, 4, 1);
+	read_all(&b, &r);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_int_eq(r.n, 6);
+	/* One interface described so far: it tells nothing. */
+	ck_assert_uint_eq(r.capif[0], 0);
+	ck_assert_uint_eq(r.capdir[0], CPCAP_DIR_IN);
+	ck_assert_uint_eq(r.capif[1], 1);
+	ck_assert_uint_eq(r.capdir[1], CPCAP_DIR_OUT);
+	ck_assert_uint_eq(r.capif[2], 2);
+	ck_assert_uint_eq(r.capdir[2], CPCAP_DIR_UNKNOWN);
+	ck_assert_uint_eq(r.capif[3], 2);
+	ck_assert_uint_eq(r.capdir[3], CPCAP_DIR_UNKNOWN);
+	ck_assert_uint_eq(r.capdir[4], CPCAP_DIR_UNKNOWN);
+	ck_assert_uint_eq(r.capif[5], 3);
+	ck_assert_uint_eq(r.capdir[5], CPCAP_DIR_IN);
+	ck_assert_uint_eq(r.caplen[5], 41);
 	free(b.p);
 }
 END_TEST
@@ -540,13 +610,19 @@ reader_read(const struct ng *b, bool pipe_in, const char *filter,
 	return rc;
 }
 
+/*
+ * Mixed link types from a file or a pipe (bit 0), read by cpcap_pcapng.c
+ * from the start, or (bit 1) after libpcap refused the second one.
+ */
 START_TEST(test_reader_fallback)
 {
 	struct ng b = { .be = false };
 	char eb[CILKIT_ERRBUF_SIZE] = "";
 	int ne, nr;
-	bool pipe_in = _i == 1;
+	bool pipe_in = (_i & 1) != 0;
 
+	if (_i & 2)
+		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
 	mixed(&b, 3);
 	ck_assert_msg(reader_read(&b, pipe_in, NULL, &ne, &nr, eb,
 	    sizeof(eb)) == 0, "%s", eb);
@@ -563,13 +639,15 @@ START_TEST(test_reader_fallback)
 	ck_assert_int_eq(ne, 4);
 	ck_assert_int_eq(nr, 0);
 	free(b.p);
+	unsetenv("CILKIT_PCAP_LIBPCAP");
 }
 END_TEST
 
 /*
- * The second interface after more than 4 MiB: from a file the reader
- * goes back to the start; from a pipe it cannot, says so, and keeps
- * the packets it read.
+ * The second interface after more than 4 MiB: read whole from a file
+ * and from a pipe.  When libpcap read first (CILKIT_PCAP_LIBPCAP), the
+ * reader goes back to a file's start; to a pipe's it cannot, says so,
+ * and keeps the packets it read.
  */
 START_TEST(test_reader_late_interface)
 {
@@ -587,12 +665,92 @@ START_TEST(test_reader_late_interface)
 	    sizeof(eb)) == 0, "%s", eb);
 	ck_assert_int_eq(ne, many);
 	ck_assert_int_eq(nr, 1);
+	ck_assert_msg(reader_read(&b, true, NULL, &ne, &nr, eb,
+	    sizeof(eb)) == 0, "%s", eb);
+	ck_assert_int_eq(ne, many);
+	ck_assert_int_eq(nr, 1);
+	setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
+	ck_assert_msg(reader_read(&b, false, NULL, &ne, &nr, eb,
+	    sizeof(eb)) == 0, "%s", eb);
+	ck_assert_int_eq(ne, many);
+	ck_assert_int_eq(nr, 1);
 	ck_assert_int_eq(reader_read(&b, true, NULL, &ne, &nr, eb,
 	    sizeof(eb)), CILKIT_ETRUNC);
 	ck_assert_int_eq(ne, many);
 	ck_assert_int_eq(nr, 0);
 	ck_assert_msg(strstr(eb, "read from a pipe too far") != NULL, "%s",
 	    eb);
+	free(b.p);
+}
+END_TEST
+
+/*
+ * dumpcap's runs of one interface, then of the other from the same
+ * moments, come out of the reader in time order, from a file (_i 0) or
+ * a pipe (_i 1); with libpcap reading (_i 2), in the file's order.
+ */
+START_TEST(test_reader_time_order)
+{
+	static const struct { uint32_t ifc; uint64_t us; } in[] = {
+		{ 0, 1000000 }, { 0, 2000000 }, { 0, 3000000 },
+		{ 1, 1500000 }, { 1, 2500000 },
+		{ 0, 4000000 },
+		{ 1, 3500000 },
+	};
+	struct ng b = { .be = false };
+	char eb[CILKIT_ERRBUF_SIZE] = "";
+	unsigned char magic[4];
+	struct cpcap_reader *r;
+	struct cpcap_frame f;
+	struct feeder fe;
+	pthread_t tid;
+	char *path = NULL;
+	uint64_t last = 0;
+	FILE *fp;
+	int fds[2], n = 0, back = 0, rc;
+	size_t i;
+
+	shb(&b);
+	idb(&b, 1, 262144, -1, 0);
+	idb(&b, 1, 262144, -1, 0);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		epb(&b, in[i].ifc, in[i].us, eth_udp, 42, 42);
+	if (_i == 2)
+		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
+	if (_i == 1) {
+		ck_assert_int_eq(pipe(fds), 0);
+		fe.fd = fds[1];
+		fe.b = &b;
+		ck_assert_int_eq(pthread_create(&tid, NULL, feed, &fe), 0);
+		fp = fdopen(fds[0], "rb");
+	} else {
+		path = write_tmp(&b);
+		fp = fopen(path, "rb");
+	}
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fread(magic, 1, 4, fp), 4);
+	r = cpcap_reader_open(fp, "t.pcapng", magic, 4, eb, sizeof(eb));
+	ck_assert_ptr_nonnull(r);
+	while ((rc = cpcap_reader_next(r, &f, eb, sizeof(eb))) == 1) {
+		if (f.ts_ns < last)
+			back++;
+		last = f.ts_ns;
+		/* the half seconds are the second interface's */
+		ck_assert_uint_eq(f.capif, _i == 2 ? 0 :	/* libpcap: none */
+		    f.ts_ns % 1000000000u != 0 ? 2 : 1);
+		ck_assert_uint_eq(f.caplen, 42);
+		n++;
+	}
+	ck_assert_msg(rc == 0, "%s", eb);
+	ck_assert_int_eq(n, 7);
+	ck_assert_int_eq(back, _i == 2 ? 2 : 0);
+	ck_assert_uint_eq(cpcap_reader_count(r), 7);
+	cpcap_reader_free(r);
+	if (_i == 1)
+		pthread_join(tid, NULL);
+	else
+		unlink(path);
+	unsetenv("CILKIT_PCAP_LIBPCAP");
 	free(b.p);
 }
 END_TEST
@@ -605,13 +763,15 @@ pcapng_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_two_link_types, 0, 2);
+	tcase_add_loop_test(tc, test_capture_points, 0, 2);
 	tcase_add_loop_test(tc, test_timestamps, 0,
 	    sizeof(tsrows) / sizeof(tsrows[0]));
 	tcase_add_test(tc, test_other_blocks);
 	tcase_add_loop_test(tc, test_damage, 0,
 	    sizeof(dmgrows) / sizeof(dmgrows[0]));
-	tcase_add_loop_test(tc, test_reader_fallback, 0, 2);
+	tcase_add_loop_test(tc, test_reader_fallback, 0, 4);
 	tcase_add_test(tc, test_reader_late_interface);
+	tcase_add_loop_test(tc, test_reader_time_order, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
