@@ -20,6 +20,7 @@
 #include "cilkit.h"
 #include "cilkit_pool.h"
 #include "cpcap_conv.h"
+#include "cpcap_read.h"
 #include "flow.h"
 #include "report_quantile.h"
 
@@ -800,19 +801,21 @@ mix32(uint64_t a, uint64_t b)
  * IPv4 by its id and length.
  *
  * What tells a copy from a resend with the same headers:
- *   - the interface, in Linux cooked v2 captures (-i any): a copy comes
- *     from another one;
- *   - else the direction of Linux cooked v1 (and v2) captures: the
- *     forwarded packet is seen coming in on one device and going out on
- *     the next.  Only a packet's first frame is remembered, and each
- *     packet's first frame comes from the same point, so a resend is
- *     not taken for a copy of its original's second frame;
+ *   - the interface, in Linux cooked v2 captures (-i any), else in a
+ *     pcapng file of several interfaces (dumpcap -i lxca -i lxcb): a
+ *     copy comes from another one;
+ *   - else the direction of Linux cooked v1 (and v2) captures, or of a
+ *     pcapng packet block's flags: the forwarded packet is seen coming
+ *     in on one device and going out on the next.  Only a packet's
+ *     first frame is remembered, and each packet's first frame comes
+ *     from the same point, so a resend is not taken for a copy of its
+ *     original's second frame;
  *   - else, and also there, the same non-zero IPv4 id: a resend gets a
  *     new one.
  * Nothing else does: a TCP timestamp ticks in milliseconds, and Linux
  * resends within one (seen on a real capture over IPv6).  Without any
- * of them (an Ethernet capture of IPv6) every frame is analysed, as
- * tshark does.
+ * of them (an Ethernet capture of IPv6 on one interface) every frame is
+ * analysed, as tshark does.
  */
 static bool
 seen_before(struct cpcap_conv *c, int dir, uint64_t now,
@@ -820,7 +823,7 @@ seen_before(struct cpcap_conv *c, int dir, uint64_t now,
 {
 	struct cpcap_seen *s;
 	uint32_t fp, where;
-	bool byid, byif = p->ifindex != 0;
+	bool byid, byif = p->ifindex != 0 || p->capif != 0;
 	unsigned i;
 
 	if (p->t.proto == 6) {
@@ -834,10 +837,16 @@ seen_before(struct cpcap_conv *c, int dir, uint64_t now,
 		fp = mix32(p->ip_id, p->seglen);
 	} else
 		return false;
-	if (byif)
+	/* Linux interface indexes are small: the high bit is free. */
+	if (p->ifindex != 0)
 		where = p->ifindex;
+	else if (p->capif != 0)
+		where = UINT32_C(0x80000000) | p->capif;
 	else if (p->sll_pkttype != 0xffff)
 		where = 0x10000u | p->sll_pkttype;
+	else if (p->capdir != CPCAP_DIR_UNKNOWN)
+		/* as PACKET_HOST (in) and PACKET_OUTGOING (out) */
+		where = 0x10000u | (p->capdir == CPCAP_DIR_OUT ? 4u : 0u);
 	else
 		where = 0;
 	if (!byid && where == 0)

@@ -114,6 +114,13 @@ struct cpcap_pkt {
 	uint16_t	 ethertype;	/* last ethertype seen (outer or inner) */
 	uint16_t	 sll_pkttype;	/* SLL/SLL2 packet type; 0xffff none */
 	uint32_t	 ifindex;	/* SLL2 interface index; 0 unknown */
+	/*
+	 * Not the decoder's: where a pcapng file says the frame was seen
+	 * (struct cpcap_frame's capif and capdir), for the caller to set
+	 * after decoding; the decoder leaves 0 (unknown).
+	 */
+	uint32_t	 capif;
+	uint8_t		 capdir;	/* enum cpcap_capdir (cpcap_read.h) */
 	/* internal: a field of the rare part below may be set */
 	bool		 rare_set;
 

@@ -1,9 +1,10 @@
 /*
  * fuzz_cpcap_read.c - libFuzzer target: a whole capture file (pcap or
  * pcapng bytes) through the reader (with the sniffed prefix put back,
- * as flow-analyzer does; a pcapng of several link types goes on with
- * cpcap_pcapng.c from the journal of the stream), the decoder, the
- * analysis and the report: JSON, or by the input's size CSV or text.
+ * as flow-analyzer does; a pcapng goes on with cpcap_pcapng.c from the
+ * journal of the stream, its interfaces merged into time order), the
+ * decoder, the analysis (told where each packet was seen) and the
+ * report: JSON, or by the input's size CSV or text.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out != NULL && rep != NULL && a != NULL) {
 		while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
 			cpcap_decode(f.dlt, f.data, f.caplen, f.wirelen, &p);
+			p.capif = f.capif;
+			p.capdir = f.capdir;
 			cpcap_analyzer_add(a, f.ts_ns, f.wirelen, &p);
 		}
 		cpcap_analyzer_finish(a);

@@ -6,22 +6,32 @@
 # no retransmissions, one duplicate per forwarded packet; tshark, the
 # oracle for the frame counts, flags the copies as retransmissions (the
 # documented disagreement).  Over IPv4 and IPv6, in Linux cooked v2
-# (the interface index tells a copy from a resend) and v1 (its direction
-# does: in on lxca, out on lxcb; over IPv4 the IP id also does).
+# (the interface index tells a copy from a resend), v1 (its direction
+# does: in on lxca, out on lxcb; over IPv4 the IP id also does), and in
+# the pcapng file of dumpcap on both veths (the interface of each
+# packet, from a file and from a pipe).
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/test/integ/cpcap_topo.inc"
-cp_require_root pcap_duplicates tcpdump jq
+cp_require_root pcap_duplicates tcpdump dumpcap jq
 cp_test_begin
 
-for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
+for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6 PCAPNG:4 \
+    PCAPNG:6; do
 	dlt=${run%:*} af=${run#*:}
 	what="$dlt IPv$af"
 	[ "$af" = 4 ] && dst=$CP_IPB || dst="[$CP_IP6B]"
-	cap="$T/$dlt-$af.pcap"
-	cp_tcpdump "$CP_NODE" "$cap" -i any -y "$dlt" --immediate-mode \
-	    -s 200 -B 16384 "tcp port 8080"
+	if [ "$dlt" = PCAPNG ]; then
+		what="pcapng of lxca and lxcb, IPv$af"
+		cap="$T/two-$af.pcapng"
+		cp_dumpcap "$CP_NODE" "$cap" -s 200 -B 16 -f "tcp port 8080" \
+		    -i lxca -i lxcb
+	else
+		cap="$T/$dlt-$af.pcap"
+		cp_tcpdump "$CP_NODE" "$cap" -i any -y "$dlt" \
+		    --immediate-mode -s 200 -B 16384 "tcp port 8080"
+	fi
 	ip netns exec "$CP_PODB" socat -u TCP$af-LISTEN:8080,reuseaddr \
 	    OPEN:/dev/null &
 	srv=$!
@@ -32,7 +42,11 @@ for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
 	    "TCP$af:$dst:8080" || fail "$what: socat client"
 	wait $srv 2>/dev/null
 	sleep 1
-	why=$(cp_tcpdump_stop "$cap") || { fail "$what: $why"; continue; }
+	if [ "$dlt" = PCAPNG ]; then
+		why=$(cp_dumpcap_stop "$cap")
+	else
+		why=$(cp_tcpdump_stop "$cap")
+	fi || { fail "$what: $why"; continue; }
 
 	"$BIN/flow-analyzer" -i "$cap" -e json >"$T/fa.json" 2>"$T/fa.err"
 	jq -e '.conversations | length == 1' "$T/fa.json" >/dev/null ||
@@ -58,6 +72,13 @@ for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6; do
 		fail "$what: text report does not say so"
 	grep -q 'retransmitted' "$T/fa.txt" &&
 		fail "$what: diagnosis speaks of retransmissions"
+	if [ "$dlt" = PCAPNG ]; then
+		cat "$cap" | "$BIN/flow-analyzer" -e json >"$T/pipe.json" \
+		    2>"$T/pipe.err"
+		[ "$(jq -c .conversations "$T/pipe.json")" = \
+		    "$(jq -c .conversations "$T/fa.json")" ] ||
+			fail "$what: read from a pipe, the conversations differ"
+	fi
 	echo "ok $what: $pk frames (tshark $tpk), $dup duplicates, 0 retransmissions (tshark flags $trt)"
 done
 exit $((fails > 0))

@@ -13,6 +13,7 @@
 
 #include "cilkit.h"
 #include "cpcap_conv.h"
+#include "cpcap_read.h"
 #include "cpcap_report.h"
 #include "flow.h"
 #include "report_quantile.h"
@@ -617,8 +618,8 @@ END_TEST
  * (Linux resends within a millisecond too).  Seen on a real capture of
  * Linux TCP with losses: tshark counted 3 duplicate ACKs, we 1.  A copy
  * is told by its capture point only: rows give the last frame's Linux
- * cooked packet type and interface, and its options' fingerprint (the
- * third's is 0x2222).
+ * cooked packet type and interface, or its pcapng interface and
+ * direction, and its options' fingerprint (the third's is 0x2222).
  */
 struct ms_row {
 	const char *name;
@@ -627,6 +628,8 @@ struct ms_row {
 	uint32_t ifindex, last_ifindex;
 	uint32_t last_fp;
 	unsigned dupacks, dups;
+	uint32_t capif, last_capif;	/* pcapng interface, 0 none */
+	uint8_t capdir, last_capdir;	/* pcapng direction */
 };
 
 static const struct ms_row ms_rows[] = {
@@ -637,6 +640,16 @@ static const struct ms_row ms_rows[] = {
 	{ "sll, going out, other SACK", 0, 4, 0, 0, 0x3333, 3, 0 },
 	{ "sll2, other interface", 0, 0, 3, 5, 0x2222, 2, 1 },
 	{ "sll2, same interface", 0, 0, 3, 3, 0x2222, 3, 0 },
+	{ "pcapng, other interface", 0xffff, 0xffff, 0, 0, 0x2222, 2, 1,
+	    1, 2, 0, 0 },
+	{ "pcapng, same interface", 0xffff, 0xffff, 0, 0, 0x2222, 3, 0,
+	    2, 2, 0, 0 },
+	{ "pcapng, seen going out", 0xffff, 0xffff, 0, 0, 0x2222, 2, 1,
+	    0, 0, CPCAP_DIR_IN, CPCAP_DIR_OUT },
+	{ "pcapng, same direction", 0xffff, 0xffff, 0, 0, 0x2222, 3, 0,
+	    0, 0, CPCAP_DIR_IN, CPCAP_DIR_IN },
+	{ "pcapng, other interface, other SACK", 0xffff, 0xffff, 0, 0,
+	    0x3333, 3, 0, 1, 2, 0, 0 },
 };
 
 START_TEST(test_same_ms_dupacks)
@@ -663,6 +676,8 @@ START_TEST(test_same_ms_dupacks)
 		p.opts_fp = i < 3 ? fps[i] : r->last_fp;
 		p.sll_pkttype = i < 3 ? r->pkttype : r->last_pkttype;
 		p.ifindex = i < 3 ? r->ifindex : r->last_ifindex;
+		p.capif = i < 3 ? r->capif : r->last_capif;
+		p.capdir = i < 3 ? r->capdir : r->last_capdir;
 		cpcap_analyzer_add(a, t0 + 4 * MS + i * 10000, 80, &p);
 	}
 	cpcap_analyzer_finish(a);
