@@ -2,10 +2,11 @@
  * cpcap_reorder.c - frames of several interfaces merged into time order
  * (cpcap_reorder.h).
  *
- * A binary min-heap of copies, ordered by timestamp and then by arrival,
- * so that frames of one time keep the file's order.  Each interface's
- * frames queued are counted: a frame leaves when no live interface has
- * none.
+ * Each interface's frames are copied, in the order they come, into a
+ * queue of its own: a list of chunks written at the tail and read at
+ * the head, so a frame costs one copy and no allocation of its own.
+ * The frame that leaves is the oldest of the queues' heads (a frame's
+ * arrival number breaks ties, keeping the file's order).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +14,66 @@
 #include "cilkit.h"
 #include "cpcap_reorder.h"
 
-struct node {
-	struct cpcap_frame f;		/* f.data points at d */
-	uint64_t	 seq;		/* arrival */
-	uint8_t		 d[];
+#define CHUNK		((size_t)1 << 20)
+
+/* A frame in a chunk, its data after it, padded to 8 bytes. */
+struct rec {
+	uint64_t	 ts_ns;
+	uint64_t	 seq;
+	uint32_t	 caplen, wirelen;
+	uint32_t	 capif;
+	int		 dlt;
+	uint8_t		 capdir;
+};
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 cap, head, tail;	/* records in [head, tail) */
+	_Alignas(8) uint8_t d[];
+};
+
+/* One interface's frames, oldest first. */
+struct queue {
+	uint32_t	 capif;
+	uint32_t	 n;
+	struct chunk	*first, *last;
 };
 
 struct cpcap_reorder {
-	struct node	**heap;
-	size_t		 n, cap;
+	struct queue	*q;
+	size_t		 nq, qcap;
+	size_t		 lastq;		/* the queue pushed to last */
 	uint64_t	 seq;
-	size_t		 bytes;		/* queued, with the nodes' own */
+	uint64_t	 newest;	/* latest time pushed */
+	size_t		 bytes;		/* queued, with the records' headers */
 	uint32_t	 first, nsrc;	/* the live interfaces */
-	uint32_t	*queued;	/* frames queued, per live interface */
 	uint32_t	 empty;		/* live interfaces with none queued */
-	struct node	*out;		/* handed on: freed at the next call */
+	struct chunk	*spare;		/* one emptied chunk, for reuse */
+	struct chunk	*out;		/* holds the frame handed on: kept
+					   until the next call */
 };
+
+static size_t
+rec_size(uint32_t caplen)
+{
+	return (sizeof(struct rec) + caplen + 7) & ~(size_t)7;
+}
 
 struct cpcap_reorder *
 cpcap_reorder_new(void)
 {
 	return calloc(1, sizeof(struct cpcap_reorder));
+}
+
+static void
+free_chunks(struct chunk *c)
+{
+	struct chunk *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
 }
 
 void
@@ -43,114 +83,167 @@ cpcap_reorder_free(struct cpcap_reorder *o)
 
 	if (o == NULL)
 		return;
-	for (i = 0; i < o->n; i++)
-		free(o->heap[i]);
-	free(o->heap);
-	free(o->queued);
+	for (i = 0; i < o->nq; i++)
+		free_chunks(o->q[i].first);
+	free(o->q);
+	free(o->spare);
 	free(o->out);
 	free(o);
+}
+
+static bool
+live(const struct cpcap_reorder *o, uint32_t capif)
+{
+	return capif >= o->first && capif - o->first < o->nsrc;
 }
 
 void
 cpcap_reorder_sources(struct cpcap_reorder *o, uint32_t first, uint32_t n)
 {
-	uint32_t *nq;
+	size_t i;
 
-	if (first != o->first) {
-		/* A new section: no frame of its interfaces is queued yet. */
-		o->first = first;
-		o->nsrc = 0;
-		o->empty = 0;
-	}
-	if (n <= o->nsrc)
+	if (first == o->first && n == o->nsrc)
 		return;
-	if ((nq = realloc(o->queued, (size_t)n * sizeof(*nq))) == NULL)
-		return;		/* the new ones hold nothing back: no harm */
-	memset(nq + o->nsrc, 0, (size_t)(n - o->nsrc) * sizeof(*nq));
-	o->queued = nq;
-	o->empty += n - o->nsrc;
+	o->first = first;
 	o->nsrc = n;
+	/* Those without a frame queued hold the others back. */
+	o->empty = n;
+	for (i = 0; i < o->nq; i++)
+		if (o->q[i].n > 0 && live(o, o->q[i].capif))
+			o->empty--;
 }
 
-/* Whether a leaves before b. */
-static bool
-before(const struct node *a, const struct node *b)
+/* The queue of interface capif, made when new; NULL without memory. */
+static struct queue *
+queue_of(struct cpcap_reorder *o, uint32_t capif)
 {
-	return a->f.ts_ns != b->f.ts_ns ? a->f.ts_ns < b->f.ts_ns :
-	    a->seq < b->seq;
-}
+	struct queue *nq;
+	size_t i;
 
-/* The counter of f's interface, NULL when it is not a live one. */
-static uint32_t *
-counter(struct cpcap_reorder *o, const struct cpcap_frame *f)
-{
-	if (f->capif < o->first || f->capif - o->first >= o->nsrc)
-		return NULL;
-	return &o->queued[f->capif - o->first];
+	if (o->lastq < o->nq && o->q[o->lastq].capif == capif)
+		return &o->q[o->lastq];
+	for (i = 0; i < o->nq; i++)
+		if (o->q[i].capif == capif)
+			return &o->q[o->lastq = i];
+	if (o->nq == o->qcap) {
+		o->qcap = o->qcap != 0 ? o->qcap * 2 : 4;
+		if ((nq = realloc(o->q, o->qcap * sizeof(*nq))) == NULL) {
+			o->qcap = o->nq;
+			return NULL;
+		}
+		o->q = nq;
+	}
+	memset(&o->q[o->nq], 0, sizeof(*o->q));
+	o->q[o->nq].capif = capif;
+	return &o->q[o->lastq = o->nq++];
 }
 
 int
 cpcap_reorder_push(struct cpcap_reorder *o, const struct cpcap_frame *f)
 {
-	struct node *nd, **nh;
-	uint32_t *q;
-	size_t i, up;
+	size_t need = rec_size(f->caplen), cap;
+	struct queue *q;
+	struct chunk *c;
+	struct rec *r;
 
-	if (o->n == o->cap) {
-		o->cap = o->cap != 0 ? o->cap * 2 : 1024;
-		if ((nh = realloc(o->heap, o->cap * sizeof(*nh))) == NULL) {
-			o->cap = o->n;
-			return CILKIT_ENOMEM;
-		}
-		o->heap = nh;
-	}
-	if ((nd = malloc(sizeof(*nd) + f->caplen)) == NULL)
+	if ((q = queue_of(o, f->capif)) == NULL)
 		return CILKIT_ENOMEM;
-	nd->f = *f;
-	memcpy(nd->d, f->data, f->caplen);
-	nd->f.data = nd->d;
-	nd->seq = o->seq++;
-	for (i = o->n++; i > 0; i = up) {
-		up = (i - 1) / 2;
-		if (!before(nd, o->heap[up]))
-			break;
-		o->heap[i] = o->heap[up];
+	c = q->last;
+	if (c == NULL || c->cap - c->tail < need) {
+		cap = need > CHUNK ? need : CHUNK;
+		if (o->spare != NULL && o->spare->cap >= cap) {
+			c = o->spare;
+			o->spare = NULL;
+		} else if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return CILKIT_ENOMEM;
+		else
+			c->cap = cap;
+		c->next = NULL;
+		c->head = c->tail = 0;
+		if (q->last != NULL)
+			q->last->next = c;
+		else
+			q->first = c;
+		q->last = c;
 	}
-	o->heap[i] = nd;
-	o->bytes += sizeof(*nd) + f->caplen;
-	if ((q = counter(o, f)) != NULL && (*q)++ == 0)
+	r = (struct rec *)(void *)(c->d + c->tail);
+	r->ts_ns = f->ts_ns;
+	r->seq = o->seq++;
+	r->caplen = f->caplen;
+	r->wirelen = f->wirelen;
+	r->capif = f->capif;
+	r->dlt = f->dlt;
+	r->capdir = f->capdir;
+	memcpy(r + 1, f->data, f->caplen);
+	c->tail += need;
+	o->bytes += need;
+	if (f->ts_ns > o->newest)
+		o->newest = f->ts_ns;
+	if (q->n++ == 0 && live(o, f->capif))
 		o->empty--;
 	return 0;
+}
+
+static const struct rec *
+head_rec(const struct queue *q)
+{
+	return (const struct rec *)(const void *)(q->first->d +
+	    q->first->head);
 }
 
 bool
 cpcap_reorder_pop(struct cpcap_reorder *o, bool at_end,
     struct cpcap_frame *f)
 {
-	struct node *top, *last;
-	uint32_t *q;
-	size_t i, kid;
+	struct queue *q, *best = NULL;
+	const struct rec *r, *br = NULL;
+	struct chunk *c;
+	size_t i;
 
-	free(o->out);
-	o->out = NULL;
-	if (o->n == 0 || (!at_end && o->empty > 0 &&
-	    o->bytes <= CPCAP_REORDER_MAX))
-		return false;
-	top = o->heap[0];
-	last = o->heap[--o->n];
-	for (i = 0; (kid = 2 * i + 1) < o->n; i = kid) {
-		if (kid + 1 < o->n && before(o->heap[kid + 1], o->heap[kid]))
-			kid++;
-		if (!before(o->heap[kid], last))
-			break;
-		o->heap[i] = o->heap[kid];
+	if (o->out != NULL) {
+		/* The frame handed on last is no longer needed. */
+		if (o->spare == NULL && o->out->cap == CHUNK)
+			o->spare = o->out;
+		else
+			free(o->out);
+		o->out = NULL;
 	}
-	if (o->n > 0)
-		o->heap[i] = last;
-	o->bytes -= sizeof(*top) + top->f.caplen;
-	if ((q = counter(o, &top->f)) != NULL && --*q == 0)
+	for (i = 0; i < o->nq; i++) {
+		q = &o->q[i];
+		if (q->n == 0)
+			continue;
+		r = head_rec(q);
+		if (br == NULL || r->ts_ns < br->ts_ns ||
+		    (r->ts_ns == br->ts_ns && r->seq < br->seq)) {
+			best = q;
+			br = r;
+		}
+	}
+	if (br == NULL || (!at_end && o->empty > 0 &&
+	    o->bytes <= CPCAP_REORDER_MAX &&
+	    o->newest - br->ts_ns <= CPCAP_REORDER_HOLD_NS))
+		return false;
+	f->ts_ns = br->ts_ns;
+	f->caplen = br->caplen;
+	f->wirelen = br->wirelen;
+	f->capif = br->capif;
+	f->dlt = br->dlt;
+	f->capdir = br->capdir;
+	f->data = (const uint8_t *)(br + 1);
+	c = best->first;
+	c->head += rec_size(br->caplen);
+	o->bytes -= rec_size(br->caplen);
+	if (--best->n == 0 && live(o, best->capif))
 		o->empty++;
-	*f = top->f;
-	o->out = top;
+	if (c->head == c->tail && c != best->last) {
+		/* Read to its end: kept while its last frame is out. */
+		best->first = c->next;
+		o->out = c;
+	} else if (c->head == c->tail) {
+		/* The queue's only chunk: written from its start again,
+		   but not before the frame handed on is done with. */
+		best->first = best->last = NULL;
+		o->out = c;
+	}
 	return true;
 }

@@ -12,10 +12,13 @@
  * Each interface's own frames are in time order, so a merge of the
  * interfaces, as mergecap does it, restores the order: a frame is handed
  * on once every interface that can still bring frames has one queued (a
- * later frame can then only be newer), or when the queue holds more than
- * CPCAP_REORDER_MAX bytes (an interface that stays quiet cannot hold the
- * others back without end: its frames older than those handed on come
- * late then, and the analysis counts time going back).
+ * later frame can then only be newer).  An interface that stays quiet
+ * (dumpcap -i eth0 -i lo) must not hold the others back without end: a
+ * frame also goes once a frame CPCAP_REORDER_HOLD_NS newer has come, or
+ * when the queues hold more than CPCAP_REORDER_MAX bytes.  dumpcap
+ * switches interfaces at least every read timeout (250 ms), so a frame
+ * older than one handed on is rare; it comes late then, and the analysis
+ * counts time going back.
  */
 #ifndef CILKIT_CPCAP_REORDER_H
 #define CILKIT_CPCAP_REORDER_H
@@ -27,6 +30,8 @@
 
 /* Frame bytes (and their bookkeeping) queued at most. */
 #define CPCAP_REORDER_MAX	((size_t)64 << 20)
+/* Capture time a frame waits at most for the other interfaces. */
+#define CPCAP_REORDER_HOLD_NS	UINT64_C(1000000000)
 
 struct cpcap_reorder;
 

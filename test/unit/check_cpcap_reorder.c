@@ -2,8 +2,8 @@
  * check_cpcap_reorder.c - frames of several interfaces merged into time
  * order (cpcap_reorder.c): runs of each interface as dumpcap writes
  * them, equal times in arrival order, a quiet interface that holds the
- * others back only up to the memory bound, and a new section whose
- * interfaces replace the old ones.
+ * others back only up to the memory bound and for a second of capture
+ * time, and a new section whose interfaces replace the old ones.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -138,6 +138,48 @@ START_TEST(test_quiet_interface)
 END_TEST
 
 /*
+ * A quiet interface holds a frame back for CPCAP_REORDER_HOLD_NS of
+ * capture time at most; a frame it brings within that still goes in
+ * order.
+ */
+START_TEST(test_hold)
+{
+	struct cpcap_reorder *o = cpcap_reorder_new();
+	struct cpcap_frame f;
+	uint64_t ms = 1000000, last = 0, t;
+	int out = 0;
+
+	ck_assert_ptr_nonnull(o);
+	cpcap_reorder_sources(o, 1, 2);
+	for (t = 0; t <= 3000; t++) {
+		push(o, 1, t * ms, 60);
+		while (cpcap_reorder_pop(o, false, &f)) {
+			ck_assert_uint_ge(f.ts_ns, last);
+			last = f.ts_ns;
+			out++;
+		}
+	}
+	/* 3000 ms came: what is more than a second older has gone. */
+	ck_assert_int_eq(out, 2000);
+	push(o, 2, 2500 * ms + ms / 2, 60);
+	while (cpcap_reorder_pop(o, false, &f)) {
+		ck_assert_uint_ge(f.ts_ns, last);
+		last = f.ts_ns;
+		out++;
+	}
+	ck_assert_uint_eq(last, 2500 * ms + ms / 2);
+	ck_assert_int_eq(out, 2000 + 501 + 1);
+	while (cpcap_reorder_pop(o, true, &f)) {
+		ck_assert_uint_ge(f.ts_ns, last);
+		last = f.ts_ns;
+		out++;
+	}
+	ck_assert_int_eq(out, 3002);
+	cpcap_reorder_free(o);
+}
+END_TEST
+
+/*
  * A new section: the interfaces of the old one can bring no more frames
  * and hold nothing back; its queued frames still leave in time order.
  */
@@ -181,6 +223,7 @@ reorder_suite(void)
 	tcase_add_test(tc, test_runs);
 	tcase_add_test(tc, test_equal_times);
 	tcase_add_test(tc, test_quiet_interface);
+	tcase_add_test(tc, test_hold);
 	tcase_add_test(tc, test_new_section);
 	suite_add_tcase(s, tc);
 	return s;
