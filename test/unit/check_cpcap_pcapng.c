@@ -687,7 +687,9 @@ END_TEST
 /*
  * dumpcap's runs of one interface, then of the other from the same
  * moments, come out of the reader in time order, from a file (_i 0) or
- * a pipe (_i 1); with libpcap reading (_i 2), in the file's order.
+ * a pipe (_i 1); with libpcap reading (_i 2), in the file's order.  A
+ * file cut inside its last block (_i 3) gives the frames before it, in
+ * order, then the error.
  */
 START_TEST(test_reader_time_order)
 {
@@ -715,6 +717,8 @@ START_TEST(test_reader_time_order)
 	idb(&b, 1, 262144, -1, 0);
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
 		epb(&b, in[i].ifc, in[i].us, eth_udp, 42, 42);
+	if (_i == 3)
+		b.n -= 10;
 	if (_i == 2)
 		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
 	if (_i == 1) {
@@ -741,10 +745,18 @@ START_TEST(test_reader_time_order)
 		ck_assert_uint_eq(f.caplen, 42);
 		n++;
 	}
-	ck_assert_msg(rc == 0, "%s", eb);
-	ck_assert_int_eq(n, 7);
+	if (_i == 3) {
+		ck_assert_int_eq(rc, CILKIT_ETRUNC);
+		ck_assert_msg(strstr(eb, "cut inside a block") != NULL, "%s",
+		    eb);
+		ck_assert_int_eq(n, 6);
+		ck_assert_uint_eq(last, 4000000000u);
+	} else {
+		ck_assert_msg(rc == 0, "%s", eb);
+		ck_assert_int_eq(n, 7);
+		ck_assert_uint_eq(cpcap_reader_count(r), 7);
+	}
 	ck_assert_int_eq(back, _i == 2 ? 2 : 0);
-	ck_assert_uint_eq(cpcap_reader_count(r), 7);
 	cpcap_reader_free(r);
 	if (_i == 1)
 		pthread_join(tid, NULL);
@@ -771,7 +783,7 @@ pcapng_suite(void)
 	    sizeof(dmgrows) / sizeof(dmgrows[0]));
 	tcase_add_loop_test(tc, test_reader_fallback, 0, 4);
 	tcase_add_test(tc, test_reader_late_interface);
-	tcase_add_loop_test(tc, test_reader_time_order, 0, 3);
+	tcase_add_loop_test(tc, test_reader_time_order, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
