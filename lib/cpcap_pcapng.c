@@ -249,7 +249,8 @@ packet_dir(const struct cpcap_pcapng *g, const uint8_t *b, size_t n,
 		if (code == OPT_EPB_FLAGS && len == 4) {
 			flags = rd32(g, b + pos + 4);
 			return (flags & 3) == 1 ? CPCAP_DIR_IN :
-			    (flags & 3) == 2 ? CPCAP_DIR_OUT : CPCAP_DIR_UNKNOWN;
+			    (flags & 3) == 2 ? CPCAP_DIR_OUT :
+			    CPCAP_DIR_UNKNOWN;
 		}
 		pos += 4 + (((size_t)len + 3) & ~(size_t)3);
 	}
@@ -404,8 +405,10 @@ cpcap_pcapng_next(struct cpcap_pcapng *g, struct cpcap_frame *f,
 		f->data = b + hl;
 		/* Only where there are several does the interface tell. */
 		f->capif = g->ifbase + g->nifs > 1 ? g->ifbase + id + 1 : 0;
+		/* The options come after the data, padded to 4 bytes. */
 		f->capdir = type == BT_SPB ? CPCAP_DIR_UNKNOWN :
-		    packet_dir(g, b, n, hl + (((size_t)caplen + 3) & ~(size_t)3));
+		    packet_dir(g, b, n, hl + (((size_t)caplen + 3) &
+		    ~(size_t)3));
 		return 1;
 	}
 }

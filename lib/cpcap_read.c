@@ -76,7 +76,7 @@ struct cpcap_reader {
 	struct prefix_cookie *ck;	/* the stitching stream's */
 	/* A plain pcap file, read in place once libpcap opened it: */
 	struct cpcap_inplace *inplace;
-	/* After libpcap refused the file's mixed link types: */
+	/* A pcapng capture is read by cpcap_pcapng.c: */
 	struct cpcap_pcapng *own;
 	uint64_t	 skip;		/* records libpcap gave: read again */
 	/* its interfaces merged into time order, once there are several */

@@ -739,8 +739,9 @@ START_TEST(test_reader_time_order)
 		if (f.ts_ns < last)
 			back++;
 		last = f.ts_ns;
-		/* the half seconds are the second interface's */
-		ck_assert_uint_eq(f.capif, _i == 2 ? 0 :	/* libpcap: none */
+		/* the half seconds are the second interface's; libpcap
+		   gives none */
+		ck_assert_uint_eq(f.capif, _i == 2 ? 0 :
 		    f.ts_ns % 1000000000u != 0 ? 2 : 1);
 		ck_assert_uint_eq(f.caplen, 42);
 		n++;
