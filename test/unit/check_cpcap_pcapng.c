@@ -551,37 +551,66 @@ feed(void *arg)
 	return NULL;
 }
 
+/* A capture given to the reader, from a file or through a pipe. */
+struct source {
+	bool		 pipe_in;
+	struct feeder	 fe;
+	pthread_t	 tid;
+	char		*path;
+};
+
 /*
- * Read b through cpcap_reader_open() as the programs do (4 bytes sniffed
- * first), from a file or a pipe; counts per link type.
+ * Open b with cpcap_reader_open() as the programs do (4 bytes sniffed
+ * first), from a file or a pipe (src->pipe_in).
  */
-static int
-reader_read(const struct ng *b, bool pipe_in, const char *filter,
-    int *n_eth, int *n_raw, char *eb, size_t el)
+static struct cpcap_reader *
+source_open(struct source *src, const struct ng *b, char *eb, size_t el)
 {
 	unsigned char magic[4];
 	struct cpcap_reader *r;
-	struct cpcap_frame f;
-	struct feeder fe;
-	pthread_t tid;
-	char *path = NULL;
 	FILE *fp;
-	int fds[2], rc;
+	int fds[2];
 
-	if (pipe_in) {
+	src->path = NULL;
+	if (src->pipe_in) {
 		ck_assert_int_eq(pipe(fds), 0);
-		fe.fd = fds[1];
-		fe.b = b;
-		ck_assert_int_eq(pthread_create(&tid, NULL, feed, &fe), 0);
+		src->fe.fd = fds[1];
+		src->fe.b = b;
+		ck_assert_int_eq(pthread_create(&src->tid, NULL, feed,
+		    &src->fe), 0);
 		fp = fdopen(fds[0], "rb");
 	} else {
-		path = write_tmp(b);
-		fp = fopen(path, "rb");
+		src->path = write_tmp(b);
+		fp = fopen(src->path, "rb");
 	}
 	ck_assert_ptr_nonnull(fp);
 	ck_assert_uint_eq(fread(magic, 1, 4, fp), 4);
 	r = cpcap_reader_open(fp, "m.pcapng", magic, 4, eb, el);
 	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static void
+source_close(struct source *src, struct cpcap_reader *r)
+{
+	cpcap_reader_free(r);
+	if (src->pipe_in)
+		pthread_join(src->tid, NULL);
+	else
+		unlink(src->path);
+}
+
+/* Read b through the reader (source_open()); counts per link type. */
+static int
+reader_read(const struct ng *b, bool pipe_in, const char *filter,
+    int *n_eth, int *n_raw, char *eb, size_t el)
+{
+	struct source src = { .pipe_in = pipe_in };
+	struct cpcap_reader *r;
+	struct cpcap_frame f;
+	int rc;
+
+	r = source_open(&src, b, eb, el);
 	if (filter != NULL)
 		ck_assert_int_eq(cpcap_reader_set_filter(r, filter, eb, el),
 		    0);
@@ -602,11 +631,7 @@ reader_read(const struct ng *b, bool pipe_in, const char *filter,
 		ck_assert_int_eq(v[1], 12);
 		ck_assert_int_eq(cpcap_reader_dlt(r), 1);
 	}
-	cpcap_reader_free(r);
-	if (pipe_in)
-		pthread_join(tid, NULL);
-	else
-		unlink(path);
+	source_close(&src, r);
 	return rc;
 }
 
@@ -700,16 +725,12 @@ START_TEST(test_reader_time_order)
 		{ 1, 3500000 },
 	};
 	struct ng b = { .be = false };
+	struct source src = { .pipe_in = _i == 1 };
 	char eb[CILKIT_ERRBUF_SIZE] = "";
-	unsigned char magic[4];
 	struct cpcap_reader *r;
 	struct cpcap_frame f;
-	struct feeder fe;
-	pthread_t tid;
-	char *path = NULL;
 	uint64_t last = 0;
-	FILE *fp;
-	int fds[2], n = 0, back = 0, rc;
+	int n = 0, back = 0, rc;
 	size_t i;
 
 	shb(&b);
@@ -721,20 +742,7 @@ START_TEST(test_reader_time_order)
 		b.n -= 10;
 	if (_i == 2)
 		setenv("CILKIT_PCAP_LIBPCAP", "1", 1);
-	if (_i == 1) {
-		ck_assert_int_eq(pipe(fds), 0);
-		fe.fd = fds[1];
-		fe.b = &b;
-		ck_assert_int_eq(pthread_create(&tid, NULL, feed, &fe), 0);
-		fp = fdopen(fds[0], "rb");
-	} else {
-		path = write_tmp(&b);
-		fp = fopen(path, "rb");
-	}
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_eq(fread(magic, 1, 4, fp), 4);
-	r = cpcap_reader_open(fp, "t.pcapng", magic, 4, eb, sizeof(eb));
-	ck_assert_ptr_nonnull(r);
+	r = source_open(&src, &b, eb, sizeof(eb));
 	while ((rc = cpcap_reader_next(r, &f, eb, sizeof(eb))) == 1) {
 		if (f.ts_ns < last)
 			back++;
@@ -758,11 +766,7 @@ START_TEST(test_reader_time_order)
 		ck_assert_uint_eq(cpcap_reader_count(r), 7);
 	}
 	ck_assert_int_eq(back, _i == 2 ? 2 : 0);
-	cpcap_reader_free(r);
-	if (_i == 1)
-		pthread_join(tid, NULL);
-	else
-		unlink(path);
+	source_close(&src, r);
 	unsetenv("CILKIT_PCAP_LIBPCAP");
 	free(b.p);
 }
