@@ -633,13 +633,15 @@ struct ms_row {
 };
 
 static const struct ms_row ms_rows[] = {
-	{ "ethernet, other SACK", 0xffff, 0xffff, 0, 0, 0x3333, 3, 0 },
-	{ "ethernet, same options", 0xffff, 0xffff, 0, 0, 0x2222, 3, 0 },
-	{ "sll, same direction", 0, 0, 0, 0, 0x2222, 3, 0 },
-	{ "sll, seen going out", 0, 4, 0, 0, 0x2222, 2, 1 },
-	{ "sll, going out, other SACK", 0, 4, 0, 0, 0x3333, 3, 0 },
-	{ "sll2, other interface", 0, 0, 3, 5, 0x2222, 2, 1 },
-	{ "sll2, same interface", 0, 0, 3, 3, 0x2222, 3, 0 },
+	{ "ethernet, other SACK", 0xffff, 0xffff, 0, 0, 0x3333, 3, 0,
+	    0, 0, 0, 0 },
+	{ "ethernet, same options", 0xffff, 0xffff, 0, 0, 0x2222, 3, 0,
+	    0, 0, 0, 0 },
+	{ "sll, same direction", 0, 0, 0, 0, 0x2222, 3, 0, 0, 0, 0, 0 },
+	{ "sll, seen going out", 0, 4, 0, 0, 0x2222, 2, 1, 0, 0, 0, 0 },
+	{ "sll, going out, other SACK", 0, 4, 0, 0, 0x3333, 3, 0, 0, 0, 0, 0 },
+	{ "sll2, other interface", 0, 0, 3, 5, 0x2222, 2, 1, 0, 0, 0, 0 },
+	{ "sll2, same interface", 0, 0, 3, 3, 0x2222, 3, 0, 0, 0, 0, 0 },
 	{ "pcapng, other interface", 0xffff, 0xffff, 0, 0, 0x2222, 2, 1,
 	    1, 2, 0, 0 },
 	{ "pcapng, same interface", 0xffff, 0xffff, 0, 0, 0x2222, 3, 0,
