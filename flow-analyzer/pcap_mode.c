@@ -125,6 +125,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 			    "packets are counted only", o->name, in.dlts[i],
 			    cpcap_dlt_name(in.dlts[i]));
 	in.snaplen = cpcap_reader_snaplen(rd);
+	in.interfaces = cpcap_reader_interfaces(rd);
 	in.read = cpcap_reader_count(rd);
 	in.filtered = cpcap_reader_filtered(rd);
 	in.filter = o->filter;

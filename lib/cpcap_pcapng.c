@@ -108,6 +108,12 @@ cpcap_pcapng_section(const struct cpcap_pcapng *g, uint32_t *first,
 	*n = (uint32_t)g->nifs;
 }
 
+uint32_t
+cpcap_pcapng_ifaces(const struct cpcap_pcapng *g)
+{
+	return g->ifbase + (uint32_t)g->nifs;
+}
+
 size_t
 cpcap_pcapng_dlts(const struct cpcap_pcapng *g, const int **v)
 {

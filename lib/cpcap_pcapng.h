@@ -56,6 +56,9 @@ int cpcap_pcapng_next(struct cpcap_pcapng *g, struct cpcap_frame *f,
 void cpcap_pcapng_section(const struct cpcap_pcapng *g, uint32_t *first,
     uint32_t *n);
 
+/* Interfaces described so far, in every section. */
+uint32_t cpcap_pcapng_ifaces(const struct cpcap_pcapng *g);
+
 /*
  * The link types of the interfaces described so far, each once, in the
  * order first described.

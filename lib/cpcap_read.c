@@ -421,6 +421,14 @@ cpcap_reader_dlts(const struct cpcap_reader *r, const int **v)
 	return 1;
 }
 
+uint32_t
+cpcap_reader_interfaces(const struct cpcap_reader *r)
+{
+	if (r->own != NULL)
+		return cpcap_pcapng_ifaces(r->own);
+	return r->ng ? 0 : 1;
+}
+
 const char *
 cpcap_reader_format(const struct cpcap_reader *r)
 {

@@ -73,6 +73,12 @@ uint32_t cpcap_reader_snaplen(const struct cpcap_reader *r);
  * than one; each frame carries its link type.
  */
 size_t cpcap_reader_dlts(const struct cpcap_reader *r, const int **v);
+/*
+ * Capture interfaces described so far: 1 in a pcap file; in a pcapng
+ * file those of every section (several are merged into time order), or
+ * 0 when libpcap read it (CILKIT_PCAP_LIBPCAP), which does not say.
+ */
+uint32_t cpcap_reader_interfaces(const struct cpcap_reader *r);
 /* "pcap" or "pcapng". */
 const char *cpcap_reader_format(const struct cpcap_reader *r);
 /* Whether the file header says nanosecond timestamps (pcap only). */

@@ -1017,7 +1017,11 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 			    cpcap_dlt_name(in->dlts[i]));
 	else
 		fputs(cpcap_dlt_name(in->dlt), out);
-	fprintf(out, ", snaplen %u)\n", in->snaplen);
+	fprintf(out, ", snaplen %u", in->snaplen);
+	if (in->interfaces > 1)
+		fprintf(out, ", %u interfaces merged in time order",
+		    in->interfaces);
+	fputs(")\n", out);
 	if (in->filter != NULL)
 		fprintf(out, "  filter          %s (%" PRIu64 " of %" PRIu64
 		    " packets matched)\n", in->filter, in->read - in->filtered,
@@ -1253,6 +1257,10 @@ end_json(struct cpcap_report *r, const struct cpcap_analyzer *a,
 		json_object_array_add(lt, json_object_new_string(
 		    cpcap_dlt_name(in->ndlts > 0 ? in->dlts[i] : in->dlt)));
 	report_json_add_uint(cap, "snaplen", in->snaplen);
+	if (in->interfaces > 0)
+		report_json_add_uint(cap, "interfaces", in->interfaces);
+	else
+		json_object_object_add(cap, "interfaces", NULL);
 	report_json_add_str(cap, "filter", in->filter);
 	report_json_add_uint(cap, "packets_read", in->read);
 	report_json_add_uint(cap, "packets_filtered", in->filtered);

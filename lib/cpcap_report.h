@@ -36,6 +36,8 @@ struct cpcap_report_input {
 	const int	*dlts;		/* every one met (NULL: dlt only) */
 	size_t		 ndlts;
 	uint32_t	 snaplen;
+	/* capture interfaces (cpcap_reader_interfaces()), 0 unknown */
+	uint32_t	 interfaces;
 	uint64_t	 read;		/* records read */
 	uint64_t	 filtered;	/* records the BPF filter dropped */
 	const char	*filter;	/* expression or NULL */

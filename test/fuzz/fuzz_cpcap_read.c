@@ -57,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.format = cpcap_reader_format(r);
 		in.dlt = cpcap_reader_dlt(r);
 		in.ndlts = cpcap_reader_dlts(r, &in.dlts);
+		in.interfaces = cpcap_reader_interfaces(r);
 		cpcap_report_end(rep, a, &in, eb, sizeof(eb));
 	}
 	cpcap_analyzer_free(a);

@@ -73,6 +73,9 @@ for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6 PCAPNG:4 \
 	grep -q 'retransmitted' "$T/fa.txt" &&
 		fail "$what: diagnosis speaks of retransmissions"
 	if [ "$dlt" = PCAPNG ]; then
+		jq -e '.capture.interfaces == 2 and
+		    .capture.timestamps_backwards == 0' "$T/fa.json" \
+		    >/dev/null || fail "$what: not merged into time order"
 		cat "$cap" | "$BIN/flow-analyzer" -e json >"$T/pipe.json" \
 		    2>"$T/pipe.err"
 		[ "$(jq -c .conversations "$T/pipe.json")" = \
