@@ -2,10 +2,10 @@
  * cpcap_pcapng.c - a pcapng reader that says where each packet was seen
  * (cpcap_pcapng.h).
  *
- * A block is read whole into one buffer (at most CPCAP_PCAPNG_BLOCK_MAX)
- * after its length was checked, and every field is read from there with
- * the block's body length as the bound, so that a lying length inside
- * the block can only make the block malformed.
+ * A block is parsed whole in the window of what was read (at most
+ * CPCAP_PCAPNG_BLOCK_MAX) after its length was checked, and every field
+ * is read from there with the block's body length as the bound, so that
+ * a lying length inside the block can only make the block malformed.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,6 +20,8 @@
 #define BT_SPB		3
 #define BT_EPB		6
 #define BO_MAGIC	UINT32_C(0x1A2B3C4D)
+/* Bytes read at a time, and the least the window holds. */
+#define WINDOW		((size_t)1 << 20)
 
 /* The one file link type whose DLT_ value differs that we decode. */
 #define LINKTYPE_RAW	101
@@ -41,8 +43,10 @@ struct iface {
 struct cpcap_pcapng {
 	FILE		*fp;
 	char		*name;
-	uint8_t		*buf;		/* the current block */
-	size_t		 cap;
+	/* what was read of the stream and not parsed yet: [wpos, wlen) */
+	uint8_t		*win;
+	size_t		 wcap, wpos, wlen;
+	bool		 eof;		/* fread() gave nothing more */
 	uint64_t	 off;		/* of the next block in the file */
 	bool		 section;	/* an SHB was seen */
 	bool		 swap;		/* the section's byte order is not ours */
@@ -93,7 +97,7 @@ cpcap_pcapng_free(struct cpcap_pcapng *g)
 	if (g == NULL)
 		return;
 	fclose(g->fp);
-	free(g->buf);
+	free(g->win);
 	free(g->ifs);
 	free(g->dlts);
 	free(g->name);
@@ -264,33 +268,72 @@ packet_dir(const struct cpcap_pcapng *g, const uint8_t *b, size_t n,
 }
 
 /*
- * Read the next block into g->buf: its type, and its body (after the
- * type and length, before the trailing length) in *body / *n.
- * 1, 0 at a clean end, or an error.
+ * At least want bytes in the window from g->wpos: 1, 0 when the stream
+ * ended (or failed) with fewer, or CILKIT_ENOMEM.  The window is read a
+ * MiB at a time, and a block is parsed where it lies in it: one read
+ * and one copy per block cost as much as the analysis of its packet.
+ */
+static int
+have(struct cpcap_pcapng *g, size_t want)
+{
+	size_t n = g->wlen - g->wpos, cap, got;
+	uint8_t *nw;
+
+	if (n >= want)
+		return 1;
+	/* What is left is less than a block: to the front with it. */
+	if (g->wpos > 0) {
+		memmove(g->win, g->win + g->wpos, n);
+		g->wpos = 0;
+		g->wlen = n;
+	}
+	if (want > g->wcap) {
+		cap = want > WINDOW ? want : WINDOW;
+		if ((nw = realloc(g->win, cap)) == NULL)
+			return CILKIT_ENOMEM;
+		g->win = nw;
+		g->wcap = cap;
+	}
+	while (g->wlen < want && !g->eof) {
+		got = fread(g->win + g->wlen, 1, g->wcap - g->wlen, g->fp);
+		g->wlen += got;
+		if (got == 0)
+			g->eof = true;	/* the end, or an error */
+	}
+	return g->wlen >= want;
+}
+
+/*
+ * The next block, where it lies in the window: its type, and its body
+ * (after the type and length, before the trailing length) in *body /
+ * *n, valid until the next call.  1, 0 at a clean end, or an error.
  */
 static int
 read_block(struct cpcap_pcapng *g, uint32_t *type, uint8_t **body,
     size_t *n, char *errbuf, size_t errlen)
 {
-	uint8_t hdr[12];
+	const uint8_t *hdr;
 	uint32_t len, tail;
-	size_t got;
-	uint8_t *nb;
+	int rc;
 
-	got = fread(hdr, 1, 8, g->fp);
-	if (got == 0 && !ferror(g->fp))
+	if ((rc = have(g, 8)) < 0)
+		return rc;
+	if (rc == 0 && g->wlen == g->wpos && !ferror(g->fp))
 		return 0;
-	if (got < 8)
+	if (rc == 0)
 		return bad(g, errbuf, errlen, CILKIT_ETRUNC, g->off,
 		    "cut inside a block header");
+	hdr = g->win + g->wpos;
 	memcpy(type, hdr, 4);
 	if (*type == BT_SHB) {
 		uint32_t m;
 
 		/* A new section: its byte order is in its body. */
-		if (fread(hdr + 8, 1, 4, g->fp) != 4)
-			return bad(g, errbuf, errlen, CILKIT_ETRUNC, g->off,
+		if ((rc = have(g, 12)) <= 0)
+			return rc < 0 ? rc : bad(g, errbuf, errlen,
+			    CILKIT_ETRUNC, g->off,
 			    "cut inside a section header");
+		hdr = g->win + g->wpos;
 		memcpy(&m, hdr + 8, 4);
 		if (m == BO_MAGIC)
 			g->swap = false;
@@ -312,24 +355,17 @@ read_block(struct cpcap_pcapng *g, uint32_t *type, uint8_t **body,
 	if (len > CPCAP_PCAPNG_BLOCK_MAX)
 		return bad(g, errbuf, errlen, CILKIT_EINVAL, g->off,
 		    "block longer than 16 MiB");
-	if (g->cap < len) {
-		if ((nb = realloc(g->buf, len)) == NULL)
-			return CILKIT_ENOMEM;
-		g->buf = nb;
-		g->cap = len;
-	}
-	/* The rest: body and trailing length (an SHB's magic is read). */
-	got = *type == BT_SHB ? 12 : 8;
-	memcpy(g->buf, hdr, got);
-	if (fread(g->buf + got, 1, len - got, g->fp) != len - got)
-		return bad(g, errbuf, errlen, CILKIT_ETRUNC, g->off,
-		    "cut inside a block");
-	tail = rd32(g, g->buf + len - 4);
+	if ((rc = have(g, len)) <= 0)
+		return rc < 0 ? rc : bad(g, errbuf, errlen, CILKIT_ETRUNC,
+		    g->off, "cut inside a block");
+	hdr = g->win + g->wpos;
+	tail = rd32(g, hdr + len - 4);
 	if (tail != len)
 		return bad(g, errbuf, errlen, CILKIT_EINVAL, g->off,
 		    "block's trailing length differs from its length");
-	*body = g->buf + 8;
+	*body = g->win + g->wpos + 8;
 	*n = len - 12;
+	g->wpos += len;
 	return 1;
 }
 
