@@ -16,14 +16,14 @@
 
 #define CHUNK		((size_t)1 << 20)
 
-/* A frame in a chunk, its data after it, padded to 8 bytes. */
+/*
+ * A frame in a chunk, its data after it, padded to 8 bytes.  The frame
+ * is kept whole (its data pointer set again when it leaves), so that
+ * every field of struct cpcap_frame goes through.
+ */
 struct rec {
-	uint64_t	 ts_ns;
+	struct cpcap_frame f;
 	uint64_t	 seq;
-	uint32_t	 caplen, wirelen;
-	uint32_t	 capif;
-	int		 dlt;
-	uint8_t		 capdir;
 };
 
 struct chunk {
@@ -167,13 +167,8 @@ cpcap_reorder_push(struct cpcap_reorder *o, const struct cpcap_frame *f)
 		q->last = c;
 	}
 	r = (struct rec *)(void *)(c->d + c->tail);
-	r->ts_ns = f->ts_ns;
+	r->f = *f;
 	r->seq = o->seq++;
-	r->caplen = f->caplen;
-	r->wirelen = f->wirelen;
-	r->capif = f->capif;
-	r->dlt = f->dlt;
-	r->capdir = f->capdir;
 	memcpy(r + 1, f->data, f->caplen);
 	c->tail += need;
 	o->bytes += need;
@@ -213,26 +208,21 @@ cpcap_reorder_pop(struct cpcap_reorder *o, bool at_end,
 		if (q->n == 0)
 			continue;
 		r = head_rec(q);
-		if (br == NULL || r->ts_ns < br->ts_ns ||
-		    (r->ts_ns == br->ts_ns && r->seq < br->seq)) {
+		if (br == NULL || r->f.ts_ns < br->f.ts_ns ||
+		    (r->f.ts_ns == br->f.ts_ns && r->seq < br->seq)) {
 			best = q;
 			br = r;
 		}
 	}
 	if (br == NULL || (!at_end && o->empty > 0 &&
 	    o->bytes <= CPCAP_REORDER_MAX &&
-	    o->newest - br->ts_ns <= CPCAP_REORDER_HOLD_NS))
+	    o->newest - br->f.ts_ns <= CPCAP_REORDER_HOLD_NS))
 		return false;
-	f->ts_ns = br->ts_ns;
-	f->caplen = br->caplen;
-	f->wirelen = br->wirelen;
-	f->capif = br->capif;
-	f->dlt = br->dlt;
-	f->capdir = br->capdir;
+	*f = br->f;
 	f->data = (const uint8_t *)(br + 1);
 	c = best->first;
-	c->head += rec_size(br->caplen);
-	o->bytes -= rec_size(br->caplen);
+	c->head += rec_size(br->f.caplen);
+	o->bytes -= rec_size(br->f.caplen);
 	if (--best->n == 0 && live(o, best->capif))
 		o->empty++;
 	if (c->head == c->tail && c != best->last) {
