@@ -92,12 +92,7 @@ pcap_mode_run(FILE *fp, const void *prefix, size_t n,
 	    readerr, sizeof(readerr)) : cpcap_reader_batch(rd, f, BATCH,
 	    readerr, sizeof(readerr))) > 0) {
 		for (i = 0; i < (size_t)rc; i++) {
-			struct cpcap_pkt *slot = cpcap_analyzer_slot(an);
-
-			cpcap_decode_into(f[i].dlt, f[i].data, f[i].caplen,
-			    f[i].wirelen, slot);
-			slot->capif = f[i].capif;
-			slot->capdir = f[i].capdir;
+			cpcap_decode_frame(&f[i], cpcap_analyzer_slot(an));
 			if (cpcap_analyzer_commit(an, f[i].ts_ns,
 			    f[i].wirelen) != 0 && !enomem) {
 				cli_warnx("out of memory: some conversations "

@@ -23,6 +23,7 @@
 #include "cilkit_hash.h"
 #include "cpcap_cursor.h"
 #include "cpcap_decode.h"
+#include "cpcap_read.h"
 #include "flow.h"
 
 #define ETHERTYPE_IPV4		0x0800
@@ -1054,6 +1055,15 @@ cpcap_decode_into(int dlt, const uint8_t *data, size_t caplen,
     size_t wirelen, struct cpcap_pkt *pkt)
 {
 	decode_frame(dlt, data, caplen, wirelen, pkt, true, true);
+}
+
+void
+cpcap_decode_frame(const struct cpcap_frame *f, struct cpcap_pkt *pkt)
+{
+	decode_frame(f->dlt, f->data, f->caplen, f->wirelen, pkt, true,
+	    true);
+	pkt->capif = f->capif;
+	pkt->capdir = f->capdir;
 }
 
 void

@@ -115,9 +115,9 @@ struct cpcap_pkt {
 	uint16_t	 sll_pkttype;	/* SLL/SLL2 packet type; 0xffff none */
 	uint32_t	 ifindex;	/* SLL2 interface index; 0 unknown */
 	/*
-	 * Not the decoder's: where a pcapng file says the frame was seen
-	 * (struct cpcap_frame's capif and capdir), for the caller to set
-	 * after decoding; the decoder leaves 0 (unknown).
+	 * Not from the frame's bytes: where a pcapng file says the frame
+	 * was seen (struct cpcap_frame's capif and capdir), set by
+	 * cpcap_decode_frame(); the other decoders leave 0 (unknown).
 	 */
 	uint32_t	 capif;
 	uint8_t		 capdir;	/* enum cpcap_capdir (cpcap_read.h) */
@@ -207,6 +207,14 @@ void cpcap_decode(int dlt, const uint8_t *data, size_t caplen,
  */
 void cpcap_decode_into(int dlt, const uint8_t *data, size_t caplen,
     size_t wirelen, struct cpcap_pkt *pkt);
+
+/*
+ * cpcap_decode_into() of a frame from the capture reader, with where the
+ * frame was seen (its pcapng interface and direction) in pkt->capif and
+ * pkt->capdir: what the connection analysis reads.
+ */
+struct cpcap_frame;
+void cpcap_decode_frame(const struct cpcap_frame *f, struct cpcap_pkt *pkt);
 
 /*
  * The same without the decoder's fast path for plain IPv4/TCP: for the

@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cpcap_report *rep;
 	struct cpcap_report_input in;
 	struct cpcap_frame f;
-	struct cpcap_pkt p;
+	struct cpcap_pkt p = { 0 };	/* cpcap_decode_frame() reuses it */
 	FILE *fp, *out;
 	size_t pre = size < 16 ? size : 16;
 
@@ -46,9 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = cpcap_analyzer_new(NULL, cpcap_report_conv, rep);
 	if (out != NULL && rep != NULL && a != NULL) {
 		while (cpcap_reader_next(r, &f, eb, sizeof(eb)) == 1) {
-			cpcap_decode(f.dlt, f.data, f.caplen, f.wirelen, &p);
-			p.capif = f.capif;
-			p.capdir = f.capdir;
+			cpcap_decode_frame(&f, &p);
 			cpcap_analyzer_add(a, f.ts_ns, f.wirelen, &p);
 		}
 		cpcap_analyzer_finish(a);

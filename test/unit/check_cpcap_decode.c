@@ -748,6 +748,36 @@ keep_frames(struct cpcap_reader *r, void *arg)
 	}
 }
 
+/*
+ * A frame from the reader: decoded as cpcap_decode() does it, with where
+ * it was seen (its pcapng interface and direction) carried into pkt.
+ */
+START_TEST(test_decode_frame)
+{
+	/* raw IPv4/UDP 10.0.0.1:1000 -> 10.0.0.2:53 */
+	static const uint8_t raw_udp[28] = {
+		0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1,
+		10, 0, 0, 2, 0x03, 0xe8, 0, 53, 0, 8, 0, 0,
+	};
+	struct cpcap_frame f = { .ts_ns = 1, .caplen = 28, .wirelen = 28,
+	    .data = raw_udp, .dlt = 12, .capif = 3,
+	    .capdir = CPCAP_DIR_OUT };
+	struct cpcap_pkt want, got;
+
+	memset(&got, 0, sizeof(got));
+	cpcap_decode(12, raw_udp, sizeof(raw_udp), sizeof(raw_udp), &want);
+	cpcap_decode_frame(&f, &got);
+	ck_assert_uint_eq(want.capif, 0);
+	ck_assert_uint_eq(want.capdir, CPCAP_DIR_UNKNOWN);
+	ck_assert_uint_eq(got.capif, 3);
+	ck_assert_uint_eq(got.capdir, CPCAP_DIR_OUT);
+	ck_assert_uint_eq(got.t.dport, 53);
+	got.capif = 0;
+	got.capdir = CPCAP_DIR_UNKNOWN;
+	ck_assert(memcmp(&want, &got, sizeof(want)) == 0);
+}
+END_TEST
+
 START_TEST(test_decode_into_pairs)
 {
 	struct kept_frames k = { NULL, 0 };
@@ -829,6 +859,7 @@ suite(void)
 	tcase_add_test(tc, test_fast_path_captures);
 	tcase_add_test(tc, test_fast_path_mutated);
 	tcase_add_test(tc, test_decode_into_pairs);
+	tcase_add_test(tc, test_decode_frame);
 	suite_add_tcase(s, tc);
 	return s;
 }
