@@ -446,7 +446,7 @@ cpcap_pcapng_next(struct cpcap_pcapng *g, struct cpcap_frame *f,
 		f->wirelen = wirelen < caplen ? caplen : wirelen;
 		f->data = b + hl;
 		/* Only where there are several does the interface tell. */
-		f->capif = g->ifbase + g->nifs > 1 ? g->ifbase + id + 1 : 0;
+		f->capif = cpcap_pcapng_ifaces(g) > 1 ? g->ifbase + id + 1 : 0;
 		/* The options come after the data, padded to 4 bytes. */
 		f->capdir = type == BT_SPB ? CPCAP_DIR_UNKNOWN :
 		    packet_dir(g, b, n, hl + (((size_t)caplen + 3) &

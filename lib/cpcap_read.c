@@ -250,7 +250,7 @@ open_inplace(struct cpcap_reader *r)
 	    CPCAP_PCAP_FILEHDR, nano, r->snaplen, PCAP_SNAPLEN_MAX);
 }
 
-static bool fall_back(struct cpcap_reader *r);
+static bool own_start(struct cpcap_reader *r);
 
 struct cpcap_reader *
 cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
@@ -333,7 +333,7 @@ cpcap_reader_open(FILE *fp, const char *name, const void *prefix, size_t n,
 		 * and from a pipe needs no second reading later.  Where it
 		 * cannot start (no memory), libpcap goes on.
 		 */
-		(void)fall_back(r);
+		(void)own_start(r);
 	return r;
 fail:
 	free(r->name);
@@ -517,7 +517,7 @@ prog_for(struct cpcap_reader *r, int dlt)
  * (a pipe past JOURNAL_MAX).
  */
 static bool
-fall_back(struct cpcap_reader *r)
+own_start(struct cpcap_reader *r)
 {
 	FILE *nf = NULL;
 	int fd;
@@ -685,7 +685,7 @@ cpcap_reader_next(struct cpcap_reader *r, struct cpcap_frame *f,
 			 * libpcap reads one link type per file; dumpcap and
 			 * mergecap write pcapng files with several.
 			 */
-			if (mixed && fall_back(r))
+			if (mixed && own_start(r))
 				continue;
 			return cilkit_fail(errbuf, errlen, CILKIT_ETRUNC,
 			    "%s: after packet %llu: %s%s", r->name,
