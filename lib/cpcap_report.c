@@ -185,6 +185,17 @@ clause(char *buf, size_t len, size_t *o, const char *fmt, ...)
 		*o = len - 1;
 }
 
+/*
+ * A short duration in milliseconds.  Pods on one node answer in tens of
+ * microseconds: below 10 ms, three decimals (0.020 ms), not "0.0 ms".
+ */
+static void
+ms_str(uint64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, ns < 10000000 ? "%.3f ms" : "%.1f ms",
+	    (double)ns / 1e6);
+}
+
 static const char *
 times(uint32_t n, char *buf, size_t len)
 {
@@ -201,6 +212,7 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 {
 	const struct cpcap_conv_more *more = cpcap_conv_more(c);
 	char cl[80], sv[80], from[64], tb[32], mb[64], nb[24], pn0[24];
+	char db[32];
 	char pre[200];
 	size_t o, pl, bl;
 	int n;
@@ -269,14 +281,16 @@ cpcap_report_diagnose(const struct cpcap_conv *c, char *buf, size_t len)
 	if (c->syn_count > 1 && c->state != CPCAP_ST_SYN_SENT &&
 	    c->state != CPCAP_ST_UNREACHABLE &&
 	    c->state != CPCAP_ST_REFUSED) {
-		double d = c->syn_ns > c->first_syn_ns ?
-		    (double)(c->syn_ns - c->first_syn_ns) / 1e9 : 0;
+		uint64_t d = c->syn_ns > c->first_syn_ns ?
+		    c->syn_ns - c->first_syn_ns : 0;
 
 		/* Linux waits 1 s, then 2, 4...; a shorter delay in ms. */
+		if (d >= 1000000000)
+			snprintf(db, sizeof(db), "%.1f s", (double)d / 1e9);
+		else
+			ms_str(d, db, sizeof(db));
 		clause(buf, len, &o, "SYN retransmitted %s (handshake delayed "
-		    "by %.*f %s)", times(c->syn_count - 1, nb, sizeof(nb)),
-		    d >= 1 || d < 0.01 ? (d >= 1 ? 1 : 3) : 0,
-		    d >= 1 ? d : d * 1000, d >= 1 ? "s" : "ms");
+		    "by %s)", times(c->syn_count - 1, nb, sizeof(nb)), db);
 		sev = sev > 55 ? sev : 55;
 	}
 	if (more->icmp_errors > 0 && c->state != CPCAP_ST_UNREACHABLE &&
@@ -1115,14 +1129,9 @@ end_text(struct cpcap_report *r, const struct cpcap_analyzer *a,
 			strncat(ep[0], "?", sizeof(ep[0]) - strlen(ep[0]) - 1);
 		snprintf(pk, sizeof(pk), "%" PRIu64, CPCAP_BOTH(c, packets));
 		human_bytes(CPCAP_BOTH(c, bytes), hb, sizeof(hb));
-		/*
-		 * Pods on one node answer in tens of microseconds: below
-		 * 10 ms, three decimals (0.020 ms), not "0.0 ms".
-		 */
 		if (c->handshake_rtt_ns >= 0)
-			snprintf(rtt, sizeof(rtt), c->handshake_rtt_ns <
-			    10000000 ? "%.3f ms" : "%.1f ms",
-			    (double)c->handshake_rtt_ns / 1e6);
+			ms_str((uint64_t)c->handshake_rtt_ns, rtt,
+			    sizeof(rtt));
 		else
 			rtt[0] = '\0';
 		prob[0] = '\0';

@@ -470,8 +470,21 @@ START_TEST(test_diagnose)
 	cpcap_report_diagnose(&c, text, sizeof(text));
 	ck_assert_ptr_nonnull(strstr(text, "RST from server: connection "
 	    "refused"));
-	/* a healthy one says nothing */
+	/* a SYN resent before the handshake: once, after Linux's 1 s */
 	c.state = CPCAP_ST_CLOSED;
+	c.syn_count = 2;
+	c.first_syn_ns = 1700000000000000000ull;
+	c.syn_ns = c.first_syn_ns + 1000000000;
+	cpcap_report_diagnose(&c, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "SYN retransmitted once "
+	    "(handshake delayed by 1.0 s)"));
+	/* a copy taken for a resend, 12 us later: in ms, not "0.0 s" */
+	c.syn_ns = c.first_syn_ns + 12000;
+	cpcap_report_diagnose(&c, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "SYN retransmitted once "
+	    "(handshake delayed by 0.012 ms)"));
+	c.syn_count = 1;
+	/* a healthy one says nothing */
 	ck_assert_int_eq(cpcap_report_diagnose(&c, text, sizeof(text)), 0);
 	ck_assert_str_eq(text, "");
 	/* retransmission share and zero window time */
