@@ -107,6 +107,14 @@ for run in LINUX_SLL2:4 LINUX_SLL:4 LINUX_SLL2:6 LINUX_SLL:6 PCAPNG:4 \
 		    >/dev/null || fail "$what: not merged into time order" \
 		    "($(jq .capture.timestamps_backwards "$T/fa.json") frames" \
 		    "back, $inv on their own interface)"
+		grep -q ', 2 interfaces merged in time order)' "$T/fa.txt" ||
+			fail "$what: the summary does not say it merged them"
+		# In the file's order (libpcap), the summary says what is off.
+		CILKIT_PCAP_LIBPCAP=1 "$BIN/flow-analyzer" -i "$cap" \
+		    >"$T/libpcap.txt" 2>/dev/null
+		grep -q '^  out of order    [1-9][0-9]* packets older than' \
+		    "$T/libpcap.txt" ||
+			fail "$what: read in file order, no 'out of order'"
 		cat "$cap" | "$BIN/flow-analyzer" -e json >"$T/pipe.json" \
 		    2>"$T/pipe.err"
 		[ "$(jq -c .conversations "$T/pipe.json")" = \
